@@ -1,0 +1,171 @@
+//! `hotline serve`, `hotline migrate` and `hotline units`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+
+use crate::config::{self, FileConfig};
+use crate::server::{self, ServerConfig};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Optional TOML file with the same keys (listen, metrics_listen, metrics, database_url, units).
+    #[arg(long, env = "HOTLINE_CONFIG")]
+    config: Option<PathBuf>,
+    /// gRPC listen address [default: 127.0.0.1:50051].
+    #[arg(long, env = "HOTLINE_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Prometheus /metrics listen address [default: 127.0.0.1:9464].
+    #[arg(long, env = "HOTLINE_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
+    /// Serve no /metrics endpoint.
+    #[arg(long)]
+    no_metrics: bool,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Unit catalogue [default: config/units.toml if present, else the built-in copy].
+    #[arg(long, env = "HOTLINE_UNITS")]
+    units: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// sqlite://FILE?mode=rwc or postgres://USER@HOST:PORT/DB [default: sqlite://hotline.db?mode=rwc].
+    #[arg(long, env = "HOTLINE_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnitsCommand {
+    /// Validate a units file and report the first error with its line and key.
+    Check {
+        /// File to check [default: config/units.toml].
+        #[arg(default_value = config::DEFAULT_UNITS_PATH)]
+        file: PathBuf,
+    },
+    /// List the units of a catalogue.
+    List {
+        /// File to read [default: config/units.toml if present, else the built-in copy].
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_addr(value: &str) -> SocketAddr {
+    value.parse().expect("default addresses are valid")
+}
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let file = match &args.config {
+        Some(path) => FileConfig::read(path)?,
+        None => FileConfig::default(),
+    };
+    let metrics_enabled = !args.no_metrics && file.metrics.unwrap_or(true);
+    let config = ServerConfig {
+        grpc_addr: args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| parse_addr(config::DEFAULT_GRPC_ADDR)),
+        metrics_addr: metrics_enabled.then(|| {
+            args.metrics_listen
+                .or(file.metrics_listen)
+                .unwrap_or_else(|| parse_addr(config::DEFAULT_METRICS_ADDR))
+        }),
+        database_url: args
+            .database
+            .database_url
+            .or(file.database_url)
+            .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string()),
+        units_path: args.units.or(file.units),
+    };
+    let running = server::start(config).await?;
+    eprintln!(
+        "hotline: gRPC on {}, metrics on {}, {} store",
+        running.grpc_addr,
+        running
+            .metrics_addr
+            .map(|a| format!("http://{a}/metrics"))
+            .unwrap_or_else(|| "(off)".into()),
+        running.store.backend()
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing in-flight calls");
+    running.shutdown().await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+    let url = args
+        .database
+        .database_url
+        .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string());
+    let store = crate::store::open(&url).await?;
+    println!("{} schema is up to date", store.backend());
+    store.close().await;
+    Ok(())
+}
+
+pub fn units(command: UnitsCommand) -> anyhow::Result<()> {
+    match command {
+        UnitsCommand::Check { file } => {
+            let catalog = config::read_units(&file)?;
+            println!("{}: {} units, valid", file.display(), catalog.len());
+            Ok(())
+        }
+        UnitsCommand::List { file, json } => {
+            let (catalog, _) = config::load_units(file.as_deref())?;
+            if json {
+                let units: Vec<_> = catalog.iter().collect();
+                println!("{}", serde_json::to_string_pretty(&units)?);
+                return Ok(());
+            }
+            let mut table = Table::new();
+            table.load_preset(UTF8_FULL_CONDENSED);
+            table.set_header(["id", "kind", "name", "parent", "region", "hotline"]);
+            for unit in catalog.iter() {
+                table.add_row([
+                    unit.id.as_str(),
+                    unit.kind.into(),
+                    unit.name.as_str(),
+                    unit.parent.as_deref().unwrap_or(""),
+                    unit.region.as_deref().unwrap_or(""),
+                    unit.hotline.as_deref().unwrap_or(""),
+                ]);
+            }
+            println!("{table}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! One typed configuration for the daemon: defaults, overridden by an optional TOML file,
+//! overridden by `HOTLINE_*` environment variables and flags (clap resolves those two).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::Deserialize;
+
+use crate::domain::UnitCatalog;
+use crate::service::UnitsSource;
+
+/// Embedded SQLite file in the working directory, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://hotline.db?mode=rwc";
+pub const DEFAULT_GRPC_ADDR: &str = "127.0.0.1:50051";
+pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9464";
+pub const DEFAULT_UNITS_PATH: &str = "config/units.toml";
+
+const BUILT_IN_UNITS: &str = include_str!("../config/units.toml");
+
+/// Keys of the optional `--config` file; every one may be omitted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<SocketAddr>,
+    pub metrics_listen: Option<SocketAddr>,
+    /// Set to false to serve no /metrics endpoint.
+    pub metrics: Option<bool>,
+    pub database_url: Option<String>,
+    pub units: Option<PathBuf>,
+}
+
+impl FileConfig {
+    pub fn read(path: &Path) -> anyhow::Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e))
+    }
+}
+
+/// Reads and validates a units file; errors name the file, line and key.
+pub fn read_units(path: &Path) -> anyhow::Result<UnitCatalog> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(UnitCatalog::from_toml(&path.display().to_string(), &text)?)
+}
+
+/// The catalogue shipped in `config/units.toml`, compiled in for zero-config starts.
+pub fn built_in_units() -> UnitCatalog {
+    UnitCatalog::from_toml("built-in units.toml", BUILT_IN_UNITS)
+        .expect("the shipped units.toml is validated by a unit test")
+}
+
+/// An explicit path must exist; otherwise `config/units.toml` is used when present and the
+/// built-in copy when not, so `hotline serve` starts anywhere with zero configuration.
+pub fn load_units(explicit: Option<&Path>) -> anyhow::Result<(UnitCatalog, UnitsSource)> {
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None if Path::new(DEFAULT_UNITS_PATH).exists() => PathBuf::from(DEFAULT_UNITS_PATH),
+        None => return Ok((built_in_units(), UnitsSource::BuiltIn)),
+    };
+    Ok((read_units(&path)?, UnitsSource::File(path)))
+}

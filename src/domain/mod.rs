@@ -1,0 +1,19 @@
+//! The pure core: ticket data, the life-cycle state machine, deadlines, rates and the
+//! unit catalogue. Nothing here performs I/O, awaits, or knows about SQL or protobuf,
+//! so every rule is a plain function that unit tests can pin down.
+
+pub mod deadline;
+pub mod error;
+pub mod event;
+pub mod intake;
+pub mod lifecycle;
+pub mod rates;
+pub mod ticket;
+pub mod unit;
+pub mod validate;
+
+pub use error::DomainError;
+pub use event::{Actor, Event};
+pub use lifecycle::{Command, Transition};
+pub use ticket::*;
+pub use unit::{Unit, UnitCatalog, UnitKind};

@@ -1,0 +1,326 @@
+//! Ticket data and the closed vocabularies of 12345 (channels, request types, domains…).
+//! Every enum has a stable snake_case code used in storage, events and the CLI.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
+
+pub type TicketId = i64;
+pub type Timestamp = DateTime<Utc>;
+pub type UnitId = String;
+
+/// Derives for the closed vocabularies: stable codes via strum and serde alike.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            Serialize, Deserialize, Display, EnumString, IntoStaticStr, EnumIter,
+        )]
+        #[serde(rename_all = "snake_case")]
+        #[strum(serialize_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub fn code(self) -> &'static str {
+                self.into()
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// How the request reached the centre.
+    pub enum Channel { Phone, Web, App, Sms, Wechat, Email }
+}
+
+vocabulary! {
+    /// 咨询 / 求助 / 投诉 / 举报 / 意见建议.
+    pub enum RequestType { Consultation, Help, Complaint, Report, Suggestion }
+}
+
+vocabulary! {
+    /// The five policy domains in scope of 12345.
+    pub enum PolicyDomain {
+        EconomicRegulation,
+        MarketSupervision,
+        SocialAdministration,
+        PublicServices,
+        EnvironmentalProtection,
+    }
+}
+
+vocabulary! {
+    /// Time-limit tier.
+    pub enum Urgency { Urgent, Utility, General, Complex }
+}
+
+vocabulary! {
+    /// Where a ticket stands in the closed loop.
+    pub enum State {
+        Received,
+        Dispatched,
+        Signed,
+        Responded,
+        InProgress,
+        ReturnRequested,
+        Replied,
+        AwaitingCallback,
+        Closed,
+        Archived,
+        Transferred,
+        Refused,
+        Merged,
+    }
+}
+
+vocabulary! {
+    pub enum EmergencyLine {
+        #[strum(serialize = "police_110")]
+        #[serde(rename = "police_110")]
+        Police110,
+        #[strum(serialize = "fire_119")]
+        #[serde(rename = "fire_119")]
+        Fire119,
+        #[strum(serialize = "medical_120")]
+        #[serde(rename = "medical_120")]
+        Medical120,
+        #[strum(serialize = "traffic_122")]
+        #[serde(rename = "traffic_122")]
+        Traffic122,
+    }
+}
+
+vocabulary! {
+    /// 水电气热.
+    pub enum Utility { Water, Power, Gas, Heating }
+}
+
+vocabulary! {
+    /// Statutory channels for matters 12345 cannot take.
+    pub enum LegalChannel {
+        Litigation,
+        Arbitration,
+        DisciplineInspection,
+        AdministrativeReview,
+        InformationDisclosure,
+        Petition,
+    }
+}
+
+vocabulary! {
+    /// Why a request is refused with an explanation (解释说明).
+    pub enum ExplainReason {
+        StateSecret,
+        WorkSecret,
+        CommercialSecret,
+        Privacy,
+        AgainstLaw,
+        OutOfArea,
+        OutOfScope,
+    }
+}
+
+vocabulary! {
+    /// The requester's verdict at callback; `Declined` is outside the satisfaction scope.
+    pub enum Satisfaction { Satisfied, BasicallySatisfied, Dissatisfied, Declined }
+}
+
+impl State {
+    /// States in which the assigned unit has work to do, so PullAssigned may hand them out.
+    pub const PULLABLE: [State; 4] = [
+        State::Dispatched,
+        State::Signed,
+        State::Responded,
+        State::InProgress,
+    ];
+
+    /// The loop is over: only archiving (and notes before archiving) remain.
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            State::Closed | State::Archived | State::Transferred | State::Refused | State::Merged
+        )
+    }
+
+    pub fn is_pullable(self) -> bool {
+        Self::PULLABLE.contains(&self)
+    }
+}
+
+/// The person who called or wrote in. Any of the fields may be empty (anonymous requests).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Requester {
+    pub name: String,
+    pub phone: String,
+    pub id_number: String,
+    pub confidential: bool,
+}
+
+/// What the agent took down at intake.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intake {
+    pub channel: Channel,
+    /// The number the request came in on: 12345, or a legacy line such as 12366.
+    pub line: String,
+    pub request_type: RequestType,
+    pub policy_domain: PolicyDomain,
+    pub category: String,
+    pub urgency: Urgency,
+    pub title: String,
+    pub description: String,
+    pub region: String,
+    pub address: String,
+    pub requester: Requester,
+}
+
+/// The intake outcome: exactly one per request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Disposition {
+    /// `unit: None` leaves the ticket in the centre's manual-dispatch queue.
+    Dispatch {
+        unit: Option<UnitId>,
+        co_units: Vec<UnitId>,
+    },
+    AnswerDirectly {
+        answer: String,
+    },
+    EmergencyTransfer {
+        line: EmergencyLine,
+    },
+    UtilityTransfer {
+        utility: Utility,
+    },
+    LegalChannel {
+        channel: LegalChannel,
+        advice: String,
+    },
+    Explain {
+        reason: ExplainReason,
+        explanation: String,
+    },
+    Merge {
+        parent: TicketId,
+    },
+    ReferPolice {
+        reason: String,
+    },
+}
+
+impl Disposition {
+    /// Stable code of the outcome, for storage and metrics labels.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Disposition::Dispatch { .. } => "dispatch",
+            Disposition::AnswerDirectly { .. } => "answer_directly",
+            Disposition::EmergencyTransfer { .. } => "emergency_transfer",
+            Disposition::UtilityTransfer { .. } => "utility_transfer",
+            Disposition::LegalChannel { .. } => "legal_channel",
+            Disposition::Explain { .. } => "explain",
+            Disposition::Merge { .. } => "merge",
+            Disposition::ReferPolice { .. } => "refer_police",
+        }
+    }
+}
+
+/// Due instants, set at dispatch and recomputed on reassignment or approved extension.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadlines {
+    pub sign: Option<Timestamp>,
+    pub respond: Option<Timestamp>,
+    pub reply: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionRequest {
+    pub hours: u32,
+    pub reason: String,
+    pub requested_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackResult {
+    pub resolved: bool,
+    pub satisfaction: Satisfaction,
+    pub note: String,
+    pub at: Timestamp,
+}
+
+/// The current state of one ticket. Its history lives in the events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Zero until the store assigns one.
+    pub id: TicketId,
+    pub version: i64,
+    pub state: State,
+    pub intake: Intake,
+    pub disposition: Disposition,
+    pub assigned_unit: Option<UnitId>,
+    pub co_units: Vec<UnitId>,
+    /// The state to go back to when a return (退单) is rejected.
+    pub prior_state: Option<State>,
+    pub merged_into: Option<TicketId>,
+    pub supervised: bool,
+    pub supervision_note: String,
+    pub escalation_level: u32,
+    pub rework_count: u32,
+    pub return_count: u32,
+    pub pending_extension: Option<ExtensionRequest>,
+    pub due: Deadlines,
+    pub reply: String,
+    pub callback: Option<CallbackResult>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub dispatched_at: Option<Timestamp>,
+    pub signed_at: Option<Timestamp>,
+    pub responded_at: Option<Timestamp>,
+    pub replied_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+}
+
+impl Ticket {
+    /// A freshly received ticket, before its intake outcome is applied.
+    pub fn received(intake: Intake, disposition: Disposition, now: Timestamp) -> Self {
+        Ticket {
+            id: 0,
+            version: 0,
+            state: State::Received,
+            intake,
+            disposition,
+            assigned_unit: None,
+            co_units: Vec::new(),
+            prior_state: None,
+            merged_into: None,
+            supervised: false,
+            supervision_note: String::new(),
+            escalation_level: 0,
+            rework_count: 0,
+            return_count: 0,
+            pending_extension: None,
+            due: Deadlines::default(),
+            reply: String::new(),
+            callback: None,
+            created_at: now,
+            updated_at: now,
+            dispatched_at: None,
+            signed_at: None,
+            responded_at: None,
+            replied_at: None,
+            closed_at: None,
+        }
+    }
+
+    /// Whether the unit is the lead or a co-handling unit of this ticket.
+    pub fn involves_unit(&self, unit: &str) -> bool {
+        self.assigned_unit.as_deref() == Some(unit) || self.co_units.iter().any(|u| u == unit)
+    }
+
+    /// Whether the response came within the response window (for the response rate).
+    pub fn responded_in_time(&self) -> bool {
+        match (self.responded_at, self.due.respond) {
+            (Some(at), Some(due)) => at <= due,
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Assembles and runs the daemon: store, units, the five gRPC services, health checking,
+//! reflection and the metrics listener. Tests start it in-process on port 0.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::Server;
+
+use crate::proto::{
+    center_service_server::CenterServiceServer, dispatch_service_server::DispatchServiceServer,
+    feedback_service_server::FeedbackServiceServer, intake_service_server::IntakeServiceServer,
+    report_service_server::ReportServiceServer,
+};
+use crate::service::{App, CenterApi, DispatchApi, FeedbackApi, IntakeApi, ReportApi};
+use crate::store::Store;
+
+/// Largest request a client may send; a maximal ticket is about 40 KB.
+const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub grpc_addr: SocketAddr,
+    /// `None` serves no /metrics endpoint.
+    pub metrics_addr: Option<SocketAddr>,
+    pub database_url: String,
+    /// `None`: `config/units.toml` if present, else the built-in catalogue.
+    pub units_path: Option<PathBuf>,
+}
+
+/// A started daemon. Dropping it does not stop it; call [`RunningServer::shutdown`].
+pub struct RunningServer {
+    pub grpc_addr: SocketAddr,
+    pub metrics_addr: Option<SocketAddr>,
+    pub store: Arc<dyn Store>,
+    stop: watch::Sender<bool>,
+    grpc: JoinHandle<Result<(), tonic::transport::Error>>,
+    metrics: Option<JoinHandle<()>>,
+}
+
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    // An error means the sender is gone, which also means stop.
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// Opens the store (running migrations), loads the units and starts serving.
+pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
+    let (units, units_source) = crate::config::load_units(config.units_path.as_deref())?;
+    let store = crate::store::open(&config.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "opening the {} store",
+                crate::store::backend_name(&config.database_url)
+            )
+        })?;
+    let app = App::new(store.clone(), units, units_source);
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<IntakeServiceServer<IntakeApi>>().await;
+    health
+        .set_serving::<DispatchServiceServer<DispatchApi>>()
+        .await;
+    health.set_serving::<CenterServiceServer<CenterApi>>().await;
+    health
+        .set_serving::<FeedbackServiceServer<FeedbackApi>>()
+        .await;
+    health.set_serving::<ReportServiceServer<ReportApi>>().await;
+
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    let listener = tokio::net::TcpListener::bind(config.grpc_addr)
+        .await
+        .with_context(|| format!("binding gRPC to {}", config.grpc_addr))?;
+    let grpc_addr = listener.local_addr()?;
+    let (stop, stop_rx) = watch::channel(false);
+
+    let metrics = match config.metrics_addr {
+        Some(addr) => {
+            let (bound, task) = crate::metrics::serve(addr, stopped(stop_rx.clone()))
+                .await
+                .with_context(|| format!("binding metrics to {addr}"))?;
+            Some((bound, task))
+        }
+        None => None,
+    };
+
+    let router = Server::builder()
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(
+            IntakeServiceServer::new(IntakeApi(app.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            DispatchServiceServer::new(DispatchApi(app.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            CenterServiceServer::new(CenterApi(app.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            FeedbackServiceServer::new(FeedbackApi(app.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            ReportServiceServer::new(ReportApi(app.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        );
+    let grpc = tokio::spawn(
+        router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopped(stop_rx)),
+    );
+    tracing::info!(%grpc_addr, backend = store.backend(), "hotline serving");
+
+    Ok(RunningServer {
+        grpc_addr,
+        metrics_addr: metrics.as_ref().map(|(addr, _)| *addr),
+        store,
+        stop,
+        grpc,
+        metrics: metrics.map(|(_, task)| task),
+    })
+}
+
+impl RunningServer {
+    /// Stops accepting, lets in-flight calls finish, closes the store.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        let served = self.grpc.await.context("gRPC server task panicked")?;
+        if let Some(metrics) = self.metrics {
+            let _ = metrics.await;
+        }
+        self.store.close().await;
+        served.context("gRPC server failed")?;
+        Ok(())
+    }
+}

@@ -1,0 +1,203 @@
+//! DispatchService: department and sub-centre back-offices pull and work their tickets.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use chrono::Utc;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::{Stream, StreamExt};
+use tonic::{Request, Response, Status};
+
+use super::convert::{self, timestamp};
+use super::{App, invalid, ticket_response};
+use crate::domain::lifecycle::Command;
+use crate::domain::validate;
+use crate::proto::{self, dispatch_service_server::DispatchService};
+
+pub struct DispatchApi(pub Arc<App>);
+
+const DEFAULT_PULL: u32 = 10;
+const MAX_PULL: u32 = 100;
+const DEFAULT_LEASE_SECONDS: u32 = 300;
+const LEASE_SECONDS: std::ops::RangeInclusive<u32> = 10..=3600;
+
+impl DispatchApi {
+    async fn simple(
+        &self,
+        request: Request<proto::TicketCommand>,
+        command: impl FnOnce(String) -> Command,
+    ) -> Result<Response<proto::TicketResponse>, Status> {
+        let request = request.into_inner();
+        let actor = convert::actor("actor", request.actor.as_ref())?;
+        let ticket = self
+            .0
+            .run(
+                request.ticket_id,
+                request.expected_version,
+                actor,
+                command(request.reason),
+            )
+            .await?;
+        Ok(ticket_response(&ticket))
+    }
+
+    fn known_unit(&self, unit: &str) -> Result<(), Status> {
+        validate::unit("unit", unit, &self.0.units.load())?;
+        Ok(())
+    }
+}
+
+type AssignmentStream = Pin<Box<dyn Stream<Item = Result<proto::Assignment, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl DispatchService for DispatchApi {
+    async fn pull_assigned(
+        &self,
+        request: Request<proto::PullAssignedRequest>,
+    ) -> Result<Response<proto::PullAssignedResponse>, Status> {
+        let request = request.into_inner();
+        self.known_unit(&request.unit)?;
+        validate::label("worker", &request.worker, true)?;
+        let max = match request.max_tickets {
+            0 => DEFAULT_PULL,
+            n if n <= MAX_PULL => n,
+            n => {
+                return Err(invalid(
+                    "max_tickets",
+                    format!("{n} is over the limit of {MAX_PULL}"),
+                ));
+            }
+        };
+        let lease_seconds = match request.lease_seconds {
+            0 => DEFAULT_LEASE_SECONDS,
+            n if LEASE_SECONDS.contains(&n) => n,
+            n => {
+                return Err(invalid(
+                    "lease_seconds",
+                    format!(
+                        "{n} is outside {}..={}",
+                        LEASE_SECONDS.start(),
+                        LEASE_SECONDS.end()
+                    ),
+                ));
+            }
+        };
+        let now = Utc::now();
+        let lease_until = now + chrono::Duration::seconds(i64::from(lease_seconds));
+        let tickets = self
+            .0
+            .store
+            .pull_assigned(&request.unit, &request.worker, max, now, lease_until)
+            .await?;
+        crate::metrics::pulled(tickets.len());
+        Ok(Response::new(proto::PullAssignedResponse {
+            tickets: tickets.iter().map(convert::ticket).collect(),
+            lease_until: Some(timestamp(lease_until)),
+        }))
+    }
+
+    type WatchAssignedStream = AssignmentStream;
+
+    async fn watch_assigned(
+        &self,
+        request: Request<proto::WatchAssignedRequest>,
+    ) -> Result<Response<Self::WatchAssignedStream>, Status> {
+        let unit = request.into_inner().unit;
+        self.known_unit(&unit)?;
+        let stream =
+            BroadcastStream::new(self.0.assignments.subscribe()).filter_map(move |notice| {
+                match notice {
+                    Ok(n) if n.unit == unit => Some(Ok(proto::Assignment {
+                        ticket_id: n.ticket_id,
+                        unit: n.unit,
+                        version: n.version,
+                        at: Some(timestamp(n.at)),
+                    })),
+                    Ok(_) => None,
+                    // A slow watcher missed notices; PullAssigned still finds every ticket.
+                    Err(lagged) => {
+                        tracing::warn!(%lagged, unit = %unit, "assignment watcher lagged");
+                        None
+                    }
+                }
+            });
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn sign(
+        &self,
+        request: Request<proto::TicketCommand>,
+    ) -> Result<Response<proto::TicketResponse>, Status> {
+        self.simple(request, |_| Command::Sign).await
+    }
+
+    async fn r#return(
+        &self,
+        request: Request<proto::TicketCommand>,
+    ) -> Result<Response<proto::TicketResponse>, Status> {
+        self.simple(request, |reason| Command::RequestReturn { reason })
+            .await
+    }
+
+    async fn respond(
+        &self,
+        request: Request<proto::TicketCommand>,
+    ) -> Result<Response<proto::TicketResponse>, Status> {
+        self.simple(request, |note| Command::Respond { note }).await
+    }
+
+    async fn handle(
+        &self,
+        request: Request<proto::TicketCommand>,
+    ) -> Result<Response<proto::TicketResponse>, Status> {
+        self.simple(request, |note| Command::Handle { note }).await
+    }
+
+    async fn request_extension(
+        &self,
+        request: Request<proto::RequestExtensionRequest>,
+    ) -> Result<Response<proto::TicketResponse>, Status> {
+        let request = request.into_inner();
+        let actor = convert::actor("actor", request.actor.as_ref())?;
+        let command = Command::RequestExtension {
+            hours: request.hours,
+            reason: request.reason,
+        };
+        let ticket = self
+            .0
+            .run(request.ticket_id, request.expected_version, actor, command)
+            .await?;
+        Ok(ticket_response(&ticket))
+    }
+
+    async fn escalate(
+        &self,
+        request: Request<proto::TicketCommand>,
+    ) -> Result<Response<proto::TicketResponse>, Status> {
+        self.simple(request, |reason| Command::Escalate { reason })
+            .await
+    }
+
+    async fn reply(
+        &self,
+        request: Request<proto::ReplyRequest>,
+    ) -> Result<Response<proto::TicketResponse>, Status> {
+        let request = request.into_inner();
+        let actor = convert::actor("actor", request.actor.as_ref())?;
+        let command = Command::Reply {
+            reply: request.reply,
+        };
+        let ticket = self
+            .0
+            .run(request.ticket_id, request.expected_version, actor, command)
+            .await?;
+        Ok(ticket_response(&ticket))
+    }
+
+    async fn add_note(
+        &self,
+        request: Request<proto::TicketCommand>,
+    ) -> Result<Response<proto::TicketResponse>, Status> {
+        self.simple(request, |note| Command::AddNote { note }).await
+    }
+}

@@ -1,0 +1,258 @@
+//! IntakeService: agent consoles create tickets and look them up.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use prost::Message;
+use sha2::{Digest, Sha256};
+use tonic::{Request, Response, Status};
+
+use super::convert::{self, ProtoEnum};
+use super::{App, invalid, ticket_response};
+use crate::domain::intake;
+use crate::domain::lifecycle::{Command, Context};
+use crate::domain::{Disposition, State, validate};
+use crate::proto::{self, intake_service_server::IntakeService};
+use crate::store::{NewTicket, StoreError, TicketFilter};
+
+pub struct IntakeApi(pub Arc<App>);
+
+const MAX_PAGE_SIZE: u32 = 200;
+const DEFAULT_PAGE_SIZE: u32 = 50;
+const MAX_REQUEST_ID_CHARS: usize = 128;
+
+/// Digest of everything the console sent, to tell a retry from a reused request id.
+fn fingerprint(request: &proto::CreateTicketRequest) -> String {
+    let digest = Sha256::digest(request.encode_to_vec());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl App {
+    /// The state of a ticket, or `None` if there is no such ticket.
+    async fn state_of(&self, id: i64) -> Result<Option<State>, Status> {
+        match self.store.get_ticket(id).await {
+            Ok(t) => Ok(Some(t.state)),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl IntakeService for IntakeApi {
+    async fn create_ticket(
+        &self,
+        request: Request<proto::CreateTicketRequest>,
+    ) -> Result<Response<proto::CreateTicketResponse>, Status> {
+        let request = request.into_inner();
+        let app = &self.0;
+        let id = &request.request_id;
+        if id.is_empty()
+            || id.len() > MAX_REQUEST_ID_CHARS
+            || !id.chars().all(|c| c.is_ascii_graphic())
+        {
+            return Err(invalid(
+                "request_id",
+                format!("must be 1-{MAX_REQUEST_ID_CHARS} visible ASCII characters (a UUID, say)"),
+            ));
+        }
+        let fingerprint = fingerprint(&request);
+
+        // A console retry: answer with what the first attempt created.
+        if let Some((ticket, stored)) = app.store.find_by_request_id(&request.request_id).await? {
+            if stored != fingerprint {
+                return Err(StoreError::RequestIdReused {
+                    request_id: request.request_id,
+                    ticket: ticket.id,
+                }
+                .into());
+            }
+            return Ok(Response::new(proto::CreateTicketResponse {
+                ticket: Some(convert::ticket(&ticket)),
+                created: false,
+            }));
+        }
+
+        let actor = convert::actor("actor", request.actor.as_ref())?;
+        let intake_data = convert::intake(&request)?;
+        let disposition = convert::disposition(request.disposition.as_ref())?;
+        let parent_state = match &disposition {
+            Disposition::Merge { parent } => app.state_of(*parent).await?,
+            _ => None,
+        };
+        let units = app.units.load();
+        let ctx = Context {
+            actor: &actor,
+            units: &units,
+            now: Utc::now(),
+        };
+        let opened = intake::open(intake_data, disposition, parent_state, &ctx)?;
+        let created = app
+            .store
+            .create_ticket(NewTicket {
+                ticket: &opened.ticket,
+                events: &opened.events,
+                request_id: &request.request_id,
+                fingerprint: &fingerprint,
+            })
+            .await?;
+        if created.created {
+            let ticket = &created.ticket;
+            crate::metrics::ticket_created(ticket.intake.channel.code(), ticket.disposition.code());
+            app.announce_if_assigned(None, ticket);
+            tracing::info!(ticket = ticket.id, outcome = ticket.disposition.code(), state = %ticket.state, "ticket created");
+        }
+        Ok(Response::new(proto::CreateTicketResponse {
+            ticket: Some(convert::ticket(&created.ticket)),
+            created: created.created,
+        }))
+    }
+
+    async fn get_ticket(
+        &self,
+        request: Request<proto::GetTicketRequest>,
+    ) -> Result<Response<proto::TicketResponse>, Status> {
+        let request = request.into_inner();
+        if request.ticket_id <= 0 {
+            return Err(invalid("ticket_id", "must be a ticket id"));
+        }
+        let store = &self.0.store;
+        let ticket = store.get_ticket(request.ticket_id).await?;
+        let mut reply = convert::ticket(&ticket);
+        if let Some(parent) = ticket.merged_into {
+            // A merged duplicate follows its parent's progress.
+            reply.followed_state = store.get_ticket(parent).await?.state.to_proto();
+        }
+        reply.merged_children = store.merged_children(ticket.id).await?;
+        if request.include_history {
+            reply.history = store
+                .history(ticket.id)
+                .await?
+                .iter()
+                .map(convert::event)
+                .collect();
+        }
+        Ok(Response::new(proto::TicketResponse {
+            ticket: Some(reply),
+        }))
+    }
+
+    async fn search_tickets(
+        &self,
+        request: Request<proto::SearchTicketsRequest>,
+    ) -> Result<Response<proto::SearchTicketsResponse>, Status> {
+        let request = request.into_inner();
+        let limit = match request.page_size {
+            0 => DEFAULT_PAGE_SIZE,
+            n if n <= MAX_PAGE_SIZE => n,
+            n => {
+                return Err(invalid(
+                    "page_size",
+                    format!("{n} is over the limit of {MAX_PAGE_SIZE}"),
+                ));
+            }
+        };
+        let after_id = match request.page_token.as_str() {
+            "" => None,
+            token => Some(
+                token
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|id| *id > 0)
+                    .ok_or_else(|| invalid("page_token", "is not a token this server issued"))?,
+            ),
+        };
+        let states = request
+            .states
+            .iter()
+            .map(|s| State::from_proto("states", *s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let optional = |field: &str, value: &str| -> Result<Option<String>, Status> {
+            validate::label(field, value, false)?;
+            Ok((!value.is_empty()).then(|| value.to_string()))
+        };
+        let filter = TicketFilter {
+            states,
+            assigned_unit: optional("assigned_unit", &request.assigned_unit)?,
+            region: optional("region", &request.region)?,
+            category: optional("category", &request.category)?,
+            created_from: request
+                .created_from
+                .as_ref()
+                .map(|t| convert::timestamp_from_proto("created_from", t))
+                .transpose()?,
+            created_to: request
+                .created_to
+                .as_ref()
+                .map(|t| convert::timestamp_from_proto("created_to", t))
+                .transpose()?,
+            supervised_only: request.supervised_only,
+            after_id,
+            limit: limit + 1,
+        };
+        let mut tickets = self.0.store.search(&filter).await?;
+        let next_page_token = if tickets.len() > limit as usize {
+            tickets.truncate(limit as usize);
+            tickets.last().map(|t| t.id.to_string()).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(Response::new(proto::SearchTicketsResponse {
+            tickets: tickets.iter().map(convert::ticket).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn merge_duplicate(
+        &self,
+        request: Request<proto::MergeDuplicateRequest>,
+    ) -> Result<Response<proto::TicketResponse>, Status> {
+        let request = request.into_inner();
+        let app = &self.0;
+        let actor = convert::actor("actor", request.actor.as_ref())?;
+        if request.parent_id <= 0 {
+            return Err(invalid("parent_id", "must be a ticket id"));
+        }
+        let parent_state = app.state_of(request.parent_id).await?.ok_or_else(|| {
+            Status::not_found(format!("parent ticket {} not found", request.parent_id))
+        })?;
+        if !app
+            .store
+            .merged_children(request.ticket_id)
+            .await?
+            .is_empty()
+        {
+            return Err(Status::failed_precondition(format!(
+                "ticket {} has duplicates merged into it; merge ticket {} into it instead",
+                request.ticket_id, request.parent_id
+            )));
+        }
+        let command = Command::MergeInto {
+            parent: request.parent_id,
+            parent_state,
+            reason: request.reason,
+        };
+        let ticket = app
+            .run(request.ticket_id, request.expected_version, actor, command)
+            .await?;
+        Ok(ticket_response(&ticket))
+    }
+
+    async fn transfer_emergency(
+        &self,
+        request: Request<proto::TransferEmergencyRequest>,
+    ) -> Result<Response<proto::TicketResponse>, Status> {
+        let request = request.into_inner();
+        let actor = convert::actor("actor", request.actor.as_ref())?;
+        let line = ProtoEnum::from_proto("line", request.line)?;
+        let command = Command::Transfer {
+            to: Disposition::EmergencyTransfer { line },
+            reason: request.reason,
+        };
+        let ticket = self
+            .0
+            .run(request.ticket_id, request.expected_version, actor, command)
+            .await?;
+        Ok(ticket_response(&ticket))
+    }
+}

@@ -1,0 +1,128 @@
+//! The gRPC edge: tonic handlers that check input, call the domain, persist through the
+//! store and answer with precise statuses. Handlers hold no state of their own beyond the
+//! shared [`App`].
+
+mod center;
+pub mod convert;
+mod dispatch;
+mod feedback;
+mod intake;
+mod report;
+mod status;
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use chrono::Utc;
+use tokio::sync::broadcast;
+use tonic::Status;
+
+use crate::domain::lifecycle::{self, Command, Context};
+use crate::domain::{Actor, State, Ticket, TicketId, UnitCatalog};
+use crate::store::Store;
+
+pub use center::CenterApi;
+pub use dispatch::DispatchApi;
+pub use feedback::FeedbackApi;
+pub use intake::IntakeApi;
+pub use report::ReportApi;
+pub use status::invalid;
+
+/// A ticket put on a unit's desk, announced to WatchAssigned streams after commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentNotice {
+    pub ticket_id: TicketId,
+    pub unit: String,
+    pub version: i64,
+    pub at: crate::domain::Timestamp,
+}
+
+/// Where the unit catalogue comes from, so ReloadRules can read it again.
+#[derive(Debug, Clone)]
+pub enum UnitsSource {
+    File(std::path::PathBuf),
+    BuiltIn,
+}
+
+/// State shared by all handlers.
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub units: ArcSwap<UnitCatalog>,
+    pub units_source: UnitsSource,
+    pub assignments: broadcast::Sender<AssignmentNotice>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, units: UnitCatalog, units_source: UnitsSource) -> Arc<Self> {
+        let (assignments, _) = broadcast::channel(1024);
+        Arc::new(App {
+            store,
+            units: ArcSwap::from_pointee(units),
+            units_source,
+            assignments,
+        })
+    }
+
+    /// Loads a ticket, checks the caller's version, lets the domain decide, and persists
+    /// the transition. `command` may look at the current ticket (e.g. to read the parent).
+    pub async fn run(
+        &self,
+        ticket_id: TicketId,
+        expected_version: i64,
+        actor: Actor,
+        command: Command,
+    ) -> Result<Ticket, Status> {
+        if ticket_id <= 0 {
+            return Err(invalid("ticket_id", "must be a ticket id"));
+        }
+        if expected_version <= 0 {
+            return Err(invalid(
+                "expected_version",
+                "is required: send the version you last read",
+            ));
+        }
+        let before = self.store.get_ticket(ticket_id).await?;
+        if before.version != expected_version {
+            return Err(Status::aborted(format!(
+                "ticket {ticket_id} is at version {}, not {expected_version}: reload it and retry",
+                before.version
+            )));
+        }
+        let units = self.units.load();
+        let ctx = Context {
+            actor: &actor,
+            units: &units,
+            now: Utc::now(),
+        };
+        let name = command.name();
+        let transition = lifecycle::apply(&before, command, &ctx)?;
+        self.store.save_transition(&before, &transition).await?;
+        crate::metrics::transition(name);
+        let after = transition.ticket;
+        self.announce_if_assigned(Some(&before), &after);
+        tracing::info!(ticket = ticket_id, command = name, from = %before.state, to = %after.state, unit = %actor.unit, "transition");
+        Ok(after)
+    }
+
+    /// Tells WatchAssigned streams about a ticket newly put on a unit's desk.
+    pub fn announce_if_assigned(&self, before: Option<&Ticket>, after: &Ticket) {
+        let newly_dispatched = after.state == State::Dispatched
+            && before.is_none_or(|b| b.dispatched_at != after.dispatched_at);
+        if let (true, Some(unit)) = (newly_dispatched, &after.assigned_unit) {
+            // No receivers is fine: nobody is watching.
+            let _ = self.assignments.send(AssignmentNotice {
+                ticket_id: after.id,
+                unit: unit.clone(),
+                version: after.version,
+                at: after.updated_at,
+            });
+        }
+    }
+}
+
+/// Answer with the ticket after a command.
+pub fn ticket_response(ticket: &Ticket) -> tonic::Response<crate::proto::TicketResponse> {
+    tonic::Response::new(crate::proto::TicketResponse {
+        ticket: Some(convert::ticket(ticket)),
+    })
+}

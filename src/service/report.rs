@@ -1,0 +1,142 @@
+//! ReportService: the three rates and the overdue list.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use tonic::{Request, Response, Status};
+
+use super::convert::{self, ProtoEnum, timestamp};
+use super::{App, invalid};
+use crate::domain::deadline::DeadlineKind;
+use crate::domain::rates::{self, RateWeights};
+use crate::domain::validate;
+use crate::proto::{self, report_service_server::ReportService};
+use crate::store::{RateGrouping, RateQuery};
+
+pub struct ReportApi(pub Arc<App>);
+
+const DEFAULT_OVERDUE_LIMIT: u32 = 100;
+const MAX_OVERDUE_LIMIT: u32 = 500;
+/// Longest period one GetRates call may cover.
+const MAX_PERIOD_DAYS: i64 = 366 * 5;
+
+fn filter(field: &str, value: String) -> Result<Option<String>, Status> {
+    validate::label(field, &value, false)?;
+    Ok((!value.is_empty()).then_some(value))
+}
+
+#[tonic::async_trait]
+impl ReportService for ReportApi {
+    async fn get_rates(
+        &self,
+        request: Request<proto::GetRatesRequest>,
+    ) -> Result<Response<proto::GetRatesResponse>, Status> {
+        let r = request.into_inner();
+        let from = r
+            .from
+            .as_ref()
+            .ok_or_else(|| invalid("from", "is required"))
+            .and_then(|t| convert::timestamp_from_proto("from", t))?;
+        let to =
+            r.to.as_ref()
+                .ok_or_else(|| invalid("to", "is required"))
+                .and_then(|t| convert::timestamp_from_proto("to", t))?;
+        if to <= from {
+            return Err(invalid("to", "must be after from"));
+        }
+        if (to - from).num_days() > MAX_PERIOD_DAYS {
+            return Err(invalid(
+                "to",
+                format!("the period may span at most {MAX_PERIOD_DAYS} days"),
+            ));
+        }
+        let group_by = match proto::RateGrouping::try_from(r.group_by) {
+            Ok(proto::RateGrouping::Unspecified | proto::RateGrouping::Unit) => RateGrouping::Unit,
+            Ok(proto::RateGrouping::Region) => RateGrouping::Region,
+            Ok(proto::RateGrouping::Category) => RateGrouping::Category,
+            Err(_) => return Err(invalid("group_by", format!("unknown value {}", r.group_by))),
+        };
+        let query = RateQuery {
+            from,
+            to,
+            group_by,
+            unit: filter("unit", r.unit)?,
+            region: filter("region", r.region)?,
+            category: filter("category", r.category)?,
+        };
+        let weights = RateWeights::default();
+        let rows = self
+            .0
+            .store
+            .rate_counts(&query)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let c = row.counts;
+                let rates = rates::compute(&c, weights);
+                proto::RateRow {
+                    key: row.key,
+                    dispatched: c.dispatched,
+                    responded_in_time: c.responded_in_time,
+                    response_rate: rates.response,
+                    callbacks_in_scope: c.callbacks_in_scope(),
+                    resolved: c.resolved,
+                    resolution_rate: rates.resolution,
+                    satisfied: c.satisfied,
+                    basically_satisfied: c.basically_satisfied,
+                    dissatisfied: c.dissatisfied,
+                    satisfaction_rate: rates.satisfaction,
+                    declined: c.declined,
+                }
+            })
+            .collect();
+        Ok(Response::new(proto::GetRatesResponse {
+            rows,
+            basically_satisfied_weight: weights.basically_satisfied,
+        }))
+    }
+
+    async fn list_overdue(
+        &self,
+        request: Request<proto::ListOverdueRequest>,
+    ) -> Result<Response<proto::ListOverdueResponse>, Status> {
+        let r = request.into_inner();
+        let unit = filter("unit", r.unit)?;
+        if let Some(unit) = &unit {
+            validate::unit("unit", unit, &self.0.units.load())?;
+        }
+        let limit = match r.limit {
+            0 => DEFAULT_OVERDUE_LIMIT,
+            n if n <= MAX_OVERDUE_LIMIT => n,
+            n => {
+                return Err(invalid(
+                    "limit",
+                    format!("{n} is over the limit of {MAX_OVERDUE_LIMIT}"),
+                ));
+            }
+        };
+        let now = Utc::now();
+        let overdue = self
+            .0
+            .store
+            .list_overdue(unit.as_deref(), now, limit)
+            .await?;
+        let tickets = overdue
+            .into_iter()
+            .map(|o| proto::OverdueTicket {
+                ticket_id: o.ticket.id,
+                assigned_unit: o.ticket.assigned_unit.clone().unwrap_or_default(),
+                state: o.ticket.state.to_proto(),
+                missed: match o.missed {
+                    DeadlineKind::Sign => proto::DeadlineKind::Sign,
+                    DeadlineKind::Respond => proto::DeadlineKind::Respond,
+                    DeadlineKind::Reply => proto::DeadlineKind::Reply,
+                } as i32,
+                due_at: Some(timestamp(o.due_at)),
+                overdue_seconds: (now - o.due_at).num_seconds(),
+                supervised: o.ticket.supervised,
+            })
+            .collect();
+        Ok(Response::new(proto::ListOverdueResponse { tickets }))
+    }
+}

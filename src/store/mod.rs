@@ -1,0 +1,178 @@
+//! Durable storage behind one contract, [`Store`], with SQLite (embedded, zero-config) and
+//! PostgreSQL (production, several replicas) implementations that pass one conformance
+//! suite (`tests/store_conformance/`).
+//!
+//! The contract is small on purpose: tickets are written only together with the events
+//! that explain them, in one transaction, guarded by the version the caller read.
+
+use async_trait::async_trait;
+
+use crate::domain::deadline::DeadlineKind;
+use crate::domain::rates::RateCounts;
+use crate::domain::{Event, State, Ticket, TicketId, Timestamp, Transition};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("ticket {0} not found")]
+    NotFound(TicketId),
+    /// Someone else changed the ticket since the caller read it.
+    #[error("ticket {id} is at version {current}, not {expected}: reload it and retry")]
+    VersionConflict {
+        id: TicketId,
+        expected: i64,
+        current: i64,
+    },
+    /// The same client request id came with a different request.
+    #[error("request_id `{request_id}` was already used for a different request (ticket {ticket})")]
+    RequestIdReused {
+        request_id: String,
+        ticket: TicketId,
+    },
+    /// The database cannot be reached or refused the connection.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A ticket about to be created, with the events that opened it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewTicket<'a> {
+    /// `id` is ignored; the store assigns it.
+    pub ticket: &'a Ticket,
+    pub events: &'a [Event],
+    /// The console's idempotency key.
+    pub request_id: &'a str,
+    /// Digest of the request, to tell a retry from a reuse of the key.
+    pub fingerprint: &'a str,
+}
+
+/// Result of [`Store::create_ticket`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    pub ticket: Ticket,
+    /// False when the request id was seen before and the stored ticket is returned.
+    pub created: bool,
+}
+
+/// Filters for [`Store::search`]; all optional, combined with AND. Results are ordered by
+/// id, ascending, and start after `after_id` (keyset pagination).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketFilter {
+    pub states: Vec<State>,
+    pub assigned_unit: Option<String>,
+    pub region: Option<String>,
+    pub category: Option<String>,
+    pub created_from: Option<Timestamp>,
+    pub created_to: Option<Timestamp>,
+    pub supervised_only: bool,
+    pub after_id: Option<TicketId>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateGrouping {
+    Unit,
+    Region,
+    Category,
+}
+
+/// Which tickets the rates are counted over: dispatches and callbacks in `[from, to)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateQuery {
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub group_by: RateGrouping,
+    pub unit: Option<String>,
+    pub region: Option<String>,
+    pub category: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateRow {
+    pub key: String,
+    pub counts: RateCounts,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overdue {
+    pub ticket: Ticket,
+    pub missed: DeadlineKind,
+    pub due_at: Timestamp,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+
+    /// Creates the ticket and appends its events atomically. Idempotent on `request_id`:
+    /// a retry returns the stored ticket with `created: false`.
+    async fn create_ticket(&self, new: NewTicket<'_>) -> StoreResult<Created>;
+
+    async fn get_ticket(&self, id: TicketId) -> StoreResult<Ticket>;
+
+    /// The ticket a client request id created, with the fingerprint stored for it.
+    async fn find_by_request_id(&self, request_id: &str) -> StoreResult<Option<(Ticket, String)>>;
+
+    /// The ticket's events, oldest first.
+    async fn history(&self, id: TicketId) -> StoreResult<Vec<Event>>;
+
+    /// Ids of tickets merged into this one.
+    async fn merged_children(&self, id: TicketId) -> StoreResult<Vec<TicketId>>;
+
+    /// Writes the ticket's new state and appends the event in one transaction, only if the
+    /// stored version is still `before.version`. Clears the lease when the ticket leaves
+    /// its unit's desk (reassigned, replied, closed…).
+    async fn save_transition(&self, before: &Ticket, transition: &Transition) -> StoreResult<()>;
+
+    /// Leases up to `max` tickets of `unit` in a pullable state whose lease is free or
+    /// expired at `now`, to `worker` until `lease_until`. Concurrent callers never receive
+    /// the same ticket. Ordered by reply deadline, then id.
+    async fn pull_assigned(
+        &self,
+        unit: &str,
+        worker: &str,
+        max: u32,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<Vec<Ticket>>;
+
+    async fn search(&self, filter: &TicketFilter) -> StoreResult<Vec<Ticket>>;
+
+    /// Counts for the three rates, one row per group key, sorted by key.
+    async fn rate_counts(&self, query: &RateQuery) -> StoreResult<Vec<RateRow>>;
+
+    /// Open tickets past a due instant at `now`, most overdue first.
+    async fn list_overdue(
+        &self,
+        unit: Option<&str>,
+        now: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Overdue>>;
+
+    /// Cheap liveness check of the database.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Closes the connections; in-flight calls finish first.
+    async fn close(&self);
+}
+
+/// "sqlite" or "postgres", from a database URL, for messages.
+pub fn backend_name(database_url: &str) -> &'static str {
+    if database_url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+/// Opens the store a URL names (`sqlite:…` or `postgres://…`) and brings its schema up to
+/// date with the embedded migrations.
+pub async fn open(database_url: &str) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    anyhow::bail!("INTERIM: no backend yet for {database_url}")
+}
