@@ -250,7 +250,8 @@ pub struct CallbackResult {
 /// The current state of one ticket. Its history lives in the events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ticket {
-    /// Zero until the store assigns one.
+    /// Zero until the store assigns one. Not serialised: stores keep it in its own column.
+    #[serde(skip)]
     pub id: TicketId,
     pub version: i64,
     pub state: State,

@@ -3,7 +3,6 @@
 use std::pin::Pin;
 use std::sync::Arc;
 
-use chrono::Utc;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
@@ -82,7 +81,7 @@ impl DispatchService for DispatchApi {
                 ));
             }
         };
-        let now = Utc::now();
+        let now = super::now();
         let lease_until = now + chrono::Duration::seconds(i64::from(lease_seconds));
         let tickets = self
             .0

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use prost::Message;
 use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
@@ -84,7 +83,7 @@ impl IntakeService for IntakeApi {
         let ctx = Context {
             actor: &actor,
             units: &units,
-            now: Utc::now(),
+            now: super::now(),
         };
         let opened = intake::open(intake_data, disposition, parent_state, &ctx)?;
         let created = app

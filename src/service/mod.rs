@@ -92,7 +92,7 @@ impl App {
         let ctx = Context {
             actor: &actor,
             units: &units,
-            now: Utc::now(),
+            now: now(),
         };
         let name = command.name();
         let transition = lifecycle::apply(&before, command, &ctx)?;
@@ -118,6 +118,13 @@ impl App {
             });
         }
     }
+}
+
+/// The current instant at the millisecond precision the stores keep, so what a handler
+/// decides and what a later read returns are equal.
+pub fn now() -> crate::domain::Timestamp {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(3)
 }
 
 /// Answer with the ticket after a command.

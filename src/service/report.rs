@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use tonic::{Request, Response, Status};
 
 use super::convert::{self, ProtoEnum, timestamp};
@@ -115,7 +114,7 @@ impl ReportService for ReportApi {
                 ));
             }
         };
-        let now = Utc::now();
+        let now = super::now();
         let overdue = self
             .0
             .store

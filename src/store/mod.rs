@@ -11,6 +11,12 @@ use crate::domain::deadline::DeadlineKind;
 use crate::domain::rates::RateCounts;
 use crate::domain::{Event, State, Ticket, TicketId, Timestamp, Transition};
 
+pub mod postgres;
+mod sql;
+pub mod sqlite;
+
+pub use sql::{Dialect, SqlStore};
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("ticket {0} not found")]
@@ -174,5 +180,16 @@ pub fn backend_name(database_url: &str) -> &'static str {
 /// Opens the store a URL names (`sqlite:…` or `postgres://…`) and brings its schema up to
 /// date with the embedded migrations.
 pub async fn open(database_url: &str) -> anyhow::Result<std::sync::Arc<dyn Store>> {
-    anyhow::bail!("INTERIM: no backend yet for {database_url}")
+    let store =
+        if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+            postgres::open(database_url).await?
+        } else if database_url.starts_with("sqlite:") {
+            sqlite::open(database_url).await?
+        } else {
+            anyhow::bail!(
+                "database url must start with sqlite: or postgres:// (got `{}:`)",
+                database_url.split(':').next().unwrap_or_default()
+            );
+        };
+    Ok(std::sync::Arc::new(store))
 }

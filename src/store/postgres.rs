@@ -1,0 +1,53 @@
+//! PostgreSQL: the production backend. Several stateless daemons may share one database:
+//! pulls lock rows with `FOR UPDATE SKIP LOCKED`, state commands are guarded by the ticket
+//! version, and commits are synchronous (`synchronous_commit = on`, the server default).
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sqlx::any::AnyPoolOptions;
+
+use super::sql::{Dialect, SqlStore};
+
+const MAX_CONNECTIONS: u32 = 16;
+
+pub async fn open(url: &str) -> anyhow::Result<SqlStore> {
+    sqlx::any::install_default_drivers();
+    let pool = AnyPoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(url)
+        .await
+        .with_context(|| format!("connecting to PostgreSQL at {}", redact(url)))?;
+    sqlx::migrate!("migrations/postgres")
+        .run(&pool)
+        .await
+        .context("running PostgreSQL migrations")?;
+    Ok(SqlStore::new(Dialect::Postgres, pool.clone(), pool))
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}

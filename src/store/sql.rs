@@ -1,0 +1,547 @@
+//! The store over SQL, shared by SQLite and PostgreSQL through sqlx's `Any` driver: one
+//! set of queries (`$N` placeholders work on both), with the few dialect differences
+//! (row locking for pulls) chosen by [`Dialect`].
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::{TimeZone, Utc};
+use sqlx::AnyPool;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+
+use super::{
+    Created, NewTicket, Overdue, RateGrouping, RateQuery, RateRow, Store, StoreError, StoreResult,
+    TicketFilter,
+};
+use crate::domain::deadline::missed_deadline;
+use crate::domain::rates::RateCounts;
+use crate::domain::{Actor, Event, State, Ticket, TicketId, Timestamp, Transition};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A SQL-backed [`Store`]. On SQLite, writes go through a single connection (SQLite has
+/// one writer anyway, and this avoids lock-upgrade deadlocks) while reads use a pool.
+pub struct SqlStore {
+    dialect: Dialect,
+    writer: AnyPool,
+    reader: AnyPool,
+}
+
+impl SqlStore {
+    pub fn new(dialect: Dialect, writer: AnyPool, reader: AnyPool) -> Self {
+        SqlStore {
+            dialect,
+            writer,
+            reader,
+        }
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        use sqlx::Error as E;
+        match &error {
+            E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed => {
+                StoreError::Unavailable(error.to_string())
+            }
+            E::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                // PostgreSQL connection exceptions (08xxx), shutdown (57P0x); SQLite busy (5).
+                if code.starts_with("08") || code.starts_with("57P0") || code == "5" {
+                    StoreError::Unavailable(error.to_string())
+                } else {
+                    StoreError::Database(error.to_string())
+                }
+            }
+            _ => StoreError::Database(error.to_string()),
+        }
+    }
+}
+
+fn millis(at: Timestamp) -> i64 {
+    at.timestamp_millis()
+}
+
+fn opt_millis(at: Option<Timestamp>) -> Option<i64> {
+    at.map(millis)
+}
+
+fn from_millis(ms: i64) -> StoreResult<Timestamp> {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .ok_or_else(|| StoreError::Corrupt(format!("instant {ms} out of range")))
+}
+
+fn parse_state(code: &str) -> StoreResult<State> {
+    code.parse()
+        .map_err(|_| StoreError::Corrupt(format!("unknown state `{code}`")))
+}
+
+/// Reads `id`, `version` and `body` of a tickets row.
+fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
+    let body: String = row.try_get("body")?;
+    let mut ticket: Ticket = serde_json::from_str(&body)
+        .map_err(|e| StoreError::Corrupt(format!("ticket body: {e}")))?;
+    ticket.id = row.try_get("id")?;
+    ticket.version = row.try_get("version")?;
+    Ok(ticket)
+}
+
+fn event_from_row(row: &AnyRow) -> StoreResult<Event> {
+    let from_state: Option<String> = row.try_get("from_state")?;
+    let details: String = row.try_get("details")?;
+    Ok(Event {
+        ticket_id: row.try_get("ticket_id")?,
+        version: row.try_get("version")?,
+        command: row.try_get("command")?,
+        from_state: from_state.as_deref().map(parse_state).transpose()?,
+        to_state: parse_state(&row.try_get::<String, _>("to_state")?)?,
+        actor: Actor {
+            unit: row.try_get("actor_unit")?,
+            person: row.try_get("actor_person")?,
+        },
+        at: from_millis(row.try_get("at")?)?,
+        reason: row.try_get("reason")?,
+        details: serde_json::from_str(&details)
+            .map_err(|e| StoreError::Corrupt(format!("event details: {e}")))?,
+    })
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds the columns projected from the body as $1..$20, in the order INSERT_TICKET and
+/// UPDATE_TICKET list them.
+fn bind_projection<'q>(query: AnyQuery<'q>, ticket: &Ticket) -> StoreResult<AnyQuery<'q>> {
+    let body = serde_json::to_string(ticket).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let callback = ticket.callback.as_ref();
+    Ok(query
+        .bind(ticket.version)
+        .bind(ticket.state.code())
+        .bind(ticket.disposition.code())
+        .bind(ticket.intake.category.clone())
+        .bind(ticket.intake.region.clone())
+        .bind(ticket.intake.urgency.code())
+        .bind(ticket.assigned_unit.clone())
+        .bind(ticket.merged_into)
+        .bind(ticket.supervised)
+        .bind(millis(ticket.updated_at))
+        .bind(opt_millis(ticket.dispatched_at))
+        .bind(opt_millis(ticket.responded_at))
+        .bind(opt_millis(ticket.due.sign))
+        .bind(opt_millis(ticket.due.respond))
+        .bind(opt_millis(ticket.due.reply))
+        .bind(callback.map(|c| millis(c.at)))
+        .bind(callback.map(|c| c.resolved))
+        .bind(callback.map(|c| c.satisfaction.code()))
+        .bind(opt_millis(ticket.closed_at))
+        .bind(body))
+}
+
+const INSERT_TICKET: &str = "INSERT INTO tickets (version, state, outcome, category, region, urgency, \
+     assigned_unit, merged_into, supervised, updated_at, dispatched_at, responded_at, sign_due_at, \
+     respond_due_at, reply_due_at, callback_at, callback_resolved, callback_satisfaction, \
+     closed_at, body, request_id, request_fingerprint, channel, line, request_type, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+     $19, $20, $21, $22, $23, $24, $25, $26) \
+     ON CONFLICT (request_id) DO NOTHING RETURNING id";
+
+/// Keeps the lease ($21) only while the ticket stays on the same unit's desk.
+const UPDATE_TICKET: &str = "UPDATE tickets SET version = $1, state = $2, outcome = $3, \
+     category = $4, region = $5, urgency = $6, assigned_unit = $7, merged_into = $8, \
+     supervised = $9, updated_at = $10, dispatched_at = $11, responded_at = $12, \
+     sign_due_at = $13, respond_due_at = $14, reply_due_at = $15, callback_at = $16, \
+     callback_resolved = $17, callback_satisfaction = $18, closed_at = $19, body = $20, \
+     lease_owner = CASE WHEN $21 THEN lease_owner ELSE NULL END, \
+     lease_until = CASE WHEN $21 THEN lease_until ELSE NULL END \
+     WHERE id = $22 AND version = $23";
+
+const INSERT_EVENT: &str = "INSERT INTO ticket_events (ticket_id, version, command, from_state, \
+     to_state, actor_unit, actor_person, at, reason, details) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+const SELECT_TICKET: &str = "SELECT id, version, body FROM tickets";
+
+async fn insert_event(
+    conn: &mut sqlx::AnyConnection,
+    event: &Event,
+    ticket_id: TicketId,
+) -> StoreResult<()> {
+    sqlx::query(INSERT_EVENT)
+        .bind(ticket_id)
+        .bind(event.version)
+        .bind(event.command.clone())
+        .bind(event.from_state.map(State::code))
+        .bind(event.to_state.code())
+        .bind(event.actor.unit.clone())
+        .bind(event.actor.person.clone())
+        .bind(millis(event.at))
+        .bind(event.reason.clone())
+        .bind(event.details.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// `state IN ($n, …)` for the pullable states, shared by pulls and their index.
+const PULLABLE_STATES: &str = "('dispatched', 'signed', 'responded', 'in_progress')";
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    }
+
+    async fn create_ticket(&self, new: NewTicket<'_>) -> StoreResult<Created> {
+        let ticket = new.ticket;
+        let mut tx = self.writer.begin().await?;
+        let inserted = bind_projection(sqlx::query(INSERT_TICKET), ticket)?
+            .bind(new.request_id.to_string())
+            .bind(new.fingerprint.to_string())
+            .bind(ticket.intake.channel.code())
+            .bind(ticket.intake.line.clone())
+            .bind(ticket.intake.request_type.code())
+            .bind(millis(ticket.created_at))
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = inserted else {
+            // The request id exists: this is a retry (or a reuse of the key).
+            tx.rollback().await?;
+            let (existing, fingerprint) = self
+                .find_by_request_id(new.request_id)
+                .await?
+                .ok_or_else(|| StoreError::Database("request id conflict without a row".into()))?;
+            if fingerprint != new.fingerprint {
+                return Err(StoreError::RequestIdReused {
+                    request_id: new.request_id.to_string(),
+                    ticket: existing.id,
+                });
+            }
+            return Ok(Created {
+                ticket: existing,
+                created: false,
+            });
+        };
+        let id: TicketId = row.try_get("id")?;
+        let mut stored = ticket.clone();
+        stored.id = id;
+        for event in new.events {
+            insert_event(&mut tx, event, id).await?;
+        }
+        tx.commit().await?;
+        Ok(Created {
+            ticket: stored,
+            created: true,
+        })
+    }
+
+    async fn get_ticket(&self, id: TicketId) -> StoreResult<Ticket> {
+        let row = sqlx::query(AssertSqlSafe(format!("{SELECT_TICKET} WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or(StoreError::NotFound(id))?;
+        ticket_from_row(&row)
+    }
+
+    async fn find_by_request_id(&self, request_id: &str) -> StoreResult<Option<(Ticket, String)>> {
+        let row = sqlx::query(
+            "SELECT id, version, body, request_fingerprint FROM tickets WHERE request_id = $1",
+        )
+        .bind(request_id.to_string())
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|row| Ok((ticket_from_row(&row)?, row.try_get("request_fingerprint")?)))
+            .transpose()
+    }
+
+    async fn history(&self, id: TicketId) -> StoreResult<Vec<Event>> {
+        let rows = sqlx::query(
+            "SELECT ticket_id, version, command, from_state, to_state, actor_unit, actor_person, \
+             at, reason, details FROM ticket_events WHERE ticket_id = $1 ORDER BY version",
+        )
+        .bind(id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn merged_children(&self, id: TicketId) -> StoreResult<Vec<TicketId>> {
+        let rows = sqlx::query("SELECT id FROM tickets WHERE merged_into = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
+    async fn save_transition(&self, before: &Ticket, transition: &Transition) -> StoreResult<()> {
+        let after = &transition.ticket;
+        let keeps_desk = after.state.is_pullable() && after.assigned_unit == before.assigned_unit;
+        let mut tx = self.writer.begin().await?;
+        let updated = bind_projection(sqlx::query(UPDATE_TICKET), after)?
+            .bind(keeps_desk)
+            .bind(before.id)
+            .bind(before.version)
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() != 1 {
+            tx.rollback().await?;
+            let current = sqlx::query("SELECT version FROM tickets WHERE id = $1")
+                .bind(before.id)
+                .fetch_optional(&self.writer)
+                .await?;
+            return Err(match current {
+                None => StoreError::NotFound(before.id),
+                Some(row) => StoreError::VersionConflict {
+                    id: before.id,
+                    expected: before.version,
+                    current: row.try_get("version")?,
+                },
+            });
+        }
+        insert_event(&mut tx, &transition.event, before.id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn pull_assigned(
+        &self,
+        unit: &str,
+        worker: &str,
+        max: u32,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<Vec<Ticket>> {
+        // SQLite serialises writers, so only PostgreSQL needs to skip rows others hold.
+        let lock = match self.dialect {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "UPDATE tickets SET lease_owner = $1, lease_until = $2 WHERE id IN (\
+             SELECT id FROM tickets WHERE assigned_unit = $3 AND state IN {PULLABLE_STATES} \
+             AND (lease_until IS NULL OR lease_until <= $4) \
+             ORDER BY reply_due_at, id LIMIT $5 {lock}) RETURNING id, version, body, reply_due_at"
+        );
+        let mut tx = self.writer.begin().await?;
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(worker.to_string())
+            .bind(millis(lease_until))
+            .bind(unit.to_string())
+            .bind(millis(now))
+            .bind(i64::from(max))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let mut tickets = rows
+            .iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<Option<i64>, _>("reply_due_at")?,
+                    ticket_from_row(row)?,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        // RETURNING has no order; restore the one the rows were chosen in.
+        tickets.sort_by_key(|(due, t)| (due.is_none(), *due, t.id));
+        Ok(tickets.into_iter().map(|(_, t)| t).collect())
+    }
+
+    async fn search(&self, filter: &TicketFilter) -> StoreResult<Vec<Ticket>> {
+        let mut sql = format!("{SELECT_TICKET} WHERE 1 = 1");
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if !filter.states.is_empty() {
+            let marks: Vec<String> = filter.states.iter().map(|_| next()).collect();
+            sql += &format!(" AND state IN ({})", marks.join(", "));
+        }
+        for (column, value) in [
+            ("assigned_unit", &filter.assigned_unit),
+            ("region", &filter.region),
+            ("category", &filter.category),
+        ] {
+            if value.is_some() {
+                sql += &format!(" AND {column} = {}", next());
+            }
+        }
+        if filter.created_from.is_some() {
+            sql += &format!(" AND created_at >= {}", next());
+        }
+        if filter.created_to.is_some() {
+            sql += &format!(" AND created_at < {}", next());
+        }
+        if filter.supervised_only {
+            sql += &format!(" AND supervised = {}", next());
+        }
+        if filter.after_id.is_some() {
+            sql += &format!(" AND id > {}", next());
+        }
+        sql += &format!(" ORDER BY id LIMIT {}", next());
+
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for state in &filter.states {
+            query = query.bind(state.code());
+        }
+        for value in [&filter.assigned_unit, &filter.region, &filter.category]
+            .into_iter()
+            .flatten()
+        {
+            query = query.bind(value.clone());
+        }
+        if let Some(from) = filter.created_from {
+            query = query.bind(millis(from));
+        }
+        if let Some(to) = filter.created_to {
+            query = query.bind(millis(to));
+        }
+        if filter.supervised_only {
+            query = query.bind(true);
+        }
+        if let Some(after) = filter.after_id {
+            query = query.bind(after);
+        }
+        let rows = query
+            .bind(i64::from(filter.limit))
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    async fn rate_counts(&self, query: &RateQuery) -> StoreResult<Vec<RateRow>> {
+        let key = match query.group_by {
+            RateGrouping::Unit => "COALESCE(assigned_unit, '')",
+            RateGrouping::Region => "region",
+            RateGrouping::Category => "category",
+        };
+        let mut filters = String::new();
+        let mut values = Vec::new();
+        for (column, value) in [
+            ("assigned_unit", &query.unit),
+            ("region", &query.region),
+            ("category", &query.category),
+        ] {
+            if let Some(value) = value {
+                values.push(value.clone());
+                filters += &format!(" AND {column} = ${}", values.len() + 2);
+            }
+        }
+        // Merged duplicates are outside every rate's scope.
+        let dispatched_sql = format!(
+            "SELECT {key} AS k, COUNT(*) AS dispatched, \
+             COUNT(*) FILTER (WHERE responded_at IS NOT NULL AND responded_at <= respond_due_at) AS in_time \
+             FROM tickets WHERE dispatched_at >= $1 AND dispatched_at < $2 AND state <> 'merged'{filters} \
+             GROUP BY {key}"
+        );
+        let callbacks_sql = format!(
+            "SELECT {key} AS k, COUNT(*) AS callbacks, \
+             COUNT(*) FILTER (WHERE callback_satisfaction = 'declined') AS declined, \
+             COUNT(*) FILTER (WHERE callback_resolved AND callback_satisfaction <> 'declined') AS resolved, \
+             COUNT(*) FILTER (WHERE callback_satisfaction = 'satisfied') AS satisfied, \
+             COUNT(*) FILTER (WHERE callback_satisfaction = 'basically_satisfied') AS basically, \
+             COUNT(*) FILTER (WHERE callback_satisfaction = 'dissatisfied') AS dissatisfied \
+             FROM tickets WHERE callback_at >= $1 AND callback_at < $2 AND state <> 'merged'{filters} \
+             GROUP BY {key}"
+        );
+        let bind_all = |sql: String| {
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .bind(millis(query.from))
+                .bind(millis(query.to));
+            for value in &values {
+                q = q.bind(value.clone());
+            }
+            q
+        };
+        let count = |row: &AnyRow, column: &str| -> StoreResult<u64> {
+            Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or_default())
+        };
+
+        let mut groups: BTreeMap<String, RateCounts> = BTreeMap::new();
+        for row in bind_all(dispatched_sql).fetch_all(&self.reader).await? {
+            let counts = groups.entry(row.try_get("k")?).or_default();
+            counts.dispatched = count(&row, "dispatched")?;
+            counts.responded_in_time = count(&row, "in_time")?;
+        }
+        for row in bind_all(callbacks_sql).fetch_all(&self.reader).await? {
+            let counts = groups.entry(row.try_get("k")?).or_default();
+            counts.callbacks = count(&row, "callbacks")?;
+            counts.declined = count(&row, "declined")?;
+            counts.resolved = count(&row, "resolved")?;
+            counts.satisfied = count(&row, "satisfied")?;
+            counts.basically_satisfied = count(&row, "basically")?;
+            counts.dissatisfied = count(&row, "dissatisfied")?;
+        }
+        Ok(groups
+            .into_iter()
+            .map(|(key, counts)| RateRow { key, counts })
+            .collect())
+    }
+
+    async fn list_overdue(
+        &self,
+        unit: Option<&str>,
+        now: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Overdue>> {
+        // One index-backed query per deadline, each bounded by `limit`; merged below.
+        let unit_filter = if unit.is_some() {
+            " AND assigned_unit = $3"
+        } else {
+            ""
+        };
+        let scans = [
+            ("sign_due_at", "state = 'dispatched'"),
+            ("respond_due_at", "state = 'signed'"),
+            (
+                "reply_due_at",
+                "state IN ('signed', 'responded', 'in_progress', 'return_requested')",
+            ),
+        ];
+        let mut found: BTreeMap<TicketId, Overdue> = BTreeMap::new();
+        for (due_column, state_filter) in scans {
+            let sql = format!(
+                "{SELECT_TICKET} WHERE {state_filter} AND {due_column} < $1{unit_filter} \
+                 ORDER BY {due_column} LIMIT $2"
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .bind(millis(now))
+                .bind(i64::from(limit));
+            if let Some(unit) = unit {
+                q = q.bind(unit.to_string());
+            }
+            for row in q.fetch_all(&self.reader).await? {
+                let ticket = ticket_from_row(&row)?;
+                if let Some((missed, due_at)) = missed_deadline(&ticket, now) {
+                    found.entry(ticket.id).or_insert(Overdue {
+                        ticket,
+                        missed,
+                        due_at,
+                    });
+                }
+            }
+        }
+        let mut overdue: Vec<Overdue> = found.into_values().collect();
+        overdue.sort_by_key(|o| (o.due_at, o.ticket.id));
+        overdue.truncate(limit as usize);
+        Ok(overdue)
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}

@@ -1,0 +1,50 @@
+//! SQLite: the zero-configuration embedded backend for a single node.
+//!
+//! Durability: WAL journal with `synchronous = FULL`, so a ticket is on disk before its
+//! creation is acknowledged, even across power loss.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sqlx::any::AnyPoolOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Executor};
+
+use super::sql::{Dialect, SqlStore};
+
+/// Concurrent readers; writes have one connection of their own.
+const READERS: u32 = 8;
+
+const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+
+fn pool_options(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute(PRAGMAS).await?;
+                Ok(())
+            })
+        })
+}
+
+pub async fn open(url: &str) -> anyhow::Result<SqlStore> {
+    sqlx::any::install_default_drivers();
+    // Validate the URL with the SQLite driver first for a clear error.
+    SqliteConnectOptions::from_str(url)
+        .with_context(|| format!("invalid SQLite URL `{url}`"))?
+        .disable_statement_logging();
+    let writer = pool_options(1)
+        .connect(url)
+        .await
+        .with_context(|| format!("opening SQLite database `{url}`"))?;
+    sqlx::migrate!("migrations/sqlite")
+        .run(&writer)
+        .await
+        .context("running SQLite migrations")?;
+    let reader = pool_options(READERS).connect(url).await?;
+    Ok(SqlStore::new(Dialect::Sqlite, writer, reader))
+}
