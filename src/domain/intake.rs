@@ -95,6 +95,7 @@ pub fn open(
         }),
     };
 
+    let outcome_code = disposition.code();
     let outcome = match disposition {
         Disposition::Dispatch { unit: None, .. } => None,
         Disposition::Dispatch {
@@ -132,7 +133,13 @@ pub fn open(
 
     let mut events = vec![created];
     if let Some(command) = outcome {
-        let step = lifecycle::apply(&ticket, command, ctx)?;
+        // The outcome's fields come from the request's disposition: name them so.
+        let step = lifecycle::apply(&ticket, command, ctx).map_err(|e| match e {
+            DomainError::Invalid { field, message } if !field.starts_with("actor.") => {
+                DomainError::invalid(format!("disposition.{outcome_code}.{field}"), message)
+            }
+            other => other,
+        })?;
         ticket = step.ticket;
         events.push(step.event);
     }

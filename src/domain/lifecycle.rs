@@ -268,6 +268,7 @@ fn assign(ticket: &mut Ticket, unit: UnitId, co_units: Vec<UnitId>, now: Timesta
 }
 
 /// Back to the centre's manual-dispatch queue.
+/// Back to the centre's manual-dispatch queue; the next dispatch starts the clocks afresh.
 fn unassign(ticket: &mut Ticket) {
     ticket.state = State::Received;
     ticket.assigned_unit = None;
@@ -275,6 +276,9 @@ fn unassign(ticket: &mut Ticket) {
     ticket.prior_state = None;
     ticket.pending_extension = None;
     ticket.due = Deadlines::default();
+    ticket.dispatched_at = None;
+    ticket.signed_at = None;
+    ticket.responded_at = None;
 }
 
 /// Decides one step of the loop. Pure: the same inputs always give the same answer.
@@ -341,6 +345,7 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
             reason = why;
             next.state = Transferred;
             next.closed_at = Some(ctx.now);
+            next.pending_extension = None;
             next.disposition = to;
         }
         Command::Refuse { outcome } => {
@@ -392,6 +397,7 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
             details = json!({ "parent": parent });
             next.state = Merged;
             next.merged_into = Some(parent);
+            next.pending_extension = None;
             next.disposition = Disposition::Merge { parent };
             reason = why;
         }
@@ -459,6 +465,12 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
                         assign(&mut next, unit, co_units, ctx.now);
                     }
                     None => {
+                        if !co_units.is_empty() {
+                            return Err(DomainError::invalid(
+                                "co_units",
+                                "co-handling units need a unit to reassign to",
+                            ));
+                        }
                         details =
                             json!({ "approved": true, "previous_unit": ticket.assigned_unit });
                         unassign(&mut next);
@@ -503,6 +515,11 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
             approve,
             reason: why,
         } => {
+            // Only while a unit still holds the ticket: a request left pending when the
+            // ticket was transferred or merged must not move a finished ticket's deadline.
+            if !matches!(state, Signed | Responded | InProgress | ReturnRequested) {
+                return Err(illegal());
+            }
             let Some(request) = &ticket.pending_extension else {
                 return Err(DomainError::illegal_because(
                     name,
@@ -548,6 +565,8 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
                 return Err(illegal());
             }
             required("reply", &reply)?;
+            // The event keeps every reply, even those later sent back for rework.
+            details = json!({ "reply": reply });
             next.state = Replied;
             next.replied_at = Some(ctx.now);
             next.reply = reply;
@@ -658,3 +677,7 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
         event,
     })
 }
+
+#[cfg(test)]
+#[path = "lifecycle_tests.rs"]
+mod tests;
