@@ -28,6 +28,7 @@ pub struct FileConfig {
     pub metrics: Option<bool>,
     pub database_url: Option<String>,
     pub units: Option<PathBuf>,
+    pub shutdown_grace_seconds: Option<u64>,
 }
 
 impl FileConfig {

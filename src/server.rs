@@ -4,11 +4,12 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
 use tonic::transport::Server;
 
 use crate::proto::{
@@ -30,21 +31,22 @@ pub struct ServerConfig {
     pub database_url: String,
     /// `None`: `config/units.toml` if present, else the built-in catalogue.
     pub units_path: Option<PathBuf>,
+    /// How long shutdown waits for in-flight calls before cutting them off.
+    pub shutdown_grace: Duration,
 }
+
+/// Default for [`ServerConfig::shutdown_grace`].
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// A started daemon. Dropping it does not stop it; call [`RunningServer::shutdown`].
 pub struct RunningServer {
     pub grpc_addr: SocketAddr,
     pub metrics_addr: Option<SocketAddr>,
     pub store: Arc<dyn Store>,
-    stop: watch::Sender<bool>,
+    stop: CancellationToken,
+    grace: Duration,
     grpc: JoinHandle<Result<(), tonic::transport::Error>>,
     metrics: Option<JoinHandle<()>>,
-}
-
-async fn stopped(mut stop: watch::Receiver<bool>) {
-    // An error means the sender is gone, which also means stop.
-    let _ = stop.wait_for(|s| *s).await;
 }
 
 /// Opens the store (running migrations), loads the units and starts serving.
@@ -58,7 +60,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
                 crate::store::backend_name(&config.database_url)
             )
         })?;
-    let app = App::new(store.clone(), units, units_source);
+    let stop = CancellationToken::new();
+    let app = App::new(store.clone(), units, units_source, stop.clone());
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<IntakeServiceServer<IntakeApi>>().await;
@@ -84,11 +87,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         .await
         .with_context(|| format!("binding gRPC to {}", config.grpc_addr))?;
     let grpc_addr = listener.local_addr()?;
-    let (stop, stop_rx) = watch::channel(false);
 
     let metrics = match config.metrics_addr {
         Some(addr) => {
-            let (bound, task) = crate::metrics::serve(addr, stopped(stop_rx.clone()))
+            let (bound, task) = crate::metrics::serve(addr, stop.clone().cancelled_owned())
                 .await
                 .with_context(|| format!("binding metrics to {addr}"))?;
             Some((bound, task))
@@ -120,9 +122,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             ReportServiceServer::new(ReportApi(app.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         );
-    let grpc = tokio::spawn(
-        router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopped(stop_rx)),
-    );
+    let grpc = tokio::spawn(router.serve_with_incoming_shutdown(
+        TcpListenerStream::new(listener),
+        stop.clone().cancelled_owned(),
+    ));
     tracing::info!(%grpc_addr, backend = store.backend(), "hotline serving");
 
     Ok(RunningServer {
@@ -130,18 +133,28 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         metrics_addr: metrics.as_ref().map(|(addr, _)| *addr),
         store,
         stop,
+        grace: config.shutdown_grace,
         grpc,
         metrics: metrics.map(|(_, task)| task),
     })
 }
 
 impl RunningServer {
-    /// Stops accepting, lets in-flight calls finish, closes the store.
+    /// Stops accepting, ends watch streams, lets in-flight calls finish within the grace
+    /// period (then cuts them off), and closes the store.
     pub async fn shutdown(self) -> anyhow::Result<()> {
-        let _ = self.stop.send(true);
-        let served = self.grpc.await.context("gRPC server task panicked")?;
+        self.stop.cancel();
+        let mut grpc = self.grpc;
+        let served = match tokio::time::timeout(self.grace, &mut grpc).await {
+            Ok(joined) => joined.context("gRPC server task panicked")?,
+            Err(_) => {
+                tracing::warn!(grace = ?self.grace, "in-flight calls outlived the grace period; cutting them off");
+                grpc.abort();
+                Ok(())
+            }
+        };
         if let Some(metrics) = self.metrics {
-            let _ = metrics.await;
+            let _ = tokio::time::timeout(self.grace, metrics).await;
         }
         self.store.close().await;
         served.context("gRPC server failed")?;

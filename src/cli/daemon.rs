@@ -28,6 +28,9 @@ pub struct ServeArgs {
     /// Unit catalogue [default: config/units.toml if present, else the built-in copy].
     #[arg(long, env = "HOTLINE_UNITS")]
     units: Option<PathBuf>,
+    /// Seconds to let in-flight calls finish on SIGTERM or Ctrl-C [default: 10].
+    #[arg(long, env = "HOTLINE_SHUTDOWN_GRACE_SECONDS")]
+    shutdown_grace_seconds: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +91,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .or(file.database_url)
             .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string()),
         units_path: args.units.or(file.units),
+        shutdown_grace: args
+            .shutdown_grace_seconds
+            .or(file.shutdown_grace_seconds)
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(server::DEFAULT_SHUTDOWN_GRACE),
     };
     let running = server::start(config).await?;
     eprintln!(

@@ -103,6 +103,8 @@ impl DispatchService for DispatchApi {
     ) -> Result<Response<Self::WatchAssignedStream>, Status> {
         let unit = request.into_inner().unit;
         self.known_unit(&unit)?;
+        // The stream ends when the daemon shuts down, so it never holds the shutdown up.
+        let shutdown = self.0.shutdown.clone().cancelled_owned();
         let stream =
             BroadcastStream::new(self.0.assignments.subscribe()).filter_map(move |notice| {
                 match notice {
@@ -120,7 +122,9 @@ impl DispatchService for DispatchApi {
                     }
                 }
             });
-        Ok(Response::new(Box::pin(stream)))
+        Ok(Response::new(Box::pin(
+            futures_util::StreamExt::take_until(stream, shutdown),
+        )))
     }
 
     async fn sign(

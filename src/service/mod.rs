@@ -15,6 +15,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use chrono::Utc;
 use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
 use crate::domain::lifecycle::{self, Command, Context};
@@ -50,16 +51,24 @@ pub struct App {
     pub units: ArcSwap<UnitCatalog>,
     pub units_source: UnitsSource,
     pub assignments: broadcast::Sender<AssignmentNotice>,
+    /// Cancelled when the daemon stops; long-lived streams end on it.
+    pub shutdown: CancellationToken,
 }
 
 impl App {
-    pub fn new(store: Arc<dyn Store>, units: UnitCatalog, units_source: UnitsSource) -> Arc<Self> {
+    pub fn new(
+        store: Arc<dyn Store>,
+        units: UnitCatalog,
+        units_source: UnitsSource,
+        shutdown: CancellationToken,
+    ) -> Arc<Self> {
         let (assignments, _) = broadcast::channel(1024);
         Arc::new(App {
             store,
             units: ArcSwap::from_pointee(units),
             units_source,
             assignments,
+            shutdown,
         })
     }
 

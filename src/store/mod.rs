@@ -4,6 +4,9 @@
 //!
 //! The contract is small on purpose: tickets are written only together with the events
 //! that explain them, in one transaction, guarded by the version the caller read.
+//!
+//! Instants are kept to the millisecond (both backends store epoch milliseconds); callers
+//! pass millisecond-precise instants, as the service's clock does, for exact round trips.
 
 use async_trait::async_trait;
 

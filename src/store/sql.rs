@@ -435,11 +435,12 @@ impl Store for SqlStore {
                 filters += &format!(" AND {column} = ${}", values.len() + 2);
             }
         }
-        // Merged duplicates are outside every rate's scope.
+        // Merged duplicates and tickets handed to 110/119/120/122 or a utility are outside
+        // every rate's scope: no unit is judged on them.
         let dispatched_sql = format!(
             "SELECT {key} AS k, COUNT(*) AS dispatched, \
              COUNT(*) FILTER (WHERE responded_at IS NOT NULL AND responded_at <= respond_due_at) AS in_time \
-             FROM tickets WHERE dispatched_at >= $1 AND dispatched_at < $2 AND state <> 'merged'{filters} \
+             FROM tickets WHERE dispatched_at >= $1 AND dispatched_at < $2 AND state NOT IN ('merged', 'transferred'){filters} \
              GROUP BY {key}"
         );
         let callbacks_sql = format!(
@@ -449,7 +450,7 @@ impl Store for SqlStore {
              COUNT(*) FILTER (WHERE callback_satisfaction = 'satisfied') AS satisfied, \
              COUNT(*) FILTER (WHERE callback_satisfaction = 'basically_satisfied') AS basically, \
              COUNT(*) FILTER (WHERE callback_satisfaction = 'dissatisfied') AS dissatisfied \
-             FROM tickets WHERE callback_at >= $1 AND callback_at < $2 AND state <> 'merged'{filters} \
+             FROM tickets WHERE callback_at >= $1 AND callback_at < $2 AND state NOT IN ('merged', 'transferred'){filters} \
              GROUP BY {key}"
         );
         let bind_all = |sql: String| {
