@@ -2,6 +2,7 @@
 //! are gRPC clients of a running daemon, with aligned tables for people and `--json` for
 //! scripts.
 
+mod client;
 mod daemon;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,18 @@ pub enum Command {
     /// Inspect and validate the unit catalogue (config/units.toml).
     #[command(subcommand)]
     Units(daemon::UnitsCommand),
+    /// Agent console: create (受理), show, search, merge (并单) and transfer tickets.
+    Ticket(client::TicketCommand),
+    /// A handling unit's back office: pull, watch, sign (签收), respond, handle, reply (反馈),
+    /// return (退单), escalate (提级), extend (延期).
+    Unit(client::UnitCommand),
+    /// The 12345 centre: dispatch (派单/改派), review returns, replies and extensions,
+    /// supervise (督办), archive, and the centre's queue.
+    Centre(client::CentreCommand),
+    /// Callbacks (回访): record the requester's verdict; closes or reopens the ticket.
+    Callback(client::CallbackCommand),
+    /// The three rates (三率) by unit, region or category, and the overdue list.
+    Report(client::ReportCommand),
 }
 
 pub fn init_tracing(cli: &Cli) {
@@ -47,5 +60,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => daemon::serve(args).await,
         Command::Migrate(args) => daemon::migrate(args).await,
         Command::Units(command) => daemon::units(command),
+        Command::Ticket(command) => command.run().await,
+        Command::Unit(command) => command.run().await,
+        Command::Centre(command) => command.run().await,
+        Command::Callback(command) => command.run().await,
+        Command::Report(command) => command.run().await,
     }
 }

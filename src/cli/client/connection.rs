@@ -1,0 +1,196 @@
+//! The connection to a running daemon, and how its gRPC errors read on the command line:
+//! `error: NOT_FOUND: ticket 9 not found`.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow};
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Status};
+
+use super::args::ClientArgs;
+use super::output::Output;
+use crate::proto::{
+    center_service_client::CenterServiceClient, dispatch_service_client::DispatchServiceClient,
+    feedback_service_client::FeedbackServiceClient, intake_service_client::IntakeServiceClient,
+    report_service_client::ReportServiceClient,
+};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A gRPC status as an error: the canonical code name, then the daemon's message.
+#[derive(Debug)]
+pub struct RpcError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for RpcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.message.is_empty() {
+            f.write_str(self.code)
+        } else {
+            write!(f, "{}: {}", self.code, self.message)
+        }
+    }
+}
+
+impl std::error::Error for RpcError {}
+
+fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
+/// An error and its causes on one line; tonic's own Display says only "transport error".
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // Layers often repeat their inner error's words; say them once.
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// A connected daemon plus the chosen output format.
+pub struct Client {
+    channel: Channel,
+    server: String,
+    pub output: Output,
+}
+
+impl ClientArgs {
+    /// Connects to `--server`; `127.0.0.1:50051` without a scheme means plain http.
+    pub async fn connect(&self) -> anyhow::Result<Client> {
+        let server = if self.server.contains("://") {
+            self.server.clone()
+        } else {
+            format!("http://{}", self.server)
+        };
+        let endpoint = Endpoint::from_shared(server.clone())
+            .with_context(|| {
+                format!("--server `{server}` is not a URL such as http://127.0.0.1:50051")
+            })?
+            .connect_timeout(CONNECT_TIMEOUT);
+        let channel = endpoint.connect().await.map_err(|e| {
+            anyhow!(
+                "cannot reach the hotline daemon at {server} ({}); start one with `hotline serve`, \
+                 or point --server / HOTLINE_SERVER at a running one",
+                with_causes(&e)
+            )
+        })?;
+        Ok(Client {
+            channel,
+            server,
+            output: if self.json {
+                Output::Json
+            } else {
+                Output::Table
+            },
+        })
+    }
+}
+
+impl Client {
+    fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
+    pub fn intake(&self) -> IntakeServiceClient<Channel> {
+        IntakeServiceClient::new(self.channel())
+    }
+
+    pub fn dispatch(&self) -> DispatchServiceClient<Channel> {
+        DispatchServiceClient::new(self.channel())
+    }
+
+    pub fn centre(&self) -> CenterServiceClient<Channel> {
+        CenterServiceClient::new(self.channel())
+    }
+
+    pub fn feedback(&self) -> FeedbackServiceClient<Channel> {
+        FeedbackServiceClient::new(self.channel())
+    }
+
+    pub fn report(&self) -> ReportServiceClient<Channel> {
+        ReportServiceClient::new(self.channel())
+    }
+
+    /// The message of an RPC's answer, or an error carrying its code name and message.
+    pub fn reply<T>(&self, answer: Result<tonic::Response<T>, Status>) -> anyhow::Result<T> {
+        answer
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.rpc_error(&status))
+    }
+
+    pub fn rpc_error(&self, status: &Status) -> anyhow::Error {
+        let mut message = status.message().to_string();
+        if status.code() == Code::Unavailable {
+            message.push_str(&format!(
+                " (is `hotline serve` still running at {}?)",
+                self.server
+            ));
+        }
+        RpcError {
+            code: code_name(status.code()),
+            message,
+        }
+        .into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_read_code_then_message() {
+        let error = RpcError {
+            code: code_name(Code::FailedPrecondition),
+            message: "ticket 4 is closed".into(),
+        };
+        assert_eq!(
+            format!("{:#}", anyhow::Error::from(error)),
+            "FAILED_PRECONDITION: ticket 4 is closed"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_absent_daemon_is_named_with_a_hint() {
+        // Port 9 (discard) on loopback: nothing listens there in a test environment.
+        let args = ClientArgs {
+            server: "127.0.0.1:9".into(),
+            json: false,
+        };
+        let error = args
+            .connect()
+            .await
+            .err()
+            .expect("nothing listens on port 9");
+        let text = format!("{error:#}");
+        assert!(text.contains("http://127.0.0.1:9"), "{text}");
+        assert!(text.contains("hotline serve"), "{text}");
+    }
+}

@@ -1,0 +1,212 @@
+//! `hotline report …`: the three rates (三率: 响应率, 解决率, 满意率) and the overdue list
+//! (ReportService).
+
+use anyhow::ensure;
+use chrono::NaiveDate;
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::args::ClientArgs;
+use super::beijing;
+use super::connection::Client;
+use super::output::table;
+use super::vocabulary::{DEADLINE_KIND, TICKET_STATE};
+use crate::proto;
+
+#[derive(Debug, Args)]
+pub struct ReportCommand {
+    #[command(flatten)]
+    client: ClientArgs,
+    #[command(subcommand)]
+    action: ReportAction,
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportAction {
+    /// The three rates per unit, region or category over a period of Beijing days:
+    /// response rate (响应率), resolution rate (解决率), satisfaction rate (满意率).
+    Rates(RatesArgs),
+    /// Open tickets past a sign, respond or reply deadline, most overdue first.
+    Overdue(OverdueArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Grouping {
+    Unit,
+    Region,
+    Category,
+}
+
+#[derive(Debug, Args)]
+struct RatesArgs {
+    /// First day of the period, YYYY-MM-DD in Beijing time [default: the 1st of this month].
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    from: Option<NaiveDate>,
+    /// Last day of the period, included [default: the last day of this month].
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    to: Option<NaiveDate>,
+    /// One row per unit, region or category.
+    #[arg(long, value_enum, default_value = "unit")]
+    by: Grouping,
+    /// Only this unit.
+    #[arg(long)]
+    unit: Option<String>,
+    /// Only this region code.
+    #[arg(long)]
+    region: Option<String>,
+    /// Only this category.
+    #[arg(long)]
+    category: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct OverdueArgs {
+    /// Only this unit's tickets.
+    #[arg(long)]
+    unit: Option<String>,
+    /// At most this many tickets, 1-500 [default: 100].
+    #[arg(long, value_name = "N")]
+    limit: Option<u32>,
+}
+
+impl ReportCommand {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let client = self.client.connect().await?;
+        match self.action {
+            ReportAction::Rates(args) => rates(&client, args).await,
+            ReportAction::Overdue(args) => overdue(&client, args).await,
+        }
+    }
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map(|r| format!("{:.1}%", r * 100.0))
+        .unwrap_or_else(|| "-".to_string())
+}
+
+fn rates_table(rates: &proto::GetRatesResponse) -> String {
+    let mut t = table(&[
+        "Key",
+        "Dispatched",
+        "Responded in time",
+        "响应率",
+        "Callbacks",
+        "Resolved",
+        "解决率",
+        "满意",
+        "基本满意",
+        "不满意",
+        "满意率",
+        "Declined",
+    ]);
+    for row in &rates.rows {
+        let key = if row.key.is_empty() {
+            "(none)".to_string()
+        } else {
+            row.key.clone()
+        };
+        t.add_row(vec![
+            key,
+            row.dispatched.to_string(),
+            row.responded_in_time.to_string(),
+            percent(row.response_rate),
+            row.callbacks_in_scope.to_string(),
+            row.resolved.to_string(),
+            percent(row.resolution_rate),
+            row.satisfied.to_string(),
+            row.basically_satisfied.to_string(),
+            row.dissatisfied.to_string(),
+            percent(row.satisfaction_rate),
+            row.declined.to_string(),
+        ]);
+    }
+    format!(
+        "{t}\n满意率 = (满意 + {} × 基本满意) ÷ callbacks; declined callbacks are outside the scope",
+        rates.basically_satisfied_weight
+    )
+}
+
+async fn rates(client: &Client, args: RatesArgs) -> anyhow::Result<()> {
+    let (month_start, month_end) = beijing::current_month();
+    let from = args.from.unwrap_or(month_start);
+    let to = args.to.unwrap_or(month_end);
+    ensure!(from <= to, "--to {to} is before --from {from}");
+    let request = proto::GetRatesRequest {
+        from: Some(beijing::start_of_day(from)),
+        to: Some(beijing::end_of_day(to)),
+        group_by: match args.by {
+            Grouping::Unit => proto::RateGrouping::Unit,
+            Grouping::Region => proto::RateGrouping::Region,
+            Grouping::Category => proto::RateGrouping::Category,
+        } as i32,
+        unit: args.unit.unwrap_or_default(),
+        region: args.region.unwrap_or_default(),
+        category: args.category.unwrap_or_default(),
+    };
+    let rates = client.reply(client.report().get_rates(request).await)?;
+    client.output.print(&rates, |r| {
+        format!("period {from} to {to} (Beijing days)\n{}", rates_table(r))
+    })
+}
+
+/// `2d 3h`, `5h 12m`, `7m`.
+fn overdue_by(seconds: i64) -> String {
+    let minutes = seconds.max(0) / 60;
+    let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    match (days, hours) {
+        (0, 0) => format!("{minutes}m"),
+        (0, _) => format!("{hours}h {minutes}m"),
+        _ => format!("{days}d {hours}h"),
+    }
+}
+
+fn overdue_table(overdue: &proto::ListOverdueResponse) -> String {
+    let mut t = table(&[
+        "ID",
+        "Unit",
+        "State",
+        "Missed",
+        "Due",
+        "Overdue by",
+        "Supervised",
+    ]);
+    for o in &overdue.tickets {
+        t.add_row(vec![
+            o.ticket_id.to_string(),
+            o.assigned_unit.clone(),
+            TICKET_STATE.code(o.state),
+            DEADLINE_KIND.code(o.missed),
+            beijing::format(o.due_at.as_ref()),
+            overdue_by(o.overdue_seconds),
+            if o.supervised { "yes" } else { "" }.to_string(),
+        ]);
+    }
+    format!("{t}\n{} overdue ticket(s)", overdue.tickets.len())
+}
+
+async fn overdue(client: &Client, args: OverdueArgs) -> anyhow::Result<()> {
+    let request = proto::ListOverdueRequest {
+        unit: args.unit.unwrap_or_default(),
+        limit: args.limit.unwrap_or_default(),
+    };
+    let overdue = client.reply(client.report().list_overdue(request).await)?;
+    client.output.print(&overdue, overdue_table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overdue_durations_read_at_a_glance() {
+        assert_eq!(overdue_by(59), "0m");
+        assert_eq!(overdue_by(7 * 60), "7m");
+        assert_eq!(overdue_by(5 * 3600 + 12 * 60), "5h 12m");
+        assert_eq!(overdue_by(2 * 86400 + 3 * 3600 + 59), "2d 3h");
+    }
+
+    #[test]
+    fn rates_print_as_percentages() {
+        assert_eq!(percent(Some(0.9567)), "95.7%");
+        assert_eq!(percent(None), "-");
+    }
+}
