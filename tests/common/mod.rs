@@ -1,0 +1,29 @@
+//! Helpers shared by integration tests. Each test binary uses only part of them.
+#![allow(dead_code)]
+
+pub mod postgres;
+pub mod server;
+
+/// Runs each named `async fn(Backend)` scenario as two tests, `sqlite::name` and
+/// `postgres::name`, each against a daemon of its own.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::common::server::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::common::server::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,182 @@
+//! A real `hotline` daemon for end-to-end tests: started in-process on free ports against a
+//! fresh SQLite file or a PostgreSQL database of its own, and talked to over gRPC.
+
+use std::net::SocketAddr;
+
+use hotline::proto::{
+    self, center_service_client::CenterServiceClient,
+    dispatch_service_client::DispatchServiceClient, feedback_service_client::FeedbackServiceClient,
+    intake_service_client::IntakeServiceClient, report_service_client::ReportServiceClient,
+};
+use hotline::server::{self, RunningServer, ServerConfig};
+use tonic::transport::Channel;
+
+use super::postgres::TestDatabase;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestServer {
+    running: Option<RunningServer>,
+    database_url: String,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    postgres: Option<TestDatabase>,
+    pub channel: Channel,
+}
+
+async fn boot(database_url: &str) -> RunningServer {
+    let localhost = |port| SocketAddr::from(([127, 0, 0, 1], port));
+    server::start(ServerConfig {
+        grpc_addr: localhost(0),
+        metrics_addr: Some(localhost(0)),
+        database_url: database_url.to_string(),
+        units_path: None,
+        shutdown_grace: std::time::Duration::from_secs(5),
+    })
+    .await
+    .expect("the daemon starts")
+}
+
+async fn connect(addr: SocketAddr) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .expect("valid uri")
+        .connect()
+        .await
+        .expect("the daemon accepts connections")
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Self {
+        let (database_url, sqlite_dir, postgres) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("hotline.db").display()
+                );
+                (url, Some(dir), None)
+            }
+            Backend::Postgres => {
+                let db = TestDatabase::create().await;
+                (db.url.clone(), None, Some(db))
+            }
+        };
+        let running = boot(&database_url).await;
+        let channel = connect(running.grpc_addr).await;
+        TestServer {
+            running: Some(running),
+            database_url,
+            _sqlite_dir: sqlite_dir,
+            postgres,
+            channel,
+        }
+    }
+
+    fn running(&self) -> &RunningServer {
+        self.running.as_ref().expect("server is running")
+    }
+
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.running().grpc_addr
+    }
+
+    pub fn metrics_addr(&self) -> SocketAddr {
+        self.running().metrics_addr.expect("metrics enabled")
+    }
+
+    /// Stops the daemon gracefully and starts a new one on the same database.
+    pub async fn restart(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await.expect("clean shutdown");
+        }
+        let running = boot(&self.database_url).await;
+        self.channel = connect(running.grpc_addr).await;
+        self.running = Some(running);
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await.expect("clean shutdown");
+        }
+        if let Some(db) = self.postgres.take() {
+            db.drop_db().await;
+        }
+    }
+
+    pub fn intake(&self) -> IntakeServiceClient<Channel> {
+        IntakeServiceClient::new(self.channel.clone())
+    }
+    pub fn dispatch(&self) -> DispatchServiceClient<Channel> {
+        DispatchServiceClient::new(self.channel.clone())
+    }
+    pub fn center(&self) -> CenterServiceClient<Channel> {
+        CenterServiceClient::new(self.channel.clone())
+    }
+    pub fn feedback(&self) -> FeedbackServiceClient<Channel> {
+        FeedbackServiceClient::new(self.channel.clone())
+    }
+    pub fn report(&self) -> ReportServiceClient<Channel> {
+        ReportServiceClient::new(self.channel.clone())
+    }
+}
+
+pub fn actor(unit: &str, person: &str) -> Option<proto::Actor> {
+    Some(proto::Actor {
+        unit: unit.to_string(),
+        person: person.to_string(),
+    })
+}
+
+/// A realistic complaint about a broken street lamp, to be dispatched to `unit` (or queued).
+pub fn new_request(request_id: &str, unit: Option<&str>) -> proto::CreateTicketRequest {
+    proto::CreateTicketRequest {
+        request_id: request_id.to_string(),
+        actor: actor("centre", "agent-007"),
+        channel: proto::Channel::Phone as i32,
+        line: "12345".into(),
+        request_type: proto::RequestType::Complaint as i32,
+        policy_domain: proto::PolicyDomain::PublicServices as i32,
+        category: "城乡建设".into(),
+        urgency: proto::Urgency::General as i32,
+        title: "小区门口路灯损坏".into(),
+        description: "玄武区新街口街道某小区门口三盏路灯已经坏了两周，晚上很黑，老人出行不安全，希望尽快修复。".into(),
+        region: "320102001".into(),
+        address: "玄武区新街口街道中山路1号".into(),
+        requester: Some(proto::Requester {
+            name: "王女士".into(),
+            phone: "13800138000".into(),
+            id_number: String::new(),
+            confidential: false,
+        }),
+        disposition: Some(proto::Disposition {
+            outcome: Some(proto::disposition::Outcome::Dispatch(proto::DispatchTo {
+                unit: unit.unwrap_or_default().to_string(),
+                co_units: Vec::new(),
+            })),
+        }),
+    }
+}
+
+pub fn command(ticket: &proto::Ticket, unit: &str, reason: &str) -> proto::TicketCommand {
+    proto::TicketCommand {
+        ticket_id: ticket.id,
+        expected_version: ticket.version,
+        actor: actor(unit, "clerk-1"),
+        reason: reason.to_string(),
+    }
+}
+
+/// The ticket of a TicketResponse.
+pub fn ticket_of(response: tonic::Response<proto::TicketResponse>) -> proto::Ticket {
+    response
+        .into_inner()
+        .ticket
+        .expect("response carries the ticket")
+}
+
+pub fn state(ticket: &proto::Ticket) -> proto::TicketState {
+    proto::TicketState::try_from(ticket.state).expect("known state")
+}
