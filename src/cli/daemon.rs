@@ -1,5 +1,6 @@
 //! `hotline serve`, `hotline migrate` and `hotline units`.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -98,7 +99,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .unwrap_or(server::DEFAULT_SHUTDOWN_GRACE),
     };
     let running = server::start(config).await?;
-    eprintln!(
+    // A banner for people and scripts; ignore a closed stderr rather than panic.
+    let _ = writeln!(
+        std::io::stderr(),
         "hotline: gRPC on {}, metrics on {}, {} store",
         running.grpc_addr,
         running

@@ -46,12 +46,17 @@ pub enum Command {
 }
 
 pub fn init_tracing(cli: &Cli) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Logs go to stderr so that stdout stays clean for tables and JSON.
+    // Logs go to stderr so that stdout stays clean for tables and JSON. A log write that
+    // fails (stderr closed, collector gone) is dropped: reporting it would itself write to
+    // stderr and panic, taking a request, or the daemon, down with it.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .log_internal_errors(false)
         .init();
 }
 

@@ -1,0 +1,166 @@
+//! Runs the README's five-minute tour, command by command, against a freshly spawned
+//! `hotline serve`, so the README cannot drift from what the binary does.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use hotline::proto::{self, intake_service_client::IntakeServiceClient};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_hotline");
+
+/// The shell commands between the tour markers, with `\` continuations joined.
+fn tour_commands() -> Vec<String> {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("<!-- tour:start")
+        .expect("README has a tour:start marker");
+    let end = readme
+        .find("<!-- tour:end")
+        .expect("README has a tour:end marker");
+    let block = &readme[start..end];
+    let mut commands = Vec::new();
+    let mut pending = String::new();
+    for line in block
+        .lines()
+        .skip_while(|l| !l.starts_with("```sh"))
+        .skip(1)
+    {
+        if line.starts_with("```") {
+            break;
+        }
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match line.strip_suffix('\\') {
+            Some(head) => pending.push_str(head),
+            None => {
+                pending.push_str(line);
+                commands.push(std::mem::take(&mut pending));
+            }
+        }
+    }
+    commands
+}
+
+struct Daemon {
+    child: Child,
+    server: String,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `hotline serve` on a free port and a fresh database; waits until it says it serves.
+fn spawn_daemon(dir: &Path) -> Daemon {
+    let mut child = Command::new(BINARY)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-metrics",
+            "--database-url",
+        ])
+        .arg(format!(
+            "sqlite://{}?mode=rwc",
+            dir.join("tour.db").display()
+        ))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn hotline serve");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.expect("daemon stderr");
+        if let Some(rest) = line.strip_prefix("hotline: gRPC on ") {
+            let addr = rest.split(',').next().unwrap().trim().to_string();
+            // Keep draining the daemon's log so its writes never hit a closed pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            return Daemon {
+                child,
+                server: format!("http://{addr}"),
+            };
+        }
+    }
+    panic!("hotline serve exited before serving");
+}
+
+#[test]
+fn the_readme_tour_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let daemon = spawn_daemon(dir.path());
+    let mut env: Vec<(String, String)> = Vec::new();
+    let commands = tour_commands();
+    assert!(
+        commands.len() > 10,
+        "the tour has its commands: {commands:?}"
+    );
+
+    for command in &commands {
+        let words = shell_words::split(command).unwrap_or_else(|e| panic!("`{command}`: {e}"));
+        match words[0].as_str() {
+            "cargo" | "alias" => continue, // building is what this test binary already did
+            "export" => {
+                let (key, value) = words[1].split_once('=').expect("export KEY=VALUE");
+                env.push((key.into(), value.into()));
+                continue;
+            }
+            "hotline" => {}
+            other => panic!("the tour runs only hotline commands, not `{other}`"),
+        }
+        let output = Command::new(BINARY)
+            .args(&words[1..])
+            .env("HOTLINE_SERVER", &daemon.server)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .expect("run the client");
+        assert!(
+            output.status.success(),
+            "`{command}` failed:\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    // The tour did what it says: ticket 1 walked the loop, ticket 2 was reassigned and signed.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut intake = IntakeServiceClient::connect(daemon.server.clone())
+            .await
+            .unwrap();
+        let get = |id| proto::GetTicketRequest {
+            ticket_id: id,
+            include_history: true,
+        };
+        let first = intake
+            .get_ticket(get(1))
+            .await
+            .unwrap()
+            .into_inner()
+            .ticket
+            .unwrap();
+        assert_eq!(first.state, proto::TicketState::Archived as i32);
+        assert_eq!(first.history.len(), 9);
+        assert!(
+            first
+                .history
+                .iter()
+                .all(|e| !e.actor.as_ref().unwrap().person.is_empty())
+        );
+        let second = intake
+            .get_ticket(get(2))
+            .await
+            .unwrap()
+            .into_inner()
+            .ticket
+            .unwrap();
+        assert_eq!(second.state, proto::TicketState::Signed as i32);
+        assert_eq!(second.assigned_unit, "market-12315");
+    });
+}
