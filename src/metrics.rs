@@ -49,15 +49,19 @@ pub fn ticket_created(channel: &'static str, outcome: &'static str) {
         .increment(1);
 }
 
-pub fn transition(command: &'static str) {
+/// Counts a committed transition (and, for a callback, its verdict).
+pub fn committed(transition: &crate::domain::Transition, command: &'static str) {
     counter!("hotline_transitions_total", "command" => command).increment(1);
+    if let ("record_callback", Some(callback)) = (command, &transition.ticket.callback) {
+        callback_recorded(callback.satisfaction.code(), callback.resolved);
+    }
 }
 
 pub fn pulled(count: usize) {
     counter!("hotline_tickets_pulled_total").increment(count as u64);
 }
 
-pub fn callback(satisfaction: &'static str, resolved: bool) {
+fn callback_recorded(satisfaction: &'static str, resolved: bool) {
     let resolved = if resolved { "true" } else { "false" };
     counter!("hotline_callbacks_total", "satisfaction" => satisfaction, "resolved" => resolved)
         .increment(1);

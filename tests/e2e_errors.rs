@@ -12,20 +12,6 @@ on_both_backends!(
     bad_commands_get_precise_statuses
 );
 
-async fn ticket_count(server: &TestServer) -> usize {
-    server
-        .intake()
-        .search_tickets(proto::SearchTicketsRequest {
-            page_size: 200,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .tickets
-        .len()
-}
-
 async fn bad_intake_is_refused_and_nothing_written(backend: Backend) {
     let server = TestServer::start(backend).await;
     type Mutate = fn(&mut proto::CreateTicketRequest);
@@ -172,7 +158,7 @@ async fn bad_intake_is_refused_and_nothing_written(backend: Backend) {
         );
     }
     assert_eq!(
-        ticket_count(&server).await,
+        server.ticket_count().await,
         0,
         "no refused request left a ticket behind"
     );
@@ -182,14 +168,7 @@ async fn bad_intake_is_refused_and_nothing_written(backend: Backend) {
 async fn bad_commands_get_precise_statuses(backend: Backend) {
     let server = TestServer::start(backend).await;
     let unit = "urban-management";
-    let t = server
-        .intake()
-        .create_ticket(new_request("cmd-1", Some(unit)))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let t = server.create(new_request("cmd-1", Some(unit))).await;
     let mut dispatch = server.dispatch();
 
     // A step the state does not allow: FAILED_PRECONDITION naming the state and command.

@@ -216,13 +216,9 @@ async fn return_then_reassign_and_rejected_return(backend: Backend) {
     let mut centre = server.center();
 
     // Dispatched to the tax sub-centre by mistake: it disputes, the centre reassigns.
-    let t = intake
-        .create_ticket(new_request("return-1", Some("tax-12366")))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let t = server
+        .create(new_request("return-1", Some("tax-12366")))
+        .await;
     let t = ticket_of(
         unit.r#return(command(&t, "tax-12366", "路灯不属于税务职责"))
             .await
@@ -280,13 +276,9 @@ async fn return_then_reassign_and_rejected_return(backend: Backend) {
     assert_eq!(t.assigned_unit, "urban-management");
 
     // Approved without a new unit: back to the centre's manual-dispatch queue.
-    let q = intake
-        .create_ticket(new_request("return-2", Some("market-12315")))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let q = server
+        .create(new_request("return-2", Some("market-12315")))
+        .await;
     let q = ticket_of(
         unit.r#return(command(&q, "market-12315", "非市场监管事项"))
             .await
@@ -323,18 +315,11 @@ async fn return_then_reassign_and_rejected_return(backend: Backend) {
 
 async fn rework_extension_escalation_and_supervision(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let mut intake = server.intake();
     let mut unit = server.dispatch();
     let mut centre = server.center();
     let street = "xuanwu-01";
 
-    let t = intake
-        .create_ticket(new_request("rework-1", Some(street)))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let t = server.create(new_request("rework-1", Some(street))).await;
     let t = ticket_of(unit.sign(command(&t, street, "")).await.unwrap());
     let t = ticket_of(unit.respond(command(&t, street, "")).await.unwrap());
 
@@ -448,13 +433,9 @@ async fn merge_transfer_and_refusal_outcomes(backend: Backend) {
     let server = TestServer::start(backend).await;
     let mut intake = server.intake();
 
-    let parent = intake
-        .create_ticket(new_request("merge-parent", Some("urban-management")))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let parent = server
+        .create(new_request("merge-parent", Some("urban-management")))
+        .await;
     // A second call about the same lamp, merged at intake.
     let mut repeat = new_request("merge-child", None);
     repeat.disposition = Some(proto::Disposition {
@@ -462,23 +443,11 @@ async fn merge_transfer_and_refusal_outcomes(backend: Backend) {
             parent_id: parent.id,
         })),
     });
-    let child = intake
-        .create_ticket(repeat)
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let child = server.create(repeat).await;
     assert_eq!(state(&child), S::Merged);
     assert_eq!(child.merged_into, parent.id);
     // A queued ticket merged later with MergeDuplicate.
-    let later = intake
-        .create_ticket(new_request("merge-later", None))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let later = server.create(new_request("merge-later", None)).await;
     let later = ticket_of(
         intake
             .merge_duplicate(proto::MergeDuplicateRequest {
@@ -521,13 +490,7 @@ async fn merge_transfer_and_refusal_outcomes(backend: Backend) {
     assert_eq!(parent_shown.merged_children, [child.id, later.id]);
 
     // Emergency discovered after intake: handed to 120.
-    let queued = intake
-        .create_ticket(new_request("emergency-later", None))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let queued = server.create(new_request("emergency-later", None)).await;
     let moved = ticket_of(
         intake
             .transfer_emergency(proto::TransferEmergencyRequest {
@@ -583,13 +546,7 @@ async fn merge_transfer_and_refusal_outcomes(backend: Backend) {
         request.disposition = Some(proto::Disposition {
             outcome: Some(outcome),
         });
-        let t = intake
-            .create_ticket(request)
-            .await
-            .unwrap()
-            .into_inner()
-            .ticket
-            .unwrap();
+        let t = server.create(request).await;
         assert_eq!(state(&t), expected, "outcome {i}");
     }
     server.stop().await;

@@ -17,20 +17,6 @@ on_both_backends!(
     watchers_hear_new_assignments,
 );
 
-async fn count_tickets(server: &TestServer) -> usize {
-    server
-        .intake()
-        .search_tickets(proto::SearchTicketsRequest {
-            page_size: 200,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .tickets
-        .len()
-}
-
 async fn create_retries_make_one_ticket(backend: Backend) {
     let server = TestServer::start(backend).await;
     let request = new_request("console-7f3a-retry", Some("urban-management"));
@@ -70,7 +56,7 @@ async fn create_retries_make_one_ticket(backend: Backend) {
         ids.insert(response.ticket.unwrap().id);
     }
     assert_eq!((ids.len(), created), (1, 1));
-    assert_eq!(count_tickets(&server).await, 2);
+    assert_eq!(server.ticket_count().await, 2);
 
     // The same id with different content is a client bug, not a retry.
     let mut reused = request;
@@ -82,7 +68,7 @@ async fn create_retries_make_one_ticket(backend: Backend) {
         "{}",
         error.message()
     );
-    assert_eq!(count_tickets(&server).await, 2);
+    assert_eq!(server.ticket_count().await, 2);
     server.stop().await;
 }
 
@@ -92,13 +78,8 @@ async fn concurrent_pulls_never_share_a_ticket(backend: Backend) {
     let mut expected = HashSet::new();
     for i in 0..40 {
         let t = server
-            .intake()
-            .create_ticket(new_request(&format!("pull-{i}"), Some(unit)))
-            .await
-            .unwrap()
-            .into_inner()
-            .ticket
-            .unwrap();
+            .create(new_request(&format!("pull-{i}"), Some(unit)))
+            .await;
         expected.insert(t.id);
     }
     // Two back-offices pull in small batches at the same time until nothing is left.
@@ -146,13 +127,8 @@ async fn concurrent_pulls_never_share_a_ticket(backend: Backend) {
 async fn stale_versions_are_aborted(backend: Backend) {
     let server = TestServer::start(backend).await;
     let t = server
-        .intake()
-        .create_ticket(new_request("stale-1", Some("urban-management")))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+        .create(new_request("stale-1", Some("urban-management")))
+        .await;
     // Two clerks sign the same version at once: one wins, the other is told to reload.
     let (mut clerk_a, mut clerk_b) = (server.dispatch(), server.dispatch());
     let (a, b) = tokio::join!(
@@ -189,16 +165,7 @@ async fn nothing_is_lost_across_a_restart(backend: Backend) {
     for i in 0..10 {
         let mut request = new_request(&format!("restart-{i}"), Some(unit));
         request.category = "劳动和社会保障".into();
-        tickets.push(
-            server
-                .intake()
-                .create_ticket(request)
-                .await
-                .unwrap()
-                .into_inner()
-                .ticket
-                .unwrap(),
-        );
+        tickets.push(server.create(request).await);
     }
     let signed = ticket_of(
         server
@@ -210,7 +177,7 @@ async fn nothing_is_lost_across_a_restart(backend: Backend) {
 
     server.restart().await;
 
-    assert_eq!(count_tickets(&server).await, 10);
+    assert_eq!(server.ticket_count().await, 10);
     let after = ticket_of(
         server
             .intake()
@@ -266,21 +233,9 @@ async fn watchers_hear_new_assignments(backend: Backend) {
         .await
         .unwrap();
     let mine = server
-        .intake()
-        .create_ticket(new_request("watch-mine", Some("transport-12328")))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
-    let queued = server
-        .intake()
-        .create_ticket(new_request("watch-queued", None))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+        .create(new_request("watch-mine", Some("transport-12328")))
+        .await;
+    let queued = server.create(new_request("watch-queued", None)).await;
     server
         .center()
         .dispatch(proto::DispatchRequest {

@@ -59,7 +59,7 @@ impl Drop for Daemon {
 
 /// `hotline serve` on a free port and a fresh database; waits until it says it serves.
 fn spawn_daemon(dir: &Path) -> Daemon {
-    let mut child = Command::new(BINARY)
+    let child = Command::new(BINARY)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
             "serve",
@@ -75,17 +75,20 @@ fn spawn_daemon(dir: &Path) -> Daemon {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn hotline serve");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    // Owned by the guard from here on, so it is killed and reaped on every path.
+    let mut daemon = Daemon {
+        child,
+        server: String::new(),
+    };
+    let mut lines = BufReader::new(daemon.child.stderr.take().unwrap()).lines();
     for line in lines.by_ref() {
         let line = line.expect("daemon stderr");
         if let Some(rest) = line.strip_prefix("hotline: gRPC on ") {
-            let addr = rest.split(',').next().unwrap().trim().to_string();
+            let addr = rest.split(',').next().unwrap().trim();
+            daemon.server = format!("http://{addr}");
             // Keep draining the daemon's log so its writes never hit a closed pipe.
             std::thread::spawn(move || lines.for_each(drop));
-            return Daemon {
-                child,
-                server: format!("http://{addr}"),
-            };
+            return daemon;
         }
     }
     panic!("hotline serve exited before serving");

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use super::{App, UnitsSource, convert, ticket_response};
+use super::{App, UnitsSource};
 use crate::domain::lifecycle::Command;
-use crate::proto::{self, center_service_server::CenterService};
+use crate::proto::{self, TicketResponse, center_service_server::CenterService};
 
 pub struct CenterApi(pub Arc<App>);
 
@@ -14,115 +14,71 @@ fn non_empty(value: String) -> Option<String> {
     (!value.is_empty()).then_some(value)
 }
 
+type Answer = Result<Response<TicketResponse>, Status>;
+
 #[tonic::async_trait]
 impl CenterService for CenterApi {
-    async fn dispatch(
-        &self,
-        request: Request<proto::DispatchRequest>,
-    ) -> Result<Response<proto::TicketResponse>, Status> {
-        let r = request.into_inner();
-        let actor = convert::actor("actor", r.actor.as_ref())?;
-        let command = Command::Dispatch {
-            unit: r.unit,
-            co_units: r.co_units,
-            reason: r.reason,
-        };
-        Ok(ticket_response(
-            &self
-                .0
-                .run(r.ticket_id, r.expected_version, actor, command)
-                .await?,
-        ))
+    async fn dispatch(&self, request: Request<proto::DispatchRequest>) -> Answer {
+        self.0
+            .execute(request, |r| {
+                Ok(Command::Dispatch {
+                    unit: r.unit,
+                    co_units: r.co_units,
+                    reason: r.reason,
+                })
+            })
+            .await
     }
 
-    async fn review_return(
-        &self,
-        request: Request<proto::ReviewReturnRequest>,
-    ) -> Result<Response<proto::TicketResponse>, Status> {
-        let r = request.into_inner();
-        let actor = convert::actor("actor", r.actor.as_ref())?;
-        let command = Command::ReviewReturn {
-            approve: r.approve,
-            reassign_to: non_empty(r.reassign_to),
-            co_units: r.co_units,
-            reason: r.reason,
-        };
-        Ok(ticket_response(
-            &self
-                .0
-                .run(r.ticket_id, r.expected_version, actor, command)
-                .await?,
-        ))
+    async fn review_return(&self, request: Request<proto::ReviewReturnRequest>) -> Answer {
+        self.0
+            .execute(request, |r| {
+                Ok(Command::ReviewReturn {
+                    approve: r.approve,
+                    reassign_to: non_empty(r.reassign_to),
+                    co_units: r.co_units,
+                    reason: r.reason,
+                })
+            })
+            .await
     }
 
-    async fn review_reply(
-        &self,
-        request: Request<proto::ReviewRequest>,
-    ) -> Result<Response<proto::TicketResponse>, Status> {
-        let r = request.into_inner();
-        let actor = convert::actor("actor", r.actor.as_ref())?;
-        let command = Command::ReviewReply {
-            approve: r.approve,
-            reason: r.reason,
-        };
-        Ok(ticket_response(
-            &self
-                .0
-                .run(r.ticket_id, r.expected_version, actor, command)
-                .await?,
-        ))
+    async fn review_reply(&self, request: Request<proto::ReviewRequest>) -> Answer {
+        self.0
+            .execute(request, |r| {
+                Ok(Command::ReviewReply {
+                    approve: r.approve,
+                    reason: r.reason,
+                })
+            })
+            .await
     }
 
-    async fn review_extension(
-        &self,
-        request: Request<proto::ReviewRequest>,
-    ) -> Result<Response<proto::TicketResponse>, Status> {
-        let r = request.into_inner();
-        let actor = convert::actor("actor", r.actor.as_ref())?;
-        let command = Command::ReviewExtension {
-            approve: r.approve,
-            reason: r.reason,
-        };
-        Ok(ticket_response(
-            &self
-                .0
-                .run(r.ticket_id, r.expected_version, actor, command)
-                .await?,
-        ))
+    async fn review_extension(&self, request: Request<proto::ReviewRequest>) -> Answer {
+        self.0
+            .execute(request, |r| {
+                Ok(Command::ReviewExtension {
+                    approve: r.approve,
+                    reason: r.reason,
+                })
+            })
+            .await
     }
 
-    async fn supervise(
-        &self,
-        request: Request<proto::SuperviseRequest>,
-    ) -> Result<Response<proto::TicketResponse>, Status> {
-        let r = request.into_inner();
-        let actor = convert::actor("actor", r.actor.as_ref())?;
-        let command = Command::Supervise {
-            on: r.supervised,
-            note: r.note,
-        };
-        Ok(ticket_response(
-            &self
-                .0
-                .run(r.ticket_id, r.expected_version, actor, command)
-                .await?,
-        ))
+    async fn supervise(&self, request: Request<proto::SuperviseRequest>) -> Answer {
+        self.0
+            .execute(request, |r| {
+                Ok(Command::Supervise {
+                    on: r.supervised,
+                    note: r.note,
+                })
+            })
+            .await
     }
 
-    async fn archive(
-        &self,
-        request: Request<proto::ArchiveRequest>,
-    ) -> Result<Response<proto::TicketResponse>, Status> {
-        let r = request.into_inner();
-        let actor = convert::actor("actor", r.actor.as_ref())?;
-        Ok(ticket_response(
-            &self
-                .0
-                .run(r.ticket_id, r.expected_version, actor, Command::Archive)
-                .await?,
-        ))
+    async fn archive(&self, request: Request<proto::ArchiveRequest>) -> Answer {
+        self.0.execute(request, |_| Ok(Command::Archive)).await
     }
-
     async fn reload_rules(
         &self,
         _request: Request<proto::ReloadRulesRequest>,

@@ -8,7 +8,7 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 
 use super::convert::{self, timestamp};
-use super::{App, invalid, ticket_response};
+use super::{App, invalid};
 use crate::domain::lifecycle::Command;
 use crate::domain::validate;
 use crate::proto::{self, dispatch_service_server::DispatchService};
@@ -21,30 +21,13 @@ const DEFAULT_LEASE_SECONDS: u32 = 300;
 const LEASE_SECONDS: std::ops::RangeInclusive<u32> = 10..=3600;
 
 impl DispatchApi {
-    async fn simple(
-        &self,
-        request: Request<proto::TicketCommand>,
-        command: impl FnOnce(String) -> Command,
-    ) -> Result<Response<proto::TicketResponse>, Status> {
-        let request = request.into_inner();
-        let actor = convert::actor("actor", request.actor.as_ref())?;
-        let ticket = self
-            .0
-            .run(
-                request.ticket_id,
-                request.expected_version,
-                actor,
-                command(request.reason),
-            )
-            .await?;
-        Ok(ticket_response(&ticket))
-    }
-
     fn known_unit(&self, unit: &str) -> Result<(), Status> {
         validate::unit("unit", unit, &self.0.units.load())?;
         Ok(())
     }
 }
+
+type Answer = Result<Response<proto::TicketResponse>, Status>;
 
 type AssignmentStream = Pin<Box<dyn Stream<Item = Result<proto::Assignment, Status>> + Send>>;
 
@@ -127,80 +110,54 @@ impl DispatchService for DispatchApi {
         )))
     }
 
-    async fn sign(
-        &self,
-        request: Request<proto::TicketCommand>,
-    ) -> Result<Response<proto::TicketResponse>, Status> {
-        self.simple(request, |_| Command::Sign).await
+    async fn sign(&self, request: Request<proto::TicketCommand>) -> Answer {
+        self.0.execute(request, |_| Ok(Command::Sign)).await
     }
 
-    async fn r#return(
-        &self,
-        request: Request<proto::TicketCommand>,
-    ) -> Result<Response<proto::TicketResponse>, Status> {
-        self.simple(request, |reason| Command::RequestReturn { reason })
+    async fn r#return(&self, request: Request<proto::TicketCommand>) -> Answer {
+        self.0
+            .execute(request, |r| Ok(Command::RequestReturn { reason: r.reason }))
             .await
     }
 
-    async fn respond(
-        &self,
-        request: Request<proto::TicketCommand>,
-    ) -> Result<Response<proto::TicketResponse>, Status> {
-        self.simple(request, |note| Command::Respond { note }).await
-    }
-
-    async fn handle(
-        &self,
-        request: Request<proto::TicketCommand>,
-    ) -> Result<Response<proto::TicketResponse>, Status> {
-        self.simple(request, |note| Command::Handle { note }).await
-    }
-
-    async fn request_extension(
-        &self,
-        request: Request<proto::RequestExtensionRequest>,
-    ) -> Result<Response<proto::TicketResponse>, Status> {
-        let request = request.into_inner();
-        let actor = convert::actor("actor", request.actor.as_ref())?;
-        let command = Command::RequestExtension {
-            hours: request.hours,
-            reason: request.reason,
-        };
-        let ticket = self
-            .0
-            .run(request.ticket_id, request.expected_version, actor, command)
-            .await?;
-        Ok(ticket_response(&ticket))
-    }
-
-    async fn escalate(
-        &self,
-        request: Request<proto::TicketCommand>,
-    ) -> Result<Response<proto::TicketResponse>, Status> {
-        self.simple(request, |reason| Command::Escalate { reason })
+    async fn respond(&self, request: Request<proto::TicketCommand>) -> Answer {
+        self.0
+            .execute(request, |r| Ok(Command::Respond { note: r.reason }))
             .await
     }
 
-    async fn reply(
-        &self,
-        request: Request<proto::ReplyRequest>,
-    ) -> Result<Response<proto::TicketResponse>, Status> {
-        let request = request.into_inner();
-        let actor = convert::actor("actor", request.actor.as_ref())?;
-        let command = Command::Reply {
-            reply: request.reply,
-        };
-        let ticket = self
-            .0
-            .run(request.ticket_id, request.expected_version, actor, command)
-            .await?;
-        Ok(ticket_response(&ticket))
+    async fn handle(&self, request: Request<proto::TicketCommand>) -> Answer {
+        self.0
+            .execute(request, |r| Ok(Command::Handle { note: r.reason }))
+            .await
     }
 
-    async fn add_note(
-        &self,
-        request: Request<proto::TicketCommand>,
-    ) -> Result<Response<proto::TicketResponse>, Status> {
-        self.simple(request, |note| Command::AddNote { note }).await
+    async fn request_extension(&self, request: Request<proto::RequestExtensionRequest>) -> Answer {
+        self.0
+            .execute(request, |r| {
+                Ok(Command::RequestExtension {
+                    hours: r.hours,
+                    reason: r.reason,
+                })
+            })
+            .await
+    }
+
+    async fn escalate(&self, request: Request<proto::TicketCommand>) -> Answer {
+        self.0
+            .execute(request, |r| Ok(Command::Escalate { reason: r.reason }))
+            .await
+    }
+
+    async fn reply(&self, request: Request<proto::ReplyRequest>) -> Answer {
+        self.0
+            .execute(request, |r| Ok(Command::Reply { reply: r.reply }))
+            .await
+    }
+
+    async fn add_note(&self, request: Request<proto::TicketCommand>) -> Answer {
+        self.0
+            .execute(request, |r| Ok(Command::AddNote { note: r.reason }))
+            .await
     }
 }

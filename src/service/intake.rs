@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
 
 use super::convert::{self, ProtoEnum};
-use super::{App, invalid, ticket_response};
+use super::{App, invalid};
 use crate::domain::intake;
 use crate::domain::lifecycle::{Command, Context};
 use crate::domain::{Disposition, State, validate};
@@ -206,52 +206,43 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<proto::MergeDuplicateRequest>,
     ) -> Result<Response<proto::TicketResponse>, Status> {
-        let request = request.into_inner();
         let app = &self.0;
-        let actor = convert::actor("actor", request.actor.as_ref())?;
-        if request.parent_id <= 0 {
+        let (child, parent) = (request.get_ref().ticket_id, request.get_ref().parent_id);
+        if parent <= 0 {
             return Err(invalid("parent_id", "must be a ticket id"));
         }
-        let parent_state = app.state_of(request.parent_id).await?.ok_or_else(|| {
-            Status::not_found(format!("parent ticket {} not found", request.parent_id))
-        })?;
-        if !app
-            .store
-            .merged_children(request.ticket_id)
+        let parent_state = app
+            .state_of(parent)
             .await?
-            .is_empty()
-        {
+            .ok_or_else(|| Status::not_found(format!("parent ticket {parent} not found")))?;
+        if !app.store.merged_children(child).await?.is_empty() {
             return Err(Status::failed_precondition(format!(
-                "ticket {} has duplicates merged into it; merge ticket {} into it instead",
-                request.ticket_id, request.parent_id
+                "ticket {child} has duplicates merged into it; merge ticket {parent} into it instead"
             )));
         }
-        let command = Command::MergeInto {
-            parent: request.parent_id,
-            parent_state,
-            reason: request.reason,
-        };
-        let ticket = app
-            .run(request.ticket_id, request.expected_version, actor, command)
-            .await?;
-        Ok(ticket_response(&ticket))
+        app.execute(request, |r| {
+            Ok(Command::MergeInto {
+                parent,
+                parent_state,
+                reason: r.reason,
+            })
+        })
+        .await
     }
 
     async fn transfer_emergency(
         &self,
         request: Request<proto::TransferEmergencyRequest>,
     ) -> Result<Response<proto::TicketResponse>, Status> {
-        let request = request.into_inner();
-        let actor = convert::actor("actor", request.actor.as_ref())?;
-        let line = ProtoEnum::from_proto("line", request.line)?;
-        let command = Command::Transfer {
-            to: Disposition::EmergencyTransfer { line },
-            reason: request.reason,
-        };
-        let ticket = self
-            .0
-            .run(request.ticket_id, request.expected_version, actor, command)
-            .await?;
-        Ok(ticket_response(&ticket))
+        self.0
+            .execute(request, |r| {
+                Ok(Command::Transfer {
+                    to: Disposition::EmergencyTransfer {
+                        line: ProtoEnum::from_proto("line", r.line)?,
+                    },
+                    reason: r.reason,
+                })
+            })
+            .await
     }
 }

@@ -106,7 +106,7 @@ impl App {
         let name = command.name();
         let transition = lifecycle::apply(&before, command, &ctx)?;
         self.store.save_transition(&before, &transition).await?;
-        crate::metrics::transition(name);
+        crate::metrics::committed(&transition, name);
         let after = transition.ticket;
         self.announce_if_assigned(Some(&before), &after);
         tracing::info!(ticket = ticket_id, command = name, from = %before.state, to = %after.state, unit = %actor.unit, "transition");
@@ -126,6 +126,53 @@ impl App {
                 at: after.updated_at,
             });
         }
+    }
+}
+
+/// The head every state-command request shares: which ticket, at which version, by whom.
+pub trait TicketTarget {
+    fn ticket_id(&self) -> TicketId;
+    fn expected_version(&self) -> i64;
+    fn actor(&self) -> Option<&crate::proto::Actor>;
+}
+
+macro_rules! ticket_target {
+    ($($request:ty),* $(,)?) => {$(
+        impl TicketTarget for $request {
+            fn ticket_id(&self) -> TicketId { self.ticket_id }
+            fn expected_version(&self) -> i64 { self.expected_version }
+            fn actor(&self) -> Option<&crate::proto::Actor> { self.actor.as_ref() }
+        }
+    )*};
+}
+
+ticket_target!(
+    crate::proto::TicketCommand,
+    crate::proto::RequestExtensionRequest,
+    crate::proto::ReplyRequest,
+    crate::proto::DispatchRequest,
+    crate::proto::ReviewReturnRequest,
+    crate::proto::ReviewRequest,
+    crate::proto::SuperviseRequest,
+    crate::proto::ArchiveRequest,
+    crate::proto::RecordCallbackRequest,
+    crate::proto::MergeDuplicateRequest,
+    crate::proto::TransferEmergencyRequest,
+);
+
+impl App {
+    /// One state-command RPC: checks the actor, turns the request into a domain command
+    /// (which may refuse bad fields), runs it and answers with the ticket after it.
+    pub async fn execute<R: TicketTarget>(
+        &self,
+        request: tonic::Request<R>,
+        command: impl FnOnce(R) -> Result<Command, Status>,
+    ) -> Result<tonic::Response<crate::proto::TicketResponse>, Status> {
+        let request = request.into_inner();
+        let actor = convert::actor("actor", request.actor())?;
+        let (id, version) = (request.ticket_id(), request.expected_version());
+        let ticket = self.run(id, version, actor, command(request)?).await?;
+        Ok(ticket_response(&ticket))
     }
 }
 

@@ -169,6 +169,33 @@ pub fn command(ticket: &proto::Ticket, unit: &str, reason: &str) -> proto::Ticke
     }
 }
 
+impl TestServer {
+    /// Creates a ticket that must be accepted, and returns it.
+    pub async fn create(&self, request: proto::CreateTicketRequest) -> proto::Ticket {
+        self.intake()
+            .create_ticket(request)
+            .await
+            .expect("the ticket is created")
+            .into_inner()
+            .ticket
+            .expect("response carries the ticket")
+    }
+
+    /// How many tickets the store holds (up to one page of 200).
+    pub async fn ticket_count(&self) -> usize {
+        self.intake()
+            .search_tickets(proto::SearchTicketsRequest {
+                page_size: 200,
+                ..Default::default()
+            })
+            .await
+            .expect("search")
+            .into_inner()
+            .tickets
+            .len()
+    }
+}
+
 /// The ticket of a TicketResponse.
 pub fn ticket_of(response: tonic::Response<proto::TicketResponse>) -> proto::Ticket {
     response
