@@ -1,0 +1,146 @@
+//! The storage contract ([`Store`]) as executable cases, run unchanged against every
+//! backend: `tests/store_sqlite.rs` and `tests/store_postgres.rs` each expand
+//! [`conformance_tests!`] into one `#[tokio::test]` per case, on a fresh database.
+//!
+//! Tickets are built through the real domain (`intake::open`, `lifecycle::apply`) with the
+//! shipped units catalogue, never assembled by hand, and every instant is passed explicitly
+//! (counted from [`t0`]), so the expected values below are computed by hand, not re-derived.
+
+mod create;
+mod durability;
+mod fixtures;
+mod idempotency;
+mod overdue;
+mod pulls;
+mod rates;
+mod search;
+mod versions;
+
+pub use create::*;
+pub use durability::*;
+pub use idempotency::*;
+pub use overdue::*;
+pub use pulls::*;
+pub use rates::*;
+pub use search::*;
+pub use versions::*;
+
+use prelude::*;
+
+/// Everything the cases use, imported once.
+mod prelude {
+    pub use std::any::Any;
+    pub use std::collections::{BTreeSet, HashSet};
+    pub use std::future::Future;
+    pub use std::sync::atomic::{AtomicU64, Ordering};
+    pub use std::sync::{Arc, OnceLock};
+    pub use std::time::Duration as StdDuration;
+
+    pub use chrono::{Duration, TimeZone, Utc};
+    pub use hotline::config::built_in_units;
+    pub use hotline::domain::deadline::{DeadlineKind, missed_deadline};
+    pub use hotline::domain::intake::{self, Opened};
+    pub use hotline::domain::lifecycle::{self, Command, Context, Transition};
+    pub use hotline::domain::rates::RateCounts;
+    pub use hotline::domain::{
+        Actor, Channel, Disposition, EmergencyLine, Event, ExplainReason, Intake, LegalChannel,
+        PolicyDomain, RequestType, Requester, Satisfaction, State, Ticket, TicketId, Timestamp,
+        UnitCatalog, Urgency, Utility,
+    };
+    pub use hotline::store::{
+        NewTicket, Overdue, RateGrouping, RateQuery, RateRow, Store, StoreError, TicketFilter,
+    };
+}
+
+/// Expands to one `#[tokio::test]` per conformance case. `$run` is the backend file's
+/// `async fn run<F, Fut>(case: F)` with `F: FnOnce(Arc<dyn Store>, String) -> Fut`: it
+/// gives the case a freshly migrated store and its URL, and cleans up afterwards.
+macro_rules! conformance_tests {
+    ($run:path) => {
+        $crate::store_conformance::conformance_tests!(@store $run;
+            create_then_get_round_trips_every_field,
+            every_disposition_round_trips,
+            transitions_round_trip_every_field,
+            create_is_idempotent_on_request_id,
+            concurrent_creates_with_one_request_id_make_one_ticket,
+            concurrent_creates_with_distinct_request_ids_all_succeed,
+            save_transition_checks_the_version_all_or_nothing,
+            pull_assigned_leases_pullable_tickets_in_deadline_order,
+            concurrent_pulls_never_hand_out_a_ticket_twice,
+            search_filters_and_keyset_pagination,
+            merged_children_lists_duplicates,
+            rate_counts_match_a_hand_computed_scenario,
+            list_overdue_names_the_missed_deadline,
+        );
+        $crate::store_conformance::conformance_tests!(@url $run;
+            reopening_keeps_everything,
+        );
+    };
+    (@store $run:path; $($case:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                $run(|store, _url| $crate::store_conformance::$case(store)).await;
+            }
+        )+
+    };
+    (@url $run:path; $($case:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                $run(|store, url| $crate::store_conformance::$case(store, url)).await;
+            }
+        )+
+    };
+}
+pub(crate) use conformance_tests;
+
+// ---------------------------------------------------------------------------------------
+// Running a case in isolation
+// ---------------------------------------------------------------------------------------
+
+/// A case may not take longer than this (a deadlocked store fails instead of hanging).
+pub const CASE_TIMEOUT: StdDuration = StdDuration::from_secs(180);
+
+/// How a case ended. The runner cleans up first, then calls [`Outcome::resume`].
+pub enum Outcome {
+    Passed,
+    Panicked(Box<dyn Any + Send>),
+    TimedOut,
+}
+
+impl Outcome {
+    /// Re-raises the case's panic (or a timeout) on the test's own thread.
+    pub fn resume(self) {
+        match self {
+            Outcome::Passed => {}
+            Outcome::Panicked(payload) => std::panic::resume_unwind(payload),
+            Outcome::TimedOut => panic!("the case did not finish within {CASE_TIMEOUT:?}"),
+        }
+    }
+}
+
+/// Runs the case on its own task so that a panic is caught, then closes the store.
+pub async fn run_isolated(
+    store: Arc<dyn Store>,
+    case: impl Future<Output = ()> + Send + 'static,
+) -> Outcome {
+    let task = tokio::spawn(case);
+    let abort = task.abort_handle();
+    let outcome = match tokio::time::timeout(CASE_TIMEOUT, task).await {
+        Ok(Ok(())) => Outcome::Passed,
+        Ok(Err(e)) if e.is_panic() => Outcome::Panicked(e.into_panic()),
+        Ok(Err(e)) => Outcome::Panicked(Box::new(format!("the case task failed: {e}"))),
+        Err(_) => {
+            abort.abort();
+            Outcome::TimedOut
+        }
+    };
+    if tokio::time::timeout(StdDuration::from_secs(30), store.close())
+        .await
+        .is_err()
+    {
+        eprintln!("warning: Store::close did not return within 30 s");
+    }
+    outcome
+}
