@@ -1,10 +1,12 @@
 //! PostgreSQL: the production backend. Several stateless daemons may share one database:
 //! pulls lock rows with `FOR UPDATE SKIP LOCKED`, state commands are guarded by the ticket
-//! version, and commits are synchronous (`synchronous_commit = on`, the server default).
+//! version, and commits are synchronous: every connection sets `synchronous_commit = on`,
+//! whatever the server's default, so an acknowledged ticket is on disk.
 
 use std::time::Duration;
 
 use anyhow::Context as _;
+use sqlx::Executor;
 use sqlx::any::AnyPoolOptions;
 
 use super::sql::{Dialect, SqlStore};
@@ -16,6 +18,12 @@ pub async fn open(url: &str) -> anyhow::Result<SqlStore> {
     let pool = AnyPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
         .acquire_timeout(Duration::from_secs(5))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute("SET synchronous_commit = on").await?;
+                Ok(())
+            })
+        })
         .connect(url)
         .await
         .with_context(|| format!("connecting to PostgreSQL at {}", redact(url)))?;
