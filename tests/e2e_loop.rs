@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::server::{Backend, TestServer, actor, command, new_request, state, ticket_of};
+use common::server::{
+    Backend, TestServer, actor, callback, command, new_request, state, ticket_of,
+};
 use hotline::proto::{self, TicketState as S};
 
 on_both_backends!(
@@ -81,15 +83,7 @@ async fn whole_loop_with_history(backend: Backend) {
     let t = ticket_of(
         server
             .feedback()
-            .record_callback(proto::RecordCallbackRequest {
-                ticket_id: t.id,
-                expected_version: t.version,
-                actor: actor("centre", "callback-3"),
-                resolved: true,
-                satisfaction: proto::Satisfaction::Satisfied as i32,
-                reopen: false,
-                note: "市民表示满意".into(),
-            })
+            .record_callback(callback(&t, true, proto::Satisfaction::Satisfied, false))
             .await
             .unwrap(),
     );
@@ -396,15 +390,7 @@ async fn rework_extension_escalation_and_supervision(backend: Backend) {
     let t = ticket_of(
         server
             .feedback()
-            .record_callback(proto::RecordCallbackRequest {
-                ticket_id: t.id,
-                expected_version: t.version,
-                actor: actor("centre", "callback"),
-                resolved: false,
-                satisfaction: proto::Satisfaction::Dissatisfied as i32,
-                reopen: true,
-                note: "路灯仍不亮".into(),
-            })
+            .record_callback(callback(&t, false, proto::Satisfaction::Dissatisfied, true))
             .await
             .unwrap(),
     );

@@ -196,6 +196,28 @@ impl TestServer {
     }
 }
 
+/// A callback (回访) verdict on the ticket, recorded by the centre.
+pub fn callback(
+    ticket: &proto::Ticket,
+    resolved: bool,
+    satisfaction: proto::Satisfaction,
+    reopen: bool,
+) -> proto::RecordCallbackRequest {
+    proto::RecordCallbackRequest {
+        ticket_id: ticket.id,
+        expected_version: ticket.version,
+        actor: actor("centre", "callback-agent"),
+        resolved,
+        satisfaction: satisfaction as i32,
+        reopen,
+        note: if resolved {
+            "市民表示满意".into()
+        } else {
+            "问题仍未解决".into()
+        },
+    }
+}
+
 /// The ticket of a TicketResponse.
 pub fn ticket_of(response: tonic::Response<proto::TicketResponse>) -> proto::Ticket {
     response
