@@ -268,6 +268,14 @@ fn assign(ticket: &mut Ticket, unit: UnitId, co_units: Vec<UnitId>, now: Timesta
 }
 
 /// Back to the centre's manual-dispatch queue.
+/// 重办: back to the unit for more handling, with a fresh reply window from now (the
+/// original one has usually run out by the time a reply is sent back).
+fn rework(ticket: &mut Ticket, now: Timestamp) {
+    ticket.state = State::InProgress;
+    ticket.rework_count += 1;
+    ticket.due.reply = Some(now + TimeLimits::for_urgency(ticket.intake.urgency).reply);
+}
+
 /// Back to the centre's manual-dispatch queue; the next dispatch starts the clocks afresh.
 fn unassign(ticket: &mut Ticket) {
     ticket.state = State::Received;
@@ -584,8 +592,7 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
                 next.state = AwaitingCallback;
             } else {
                 required("reason", &why)?;
-                next.state = InProgress;
-                next.rework_count += 1;
+                rework(&mut next, ctx.now);
             }
             details = json!({ "approved": approve });
             reason = why;
@@ -622,8 +629,7 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
                 at: ctx.now,
             });
             if reopen {
-                next.state = InProgress;
-                next.rework_count += 1;
+                rework(&mut next, ctx.now);
             } else {
                 next.state = Closed;
                 next.closed_at = Some(ctx.now);

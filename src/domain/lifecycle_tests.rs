@@ -1057,6 +1057,15 @@ fn review_of_a_reply_accepts_or_sends_back_for_rework() {
     assert_eq!(sent_back.ticket.rework_count, 1);
     assert_eq!(sent_back.ticket.assigned_unit.as_deref(), Some(STREET));
     assert_eq!(sent_back.event.details, json!({ "approved": false }));
+    // 重办 starts a fresh reply window; sign and respond deadlines are history.
+    let window = TimeLimits::for_urgency(ticket.intake.urgency).reply;
+    assert_eq!(sent_back.ticket.due.reply, Some(now() + window));
+    assert_eq!(sent_back.ticket.due.sign, ticket.due.sign);
+    assert_ne!(
+        ticket.due.reply,
+        Some(now() + window),
+        "the fixture's old window differs"
+    );
 
     let mut reworked = ticket.clone();
     reworked.rework_count = 2;
@@ -1108,6 +1117,13 @@ fn a_callback_closes_or_reopens_the_ticket() {
                 );
                 let reopened = to == InProgress;
                 assert_eq!(t.rework_count, u32::from(reopened), "{case}");
+                let fresh_window = now() + TimeLimits::for_urgency(t.intake.urgency).reply;
+                let expected_due = if reopened {
+                    Some(fresh_window)
+                } else {
+                    ticket.due.reply
+                };
+                assert_eq!(t.due.reply, expected_due, "{case}");
                 assert_eq!(t.closed_at, (!reopened).then(now), "{case}");
                 assert_eq!(
                     step.event.details,
