@@ -161,23 +161,29 @@ pub fn printable(value: &str) -> String {
     short.escape_debug().to_string()
 }
 
-/// Keeps the first three and last two digits of a phone number, for logs and errors.
-pub fn mask_phone(value: &str) -> String {
+/// Keeps the first `head` and last `tail` characters and stars the rest (all of it when
+/// the value is that short), for personal data in logs, errors and tables.
+pub fn mask_middle(value: &str, head: usize, tail: usize) -> String {
     let chars: Vec<char> = value.chars().collect();
-    if chars.len() <= 5 {
+    if chars.len() <= head + tail {
         return "*".repeat(chars.len());
     }
     chars
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            if i < 3 || i >= chars.len() - 2 {
+            if i < head || i >= chars.len() - tail {
                 *c
             } else {
                 '*'
             }
         })
         .collect()
+}
+
+/// Keeps the first three and last two digits of a phone number.
+pub fn mask_phone(value: &str) -> String {
+    mask_middle(value, 3, 2)
 }
 
 #[cfg(test)]

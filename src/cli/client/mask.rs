@@ -2,37 +2,18 @@
 //! names too when the requester asked for confidentiality. `--json` carries the real
 //! values, because scripts need them.
 
-use crate::domain::validate::mask_phone;
+use crate::domain::validate::{mask_middle, mask_phone};
 use crate::proto;
-
-/// Keeps the first `head` and last `tail` characters.
-fn keep_ends(value: &str, head: usize, tail: usize) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    if chars.len() <= head + tail {
-        return "*".repeat(chars.len());
-    }
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            if i < head || i >= chars.len() - tail {
-                *c
-            } else {
-                '*'
-            }
-        })
-        .collect()
-}
 
 /// 18-character resident ID: the first three and last two characters stay, like phones.
 pub fn id_number(value: &str) -> String {
-    keep_ends(value, 3, 2)
+    mask_middle(value, 3, 2)
 }
 
 /// A confidential requester's name keeps only its first character (张**).
 fn name(value: &str, confidential: bool) -> String {
     if confidential {
-        keep_ends(value, 1, 0)
+        mask_middle(value, 1, 0)
     } else {
         value.to_string()
     }
