@@ -14,6 +14,7 @@ use crate::domain::deadline::DeadlineKind;
 use crate::domain::rates::RateCounts;
 use crate::domain::{Event, State, Ticket, TicketId, Timestamp, Transition};
 
+mod conditions;
 pub mod postgres;
 mod sql;
 pub mod sqlite;

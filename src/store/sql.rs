@@ -10,6 +10,7 @@ use sqlx::AnyPool;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
+use super::conditions::Conditions;
 use super::{
     Created, NewTicket, Overdue, RateGrouping, RateQuery, RateRow, Store, StoreError, StoreResult,
     TicketFilter,
@@ -355,65 +356,21 @@ impl Store for SqlStore {
     }
 
     async fn search(&self, filter: &TicketFilter) -> StoreResult<Vec<Ticket>> {
-        let mut sql = format!("{SELECT_TICKET} WHERE 1 = 1");
-        let mut n = 0;
-        let mut next = || {
-            n += 1;
-            format!("${n}")
-        };
-        if !filter.states.is_empty() {
-            let marks: Vec<String> = filter.states.iter().map(|_| next()).collect();
-            sql += &format!(" AND state IN ({})", marks.join(", "));
-        }
-        for (column, value) in [
-            ("assigned_unit", &filter.assigned_unit),
-            ("region", &filter.region),
-            ("category", &filter.category),
-        ] {
-            if value.is_some() {
-                sql += &format!(" AND {column} = {}", next());
-            }
-        }
-        if filter.created_from.is_some() {
-            sql += &format!(" AND created_at >= {}", next());
-        }
-        if filter.created_to.is_some() {
-            sql += &format!(" AND created_at < {}", next());
-        }
-        if filter.supervised_only {
-            sql += &format!(" AND supervised = {}", next());
-        }
-        if filter.after_id.is_some() {
-            sql += &format!(" AND id > {}", next());
-        }
-        sql += &format!(" ORDER BY id LIMIT {}", next());
-
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for state in &filter.states {
-            query = query.bind(state.code());
-        }
-        for value in [&filter.assigned_unit, &filter.region, &filter.category]
-            .into_iter()
-            .flatten()
-        {
-            query = query.bind(value.clone());
-        }
-        if let Some(from) = filter.created_from {
-            query = query.bind(millis(from));
-        }
-        if let Some(to) = filter.created_to {
-            query = query.bind(millis(to));
-        }
-        if filter.supervised_only {
-            query = query.bind(true);
-        }
-        if let Some(after) = filter.after_id {
-            query = query.bind(after);
-        }
-        let rows = query
-            .bind(i64::from(filter.limit))
-            .fetch_all(&self.reader)
-            .await?;
+        let mut c = Conditions::default();
+        c.and_in("state", filter.states.iter().map(|s| s.code()))
+            .and_some("assigned_unit =", filter.assigned_unit.as_deref())
+            .and_some("region =", filter.region.as_deref())
+            .and_some("category =", filter.category.as_deref())
+            .and_some("created_at >=", filter.created_from.map(millis))
+            .and_some("created_at <", filter.created_to.map(millis))
+            .and_some("supervised =", filter.supervised_only.then_some(true))
+            .and_some("id >", filter.after_id);
+        let limit = c.param(i64::from(filter.limit));
+        let sql = format!(
+            "{SELECT_TICKET} WHERE 1 = 1{} ORDER BY id LIMIT {limit}",
+            c.sql()
+        );
+        let rows = c.query(sql).fetch_all(&self.reader).await?;
         rows.iter().map(ticket_from_row).collect()
     }
 
@@ -423,26 +380,27 @@ impl Store for SqlStore {
             RateGrouping::Region => "region",
             RateGrouping::Category => "category",
         };
-        let mut filters = String::new();
-        let mut values = Vec::new();
-        for (column, value) in [
-            ("assigned_unit", &query.unit),
-            ("region", &query.region),
-            ("category", &query.category),
-        ] {
-            if let Some(value) = value {
-                values.push(value.clone());
-                filters += &format!(" AND {column} = ${}", values.len() + 2);
-            }
-        }
+        // Tickets whose `time_column` falls in the period, narrowed by the filters.
+        let scope = |time_column: &str| {
+            let mut c = Conditions::default();
+            c.and(&format!("{time_column} >="), millis(query.from))
+                .and(&format!("{time_column} <"), millis(query.to))
+                .and_some("assigned_unit =", query.unit.as_deref())
+                .and_some("region =", query.region.as_deref())
+                .and_some("category =", query.category.as_deref());
+            c
+        };
         // Merged duplicates and tickets handed to 110/119/120/122 or a utility are outside
         // every rate's scope: no unit is judged on them.
+        let out_of_scope = "state NOT IN ('merged', 'transferred')";
+        let dispatched = scope("dispatched_at");
         let dispatched_sql = format!(
             "SELECT {key} AS k, COUNT(*) AS dispatched, \
              COUNT(*) FILTER (WHERE responded_at IS NOT NULL AND responded_at <= respond_due_at) AS in_time \
-             FROM tickets WHERE dispatched_at >= $1 AND dispatched_at < $2 AND state NOT IN ('merged', 'transferred'){filters} \
-             GROUP BY {key}"
+             FROM tickets WHERE {out_of_scope}{} GROUP BY {key}",
+            dispatched.sql()
         );
+        let called_back = scope("callback_at");
         let callbacks_sql = format!(
             "SELECT {key} AS k, COUNT(*) AS callbacks, \
              COUNT(*) FILTER (WHERE callback_satisfaction = 'declined') AS declined, \
@@ -450,29 +408,28 @@ impl Store for SqlStore {
              COUNT(*) FILTER (WHERE callback_satisfaction = 'satisfied') AS satisfied, \
              COUNT(*) FILTER (WHERE callback_satisfaction = 'basically_satisfied') AS basically, \
              COUNT(*) FILTER (WHERE callback_satisfaction = 'dissatisfied') AS dissatisfied \
-             FROM tickets WHERE callback_at >= $1 AND callback_at < $2 AND state NOT IN ('merged', 'transferred'){filters} \
-             GROUP BY {key}"
+             FROM tickets WHERE {out_of_scope}{} GROUP BY {key}",
+            called_back.sql()
         );
-        let bind_all = |sql: String| {
-            let mut q = sqlx::query(AssertSqlSafe(sql))
-                .bind(millis(query.from))
-                .bind(millis(query.to));
-            for value in &values {
-                q = q.bind(value.clone());
-            }
-            q
-        };
         let count = |row: &AnyRow, column: &str| -> StoreResult<u64> {
             Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or_default())
         };
 
         let mut groups: BTreeMap<String, RateCounts> = BTreeMap::new();
-        for row in bind_all(dispatched_sql).fetch_all(&self.reader).await? {
+        for row in dispatched
+            .query(dispatched_sql)
+            .fetch_all(&self.reader)
+            .await?
+        {
             let counts = groups.entry(row.try_get("k")?).or_default();
             counts.dispatched = count(&row, "dispatched")?;
             counts.responded_in_time = count(&row, "in_time")?;
         }
-        for row in bind_all(callbacks_sql).fetch_all(&self.reader).await? {
+        for row in called_back
+            .query(callbacks_sql)
+            .fetch_all(&self.reader)
+            .await?
+        {
             let counts = groups.entry(row.try_get("k")?).or_default();
             counts.callbacks = count(&row, "callbacks")?;
             counts.declined = count(&row, "declined")?;
@@ -494,11 +451,6 @@ impl Store for SqlStore {
         limit: u32,
     ) -> StoreResult<Vec<Overdue>> {
         // One index-backed query per deadline, each bounded by `limit`; merged below.
-        let unit_filter = if unit.is_some() {
-            " AND assigned_unit = $3"
-        } else {
-            ""
-        };
         let scans = [
             ("sign_due_at", "state = 'dispatched'"),
             ("respond_due_at", "state = 'signed'"),
@@ -509,17 +461,15 @@ impl Store for SqlStore {
         ];
         let mut found: BTreeMap<TicketId, Overdue> = BTreeMap::new();
         for (due_column, state_filter) in scans {
+            let mut c = Conditions::default();
+            c.and(&format!("{due_column} <"), millis(now))
+                .and_some("assigned_unit =", unit);
+            let limit = c.param(i64::from(limit));
             let sql = format!(
-                "{SELECT_TICKET} WHERE {state_filter} AND {due_column} < $1{unit_filter} \
-                 ORDER BY {due_column} LIMIT $2"
+                "{SELECT_TICKET} WHERE {state_filter}{} ORDER BY {due_column} LIMIT {limit}",
+                c.sql()
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql))
-                .bind(millis(now))
-                .bind(i64::from(limit));
-            if let Some(unit) = unit {
-                q = q.bind(unit.to_string());
-            }
-            for row in q.fetch_all(&self.reader).await? {
+            for row in c.query(sql).fetch_all(&self.reader).await? {
                 let ticket = ticket_from_row(&row)?;
                 if let Some((missed, due_at)) = missed_deadline(&ticket, now) {
                     found.entry(ticket.id).or_insert(Overdue {
