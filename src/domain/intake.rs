@@ -6,7 +6,7 @@ use super::error::DomainError;
 use super::event::Event;
 use super::lifecycle::{self, Command, Context};
 use super::ticket::*;
-use super::unit::{UnitCatalog, UnitKind};
+use super::unit::UnitCatalog;
 use super::validate::{self, MAX_ADDRESS_CHARS, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
 
 /// A new ticket and the events that opened it (`create`, then its outcome's step).
@@ -58,21 +58,12 @@ pub fn open(
     parent_state: Option<State>,
     ctx: &Context,
 ) -> Result<Opened, DomainError> {
-    let desk = ctx.units.get(&ctx.actor.unit).map(|u| u.kind);
-    match desk {
-        None => {
-            return Err(DomainError::invalid(
-                "actor.unit",
-                format!("unknown unit `{}`", validate::printable(&ctx.actor.unit)),
-            ));
-        }
-        Some(UnitKind::Centre | UnitKind::SubCentre) => {}
-        Some(kind) => {
-            return Err(DomainError::NotPermitted(format!(
-                "unit `{}` is a {kind}; only the centre and sub-centres take requests",
-                ctx.actor.unit
-            )));
-        }
+    let desk = lifecycle::acting_unit(ctx)?;
+    if !desk.kind.takes_requests() {
+        return Err(DomainError::NotPermitted(format!(
+            "unit `{}` is a {}; only the centre and sub-centres take requests",
+            desk.id, desk.kind
+        )));
     }
     validate::label("actor.person", &ctx.actor.person, true)?;
     validate(&intake, &disposition, ctx.units)?;

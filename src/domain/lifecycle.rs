@@ -190,21 +190,22 @@ pub struct Transition {
     pub event: Event,
 }
 
-pub(super) fn check_authority(
-    ticket: &Ticket,
-    command: &Command,
-    ctx: &Context,
-) -> Result<(), DomainError> {
-    let unit = ctx.actor.unit.as_str();
-    let Some(actor_unit) = ctx.units.get(unit) else {
-        return Err(DomainError::invalid(
+/// The unit the actor acts for, which must be in the catalogue.
+pub(super) fn acting_unit<'a>(ctx: &Context<'a>) -> Result<&'a Unit, DomainError> {
+    ctx.units.get(&ctx.actor.unit).ok_or_else(|| {
+        DomainError::invalid(
             "actor.unit",
-            format!("unknown unit `{}`", validate::printable(unit)),
-        ));
-    };
+            format!("unknown unit `{}`", validate::printable(&ctx.actor.unit)),
+        )
+    })
+}
+
+fn check_authority(ticket: &Ticket, command: &Command, ctx: &Context) -> Result<(), DomainError> {
+    let actor_unit = acting_unit(ctx)?;
+    let unit = actor_unit.id.as_str();
     let is_centre = actor_unit.kind == UnitKind::Centre;
     let allowed = match authority(command, ticket.state) {
-        Authority::IntakeDesk => matches!(actor_unit.kind, UnitKind::Centre | UnitKind::SubCentre),
+        Authority::IntakeDesk => actor_unit.kind.takes_requests(),
         Authority::Centre => is_centre,
         Authority::AssignedUnit => ticket.assigned_unit.as_deref() == Some(unit),
         Authority::InvolvedUnitOrCentre => is_centre || ticket.involves_unit(unit),

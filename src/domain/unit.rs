@@ -38,6 +38,13 @@ pub enum UnitKind {
     Enterprise,
 }
 
+impl UnitKind {
+    /// Agents at the centre and at sub-centre seats take requests (the intake desk).
+    pub fn takes_requests(self) -> bool {
+        matches!(self, UnitKind::Centre | UnitKind::SubCentre)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Unit {

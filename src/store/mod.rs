@@ -15,9 +15,9 @@ use crate::domain::rates::RateCounts;
 use crate::domain::{Event, State, Ticket, TicketId, Timestamp, Transition};
 
 mod conditions;
-pub mod postgres;
+mod postgres;
 mod sql;
-pub mod sqlite;
+mod sqlite;
 
 pub use sql::{Dialect, SqlStore};
 
@@ -184,6 +184,8 @@ pub fn backend_name(database_url: &str) -> &'static str {
 /// Opens the store a URL names (`sqlite:…` or `postgres://…`) and brings its schema up to
 /// date with the embedded migrations.
 pub async fn open(database_url: &str) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    // Both backends run through sqlx's Any driver; installing is idempotent.
+    sqlx::any::install_default_drivers();
     let store =
         if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
             postgres::open(database_url).await?

@@ -14,7 +14,6 @@ use super::sql::{Dialect, SqlStore};
 const MAX_CONNECTIONS: u32 = 16;
 
 pub async fn open(url: &str) -> anyhow::Result<SqlStore> {
-    sqlx::any::install_default_drivers();
     let pool = AnyPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
         .acquire_timeout(Duration::from_secs(5))

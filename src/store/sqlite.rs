@@ -7,9 +7,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use sqlx::Executor;
 use sqlx::any::AnyPoolOptions;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, Executor};
 
 use super::sql::{Dialect, SqlStore};
 
@@ -32,11 +32,8 @@ fn pool_options(max: u32) -> AnyPoolOptions {
 }
 
 pub async fn open(url: &str) -> anyhow::Result<SqlStore> {
-    sqlx::any::install_default_drivers();
-    // Validate the URL with the SQLite driver first for a clear error.
-    SqliteConnectOptions::from_str(url)
-        .with_context(|| format!("invalid SQLite URL `{url}`"))?
-        .disable_statement_logging();
+    // Parse with the SQLite driver first: its error names what is wrong with the URL.
+    SqliteConnectOptions::from_str(url).with_context(|| format!("invalid SQLite URL `{url}`"))?;
     let writer = pool_options(1)
         .connect(url)
         .await
