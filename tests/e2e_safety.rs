@@ -11,6 +11,7 @@ use tokio_stream::StreamExt;
 
 on_both_backends!(
     create_retries_make_one_ticket,
+    a_retry_refused_today_still_gets_its_ticket,
     concurrent_pulls_never_share_a_ticket,
     stale_versions_are_aborted,
     nothing_is_lost_across_a_restart,
@@ -68,6 +69,53 @@ async fn create_retries_make_one_ticket(backend: Backend) {
         "{}",
         error.message()
     );
+    assert_eq!(server.ticket_count().await, 2);
+    server.stop().await;
+}
+
+/// A retry is answered with the first attempt's ticket even when the same request, sent
+/// fresh, would now be refused: here a merge into a parent that has since been transferred.
+async fn a_retry_refused_today_still_gets_its_ticket(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let parent = server
+        .create(new_request("retry-parent", Some("urban-management")))
+        .await;
+    let mut repeat = new_request("retry-merge", None);
+    repeat.disposition = Some(proto::Disposition {
+        outcome: Some(proto::disposition::Outcome::Merge(proto::MergeInto {
+            parent_id: parent.id,
+        })),
+    });
+    let child = server.create(repeat.clone()).await;
+    server
+        .intake()
+        .transfer_emergency(proto::TransferEmergencyRequest {
+            ticket_id: parent.id,
+            expected_version: parent.version,
+            actor: common::server::actor("centre", "agent"),
+            line: proto::EmergencyLine::Police110 as i32,
+            reason: "来电人称有人打架".into(),
+        })
+        .await
+        .unwrap();
+
+    let mut fresh = repeat.clone();
+    fresh.request_id = "retry-merge-new".into();
+    let refused = server.intake().create_ticket(fresh).await.unwrap_err();
+    assert_eq!(
+        refused.code(),
+        tonic::Code::FailedPrecondition,
+        "{refused:?}"
+    );
+
+    let again = server
+        .intake()
+        .create_ticket(repeat)
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!again.created);
+    assert_eq!(again.ticket.unwrap().id, child.id);
     assert_eq!(server.ticket_count().await, 2);
     server.stop().await;
 }

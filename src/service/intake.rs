@@ -12,7 +12,7 @@ use crate::domain::intake;
 use crate::domain::lifecycle::{Command, Context};
 use crate::domain::{Disposition, State, validate};
 use crate::proto::{self, intake_service_server::IntakeService};
-use crate::store::{NewTicket, StoreError, TicketFilter};
+use crate::store::{Created, NewTicket, StoreError, TicketFilter};
 
 pub struct IntakeApi(pub Arc<App>);
 
@@ -27,6 +27,38 @@ fn fingerprint(request: &proto::CreateTicketRequest) -> String {
 }
 
 impl App {
+    /// Validates the request, applies its intake outcome and stores the new ticket (or
+    /// finds the one a retry of it created).
+    async fn open_ticket(
+        &self,
+        request: &proto::CreateTicketRequest,
+        fingerprint: &str,
+    ) -> Result<Created, Status> {
+        let actor = convert::actor("actor", request.actor.as_ref())?;
+        let intake_data = convert::intake(request)?;
+        let disposition = convert::disposition(request.disposition.as_ref())?;
+        let parent_state = match &disposition {
+            Disposition::Merge { parent } => self.state_of(*parent).await?,
+            _ => None,
+        };
+        let units = self.units.load();
+        let ctx = Context {
+            actor: &actor,
+            units: &units,
+            now: super::now(),
+        };
+        let opened = intake::open(intake_data, disposition, parent_state, &ctx)?;
+        Ok(self
+            .store
+            .create_ticket(NewTicket {
+                ticket: &opened.ticket,
+                events: &opened.events,
+                request_id: &request.request_id,
+                fingerprint,
+            })
+            .await?)
+    }
+
     /// The state of a ticket, or `None` if there is no such ticket.
     async fn state_of(&self, id: i64) -> Result<Option<State>, Status> {
         match self.store.get_ticket(id).await {
@@ -56,45 +88,27 @@ impl IntakeService for IntakeApi {
             ));
         }
         let fingerprint = fingerprint(&request);
-
-        // A console retry: answer with what the first attempt created.
-        if let Some((ticket, stored)) = app.store.find_by_request_id(&request.request_id).await? {
-            if stored != fingerprint {
-                return Err(StoreError::RequestIdReused {
-                    request_id: request.request_id,
-                    ticket: ticket.id,
+        let created = match app.open_ticket(&request, &fingerprint).await {
+            Ok(created) => created,
+            // Refused now, yet perhaps a retry of a request accepted earlier (the catalogue
+            // may have changed since): answer as the first attempt was answered. The store
+            // itself answers retries that are accepted again, so this look-up stays off the
+            // normal path.
+            Err(refusal) => match app.store.find_by_request_id(&request.request_id).await? {
+                Some((ticket, stored)) if stored == fingerprint => Created {
+                    ticket,
+                    created: false,
+                },
+                Some((ticket, _)) => {
+                    return Err(StoreError::RequestIdReused {
+                        request_id: request.request_id,
+                        ticket: ticket.id,
+                    }
+                    .into());
                 }
-                .into());
-            }
-            return Ok(Response::new(proto::CreateTicketResponse {
-                ticket: Some(convert::ticket(&ticket)),
-                created: false,
-            }));
-        }
-
-        let actor = convert::actor("actor", request.actor.as_ref())?;
-        let intake_data = convert::intake(&request)?;
-        let disposition = convert::disposition(request.disposition.as_ref())?;
-        let parent_state = match &disposition {
-            Disposition::Merge { parent } => app.state_of(*parent).await?,
-            _ => None,
+                None => return Err(refusal),
+            },
         };
-        let units = app.units.load();
-        let ctx = Context {
-            actor: &actor,
-            units: &units,
-            now: super::now(),
-        };
-        let opened = intake::open(intake_data, disposition, parent_state, &ctx)?;
-        let created = app
-            .store
-            .create_ticket(NewTicket {
-                ticket: &opened.ticket,
-                events: &opened.events,
-                request_id: &request.request_id,
-                fingerprint: &fingerprint,
-            })
-            .await?;
         if created.created {
             let ticket = &created.ticket;
             crate::metrics::ticket_created(ticket.intake.channel.code(), ticket.disposition.code());
