@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::server::{Backend, TestServer, actor, command, new_request, ticket_of};
+use common::server::{Backend, TestServer, actor, command, new_request};
 use hotline::proto;
 use tonic::Code;
 
@@ -297,16 +297,7 @@ async fn bad_commands_get_precise_statuses(backend: Backend) {
     assert!(status.code() == Code::InvalidArgument && status.message().contains("from"));
 
     // After all that, the ticket is exactly as created.
-    let after = ticket_of(
-        server
-            .intake()
-            .get_ticket(proto::GetTicketRequest {
-                ticket_id: t.id,
-                include_history: true,
-            })
-            .await
-            .unwrap(),
-    );
+    let after = server.get(t.id).await;
     assert_eq!((after.version, after.history.len()), (t.version, 2));
     server.stop().await;
 }

@@ -101,15 +101,7 @@ async fn whole_loop_with_history(backend: Backend) {
     );
     assert_eq!(state(&t), S::Archived);
 
-    let shown = ticket_of(
-        intake
-            .get_ticket(proto::GetTicketRequest {
-                ticket_id: t.id,
-                include_history: true,
-            })
-            .await
-            .unwrap(),
-    );
+    let shown = server.get(t.id).await;
     let commands: Vec<&str> = shown.history.iter().map(|e| e.command.as_str()).collect();
     assert_eq!(
         commands,
@@ -454,25 +446,9 @@ async fn merge_transfer_and_refusal_outcomes(backend: Backend) {
             .await
             .unwrap(),
     );
-    let shown = ticket_of(
-        intake
-            .get_ticket(proto::GetTicketRequest {
-                ticket_id: child.id,
-                include_history: false,
-            })
-            .await
-            .unwrap(),
-    );
+    let shown = server.get(child.id).await;
     assert_eq!(shown.followed_state, S::Signed as i32);
-    let parent_shown = ticket_of(
-        intake
-            .get_ticket(proto::GetTicketRequest {
-                ticket_id: parent.id,
-                include_history: false,
-            })
-            .await
-            .unwrap(),
-    );
+    let parent_shown = server.get(parent.id).await;
     assert_eq!(parent_shown.merged_children, [child.id, later.id]);
 
     // Emergency discovered after intake: handed to 120.

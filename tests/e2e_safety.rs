@@ -191,17 +191,7 @@ async fn stale_versions_are_aborted(backend: Backend) {
     );
     let loser = a.err().or(b.err()).unwrap();
     assert_eq!(loser.code(), tonic::Code::Aborted, "{loser:?}");
-    let history = ticket_of(
-        server
-            .intake()
-            .get_ticket(proto::GetTicketRequest {
-                ticket_id: t.id,
-                include_history: true,
-            })
-            .await
-            .unwrap(),
-    )
-    .history;
+    let history = server.get(t.id).await.history;
     assert_eq!(history.iter().filter(|e| e.command == "sign").count(), 1);
     server.stop().await;
 }
@@ -226,16 +216,7 @@ async fn nothing_is_lost_across_a_restart(backend: Backend) {
     server.restart().await;
 
     assert_eq!(server.ticket_count().await, 10);
-    let after = ticket_of(
-        server
-            .intake()
-            .get_ticket(proto::GetTicketRequest {
-                ticket_id: signed.id,
-                include_history: true,
-            })
-            .await
-            .unwrap(),
-    );
+    let after = server.get(signed.id).await;
     assert_eq!(
         (state(&after), after.version, after.history.len()),
         (S::Signed, 3, 3)

@@ -181,6 +181,19 @@ impl TestServer {
             .expect("response carries the ticket")
     }
 
+    /// GetTicket with its history; the ticket must exist.
+    pub async fn get(&self, ticket_id: i64) -> proto::Ticket {
+        ticket_of(
+            self.intake()
+                .get_ticket(proto::GetTicketRequest {
+                    ticket_id,
+                    include_history: true,
+                })
+                .await
+                .expect("the ticket exists"),
+        )
+    }
+
     /// How many tickets the store holds (up to one page of 200).
     pub async fn ticket_count(&self) -> usize {
         self.intake()
