@@ -282,10 +282,6 @@ impl UnitCatalog {
         })
     }
 
-    pub fn city(&self) -> &City {
-        &self.city
-    }
-
     pub fn get(&self, id: &str) -> Option<&Unit> {
         self.units.get(id)
     }

@@ -91,11 +91,14 @@ impl App {
             ));
         }
         let before = self.store.get_ticket(ticket_id).await?;
+        // Refuse a stale command before deciding anything; the store checks again on write.
         if before.version != expected_version {
-            return Err(Status::aborted(format!(
-                "ticket {ticket_id} is at version {}, not {expected_version}: reload it and retry",
-                before.version
-            )));
+            return Err(crate::store::StoreError::VersionConflict {
+                id: ticket_id,
+                expected: expected_version,
+                current: before.version,
+            }
+            .into());
         }
         let units = self.units.load();
         let ctx = Context {
