@@ -2,16 +2,19 @@
 //! unit catalogue. Nothing here performs I/O, awaits, or knows about SQL or protobuf,
 //! so every rule is a plain function that unit tests can pin down.
 
+pub mod config_file;
 pub mod deadline;
 pub mod error;
 pub mod event;
 pub mod intake;
 pub mod lifecycle;
 pub mod rates;
+pub mod taxonomy;
 pub mod ticket;
 pub mod unit;
 pub mod validate;
 
+pub use config_file::ConfigError;
 pub use error::DomainError;
 pub use event::{Actor, Event};
 pub use lifecycle::{Command, Transition};

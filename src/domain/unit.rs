@@ -6,6 +6,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
+
+use super::config_file::{ConfigError, line_of_key};
 use strum::{Display, EnumString, IntoStaticStr};
 
 #[derive(
@@ -62,15 +64,6 @@ pub struct Unit {
     pub hotline: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{source_name}{}: {key}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
-pub struct CatalogError {
-    pub source_name: String,
-    pub line: Option<usize>,
-    pub key: String,
-    pub message: String,
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UnitsFile {
@@ -98,30 +91,6 @@ pub struct UnitCatalog {
     regions: HashMap<String, String>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
-/// The line of `key = …` in the table whose header starts at `span`, or the header's line.
-/// (The span of an array-of-tables entry covers only its header.)
-fn line_of_key(text: &str, span: std::ops::Range<usize>, key: &str) -> usize {
-    let start = span.start.min(text.len());
-    let mut offset = start;
-    for (i, line) in text[start..].split_inclusive('\n').enumerate() {
-        let trimmed = line.trim_start();
-        if i > 0 && trimmed.starts_with('[') {
-            break;
-        }
-        if let Some(rest) = trimmed.strip_prefix(key)
-            && rest.trim_start().starts_with('=')
-        {
-            return line_of(text, offset);
-        }
-        offset += line.len();
-    }
-    line_of(text, start)
-}
-
 fn valid_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
         && id.starts_with(|c: char| c.is_ascii_alphanumeric())
@@ -136,17 +105,15 @@ fn all_digits(s: &str, len: std::ops::RangeInclusive<usize>) -> bool {
 
 impl UnitCatalog {
     /// Parses and validates the text of a units file; `source_name` is used in errors.
-    pub fn from_toml(source_name: &str, text: &str) -> Result<Self, CatalogError> {
-        let err = |line: Option<usize>, key: &str, message: String| CatalogError {
+    pub fn from_toml(source_name: &str, text: &str) -> Result<Self, ConfigError> {
+        let err = |line: Option<usize>, key: &str, message: String| ConfigError {
             source_name: source_name.to_string(),
             line,
             key: key.to_string(),
             message,
         };
-        let file: UnitsFile = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start));
-            err(line, "toml", e.message().to_string())
-        })?;
+        let file: UnitsFile =
+            toml::from_str(text).map_err(|e| ConfigError::from_toml(source_name, text, &e))?;
 
         let mut units = BTreeMap::new();
         let mut spans = HashMap::new();
@@ -342,7 +309,7 @@ parent = "district-a"
 region = "320102001"
 "#;
 
-    fn parse(text: &str) -> Result<UnitCatalog, CatalogError> {
+    fn parse(text: &str) -> Result<UnitCatalog, ConfigError> {
         UnitCatalog::from_toml("units.toml", text)
     }
 
