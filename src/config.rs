@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use serde::Deserialize;
 
-use crate::domain::UnitCatalog;
-use crate::service::UnitsSource;
+use crate::domain::{Policy, UnitCatalog};
+use crate::rules::{RulePaths, RuleSet, Source};
 
 /// Embedded SQLite file in the working directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hotline.db?mode=rwc";
@@ -52,13 +52,17 @@ pub fn built_in_units() -> UnitCatalog {
         .expect("the shipped units.toml is validated by a unit test")
 }
 
-/// An explicit path must exist; otherwise `config/units.toml` is used when present and the
-/// built-in copy when not, so `hotline serve` starts anywhere with zero configuration.
-pub fn load_units(explicit: Option<&Path>) -> anyhow::Result<(UnitCatalog, UnitsSource)> {
-    let path = match explicit {
-        Some(path) => path.to_path_buf(),
-        None if Path::new(DEFAULT_UNITS_PATH).exists() => PathBuf::from(DEFAULT_UNITS_PATH),
-        None => return Ok((built_in_units(), UnitsSource::BuiltIn)),
+/// Reads every rule file (or its built-in copy) into one generation; the first error
+/// names file, line and key.
+pub fn load_rule_set(paths: &RulePaths) -> anyhow::Result<RuleSet> {
+    let units_source = Source::resolve(paths.units.as_deref(), DEFAULT_UNITS_PATH);
+    let units = match &units_source {
+        Source::File(path) => read_units(path)?,
+        Source::BuiltIn => built_in_units(),
     };
-    Ok((read_units(&path)?, UnitsSource::File(path)))
+    Ok(RuleSet {
+        units,
+        units_source,
+        policy: Policy::default(),
+    })
 }

@@ -17,6 +17,7 @@ use crate::proto::{
     feedback_service_server::FeedbackServiceServer, intake_service_server::IntakeServiceServer,
     report_service_server::ReportServiceServer,
 };
+use crate::rules::RulePaths;
 use crate::service::{App, CenterApi, DispatchApi, FeedbackApi, IntakeApi, ReportApi};
 use crate::store::Store;
 
@@ -51,7 +52,10 @@ pub struct RunningServer {
 
 /// Opens the store (running migrations), loads the units and starts serving.
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
-    let (units, units_source) = crate::config::load_units(config.units_path.as_deref())?;
+    let rule_paths = RulePaths {
+        units: config.units_path.clone(),
+    };
+    let rules = crate::config::load_rule_set(&rule_paths)?;
     let store = crate::store::open(&config.database_url)
         .await
         .with_context(|| {
@@ -61,7 +65,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             )
         })?;
     let stop = CancellationToken::new();
-    let app = App::new(store.clone(), units, units_source, stop.clone());
+    let app = App::new(store.clone(), rules, rule_paths, stop.clone());
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<IntakeServiceServer<IntakeApi>>().await;

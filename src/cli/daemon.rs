@@ -156,7 +156,7 @@ pub fn units(command: UnitsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UnitsCommand::List { file, json } => {
-            let (catalog, _) = config::load_units(file.as_deref())?;
+            let catalog = config::load_rule_set(&crate::rules::RulePaths { units: file })?.units;
             if json {
                 let units: Vec<_> = catalog.iter().collect();
                 println!("{}", serde_json::to_string_pretty(&units)?);

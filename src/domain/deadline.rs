@@ -53,6 +53,16 @@ impl TimeLimits {
     }
 }
 
+/// The time limits in force. Built-in tiers for now; the deadlines file replaces them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeadlinePolicy;
+
+impl DeadlinePolicy {
+    pub fn limits(&self, urgency: Urgency) -> TimeLimits {
+        TimeLimits::for_urgency(urgency)
+    }
+}
+
 /// The longest extension a unit may ask for at once: 10 working days, as hours.
 pub const MAX_EXTENSION_HOURS: u32 = 240;
 

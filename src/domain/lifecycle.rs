@@ -22,9 +22,10 @@
 
 use serde_json::json;
 
-use super::deadline::{MAX_EXTENSION_HOURS, TimeLimits};
+use super::deadline::MAX_EXTENSION_HOURS;
 use super::error::DomainError;
 use super::event::{Actor, Event};
+use super::policy::Policy;
 use super::ticket::*;
 use super::unit::{Unit, UnitCatalog, UnitKind};
 use super::validate;
@@ -180,6 +181,7 @@ fn authority(command: &Command, state: State) -> Authority {
 pub struct Context<'a> {
     pub actor: &'a Actor,
     pub units: &'a UnitCatalog,
+    pub policy: &'a Policy,
     pub now: Timestamp,
 }
 
@@ -256,7 +258,8 @@ fn required(field: &str, value: &str) -> Result<(), DomainError> {
 }
 
 /// Puts the ticket on a unit's desk with fresh deadlines.
-fn assign(ticket: &mut Ticket, unit: UnitId, co_units: Vec<UnitId>, now: Timestamp) {
+fn assign(ticket: &mut Ticket, unit: UnitId, co_units: Vec<UnitId>, ctx: &Context) {
+    let now = ctx.now;
     ticket.state = State::Dispatched;
     ticket.assigned_unit = Some(unit);
     ticket.co_units = co_units;
@@ -265,16 +268,21 @@ fn assign(ticket: &mut Ticket, unit: UnitId, co_units: Vec<UnitId>, now: Timesta
     ticket.responded_at = None;
     ticket.prior_state = None;
     ticket.pending_extension = None;
-    ticket.due = TimeLimits::for_urgency(ticket.intake.urgency).due_from(now);
+    ticket.due = ctx
+        .policy
+        .deadlines
+        .limits(ticket.intake.urgency)
+        .due_from(now);
 }
 
 /// Back to the centre's manual-dispatch queue.
 /// 重办: back to the unit for more handling, with a fresh reply window from now (the
 /// original one has usually run out by the time a reply is sent back).
-fn rework(ticket: &mut Ticket, now: Timestamp) {
+fn rework(ticket: &mut Ticket, ctx: &Context) {
+    let now = ctx.now;
     ticket.state = State::InProgress;
     ticket.rework_count += 1;
-    ticket.due.reply = Some(now + TimeLimits::for_urgency(ticket.intake.urgency).reply);
+    ticket.due.reply = Some(now + ctx.policy.deadlines.limits(ticket.intake.urgency).reply);
 }
 
 /// Back to the centre's manual-dispatch queue; the next dispatch starts the clocks afresh.
@@ -319,7 +327,7 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
                 unit: Some(unit.clone()),
                 co_units: co_units.clone(),
             };
-            assign(&mut next, unit, co_units, ctx.now);
+            assign(&mut next, unit, co_units, ctx);
             reason = why;
         }
         Command::AnswerDirectly { answer } => {
@@ -471,7 +479,7 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
                             unit: Some(unit.clone()),
                             co_units: co_units.clone(),
                         };
-                        assign(&mut next, unit, co_units, ctx.now);
+                        assign(&mut next, unit, co_units, ctx);
                     }
                     None => {
                         if !co_units.is_empty() {
@@ -563,7 +571,7 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
             details =
                 json!({ "from_unit": ticket.assigned_unit, "to_unit": parent.map(|p| &p.id) });
             match parent {
-                Some(p) => assign(&mut next, p.id.clone(), Vec::new(), ctx.now),
+                Some(p) => assign(&mut next, p.id.clone(), Vec::new(), ctx),
                 None => unassign(&mut next),
             }
             next.escalation_level += 1;
@@ -593,7 +601,7 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
                 next.state = AwaitingCallback;
             } else {
                 required("reason", &why)?;
-                rework(&mut next, ctx.now);
+                rework(&mut next, ctx);
             }
             details = json!({ "approved": approve });
             reason = why;
@@ -630,7 +638,7 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
                 at: ctx.now,
             });
             if reopen {
-                rework(&mut next, ctx.now);
+                rework(&mut next, ctx);
             } else {
                 next.state = Closed;
                 next.closed_at = Some(ctx.now);

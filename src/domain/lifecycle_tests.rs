@@ -13,7 +13,9 @@ use serde_json::json;
 use strum::IntoEnumIterator;
 
 use super::*;
+use crate::domain::deadline::TimeLimits;
 use crate::domain::intake::{self, Opened};
+use crate::domain::policy::Policy;
 use State::*;
 
 // ---------------------------------------------------------------------------------------
@@ -236,6 +238,7 @@ fn run_at(
     let ctx = Context {
         actor: &actor,
         units: &UNITS,
+        policy: &Policy::default(),
         now,
     };
     apply(ticket, command, &ctx)
@@ -1454,6 +1457,7 @@ mod intake_open {
         let ctx = Context {
             actor: &actor,
             units: &UNITS,
+            policy: &Policy::default(),
             now: now(),
         };
         intake::open(form, disposition, parent_state, &ctx)
@@ -1669,6 +1673,7 @@ mod intake_open {
         let ctx = Context {
             actor: &nobody,
             units: &UNITS,
+            policy: &Policy::default(),
             now: now(),
         };
         assert_invalid(

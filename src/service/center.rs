@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use super::{App, UnitsSource};
+use super::App;
 use crate::domain::lifecycle::Command;
 use crate::proto::{self, TicketResponse, center_service_server::CenterService};
 
@@ -83,19 +83,13 @@ impl CenterService for CenterApi {
         &self,
         _request: Request<proto::ReloadRulesRequest>,
     ) -> Result<Response<proto::ReloadRulesResponse>, Status> {
-        let (catalog, source) = match &self.0.units_source {
-            UnitsSource::File(path) => {
-                let catalog = crate::config::read_units(path).map_err(|e| {
-                    // The old catalogue stays live.
-                    Status::failed_precondition(format!("units not reloaded: {e:#}"))
-                })?;
-                (catalog, path.display().to_string())
-            }
-            UnitsSource::BuiltIn => (crate::config::built_in_units(), "built-in".to_string()),
-        };
-        let count = catalog.len() as u32;
-        self.0.units.store(Arc::new(catalog));
-        tracing::info!(units = count, source = %source, "units reloaded");
+        // A bad file is refused as a whole; the rules in force stay live.
+        let rules = crate::config::load_rule_set(&self.0.rule_paths)
+            .map_err(|e| Status::failed_precondition(format!("rules not reloaded: {e:#}")))?;
+        let count = rules.units.len() as u32;
+        let source = rules.units_source.to_string();
+        self.0.rules.store(Arc::new(rules));
+        tracing::info!(units = count, source = %source, "rules reloaded");
         Ok(Response::new(proto::ReloadRulesResponse {
             units: count,
             units_source: source,

@@ -22,7 +22,7 @@ const LEASE_SECONDS: std::ops::RangeInclusive<u32> = 10..=3600;
 
 impl DispatchApi {
     fn known_unit(&self, unit: &str) -> Result<(), Status> {
-        validate::unit("unit", unit, &self.0.units.load())?;
+        validate::unit("unit", unit, &self.0.rules.load().units)?;
         Ok(())
     }
 }

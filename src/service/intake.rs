@@ -41,10 +41,11 @@ impl App {
             Disposition::Merge { parent } => self.state_of(*parent).await?,
             _ => None,
         };
-        let units = self.units.load();
+        let rules = self.rules.load();
         let ctx = Context {
             actor: &actor,
-            units: &units,
+            units: &rules.units,
+            policy: &rules.policy,
             now: super::now(),
         };
         let opened = intake::open(intake_data, disposition, parent_state, &ctx)?;

@@ -19,7 +19,8 @@ use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
 use crate::domain::lifecycle::{self, Command, Context};
-use crate::domain::{Actor, State, Ticket, TicketId, UnitCatalog};
+use crate::domain::{Actor, State, Ticket, TicketId};
+use crate::rules::{RulePaths, RuleSet};
 use crate::store::Store;
 
 pub use center::CenterApi;
@@ -38,18 +39,13 @@ pub struct AssignmentNotice {
     pub at: crate::domain::Timestamp,
 }
 
-/// Where the unit catalogue comes from, so ReloadRules can read it again.
-#[derive(Debug, Clone)]
-pub enum UnitsSource {
-    File(std::path::PathBuf),
-    BuiltIn,
-}
-
 /// State shared by all handlers.
 pub struct App {
     pub store: Arc<dyn Store>,
-    pub units: ArcSwap<UnitCatalog>,
-    pub units_source: UnitsSource,
+    /// The rules in force; ReloadRules swaps in a new generation atomically.
+    pub rules: ArcSwap<RuleSet>,
+    /// Where ReloadRules reads the rule files from.
+    pub rule_paths: RulePaths,
     pub assignments: broadcast::Sender<AssignmentNotice>,
     /// Cancelled when the daemon stops; long-lived streams end on it.
     pub shutdown: CancellationToken,
@@ -58,15 +54,15 @@ pub struct App {
 impl App {
     pub fn new(
         store: Arc<dyn Store>,
-        units: UnitCatalog,
-        units_source: UnitsSource,
+        rules: RuleSet,
+        rule_paths: RulePaths,
         shutdown: CancellationToken,
     ) -> Arc<Self> {
         let (assignments, _) = broadcast::channel(1024);
         Arc::new(App {
             store,
-            units: ArcSwap::from_pointee(units),
-            units_source,
+            rules: ArcSwap::from_pointee(rules),
+            rule_paths,
             assignments,
             shutdown,
         })
@@ -100,10 +96,11 @@ impl App {
             }
             .into());
         }
-        let units = self.units.load();
+        let rules = self.rules.load();
         let ctx = Context {
             actor: &actor,
-            units: &units,
+            units: &rules.units,
+            policy: &rules.policy,
             now: now(),
         };
         let name = command.name();

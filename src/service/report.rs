@@ -102,7 +102,7 @@ impl ReportService for ReportApi {
         let r = request.into_inner();
         let unit = filter("unit", r.unit)?;
         if let Some(unit) = &unit {
-            validate::unit("unit", unit, &self.0.units.load())?;
+            validate::unit("unit", unit, &self.0.rules.load().units)?;
         }
         let limit = match r.limit {
             0 => DEFAULT_OVERDUE_LIMIT,

@@ -105,6 +105,7 @@ pub fn open(
     let ctx = Context {
         actor: &actor,
         units: units(),
+        policy: &Policy::default(),
         now,
     };
     intake::open(intake, disposition, parent_state, &ctx)
@@ -174,6 +175,7 @@ pub fn decide(ticket: &Ticket, by: &str, command: Command, now: Timestamp) -> Tr
     let ctx = Context {
         actor: &actor,
         units: units(),
+        policy: &Policy::default(),
         now,
     };
     let name = command.name();

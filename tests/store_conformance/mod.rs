@@ -44,8 +44,8 @@ mod prelude {
     pub use hotline::domain::rates::RateCounts;
     pub use hotline::domain::{
         Actor, Channel, Disposition, EmergencyLine, Event, ExplainReason, Intake, LegalChannel,
-        PolicyDomain, RequestType, Requester, Satisfaction, State, Ticket, TicketId, Timestamp,
-        UnitCatalog, Urgency, Utility,
+        Policy, PolicyDomain, RequestType, Requester, Satisfaction, State, Ticket, TicketId,
+        Timestamp, UnitCatalog, Urgency, Utility,
     };
     pub use hotline::store::{
         NewTicket, Overdue, RateGrouping, RateQuery, RateRow, Store, StoreError, TicketFilter,

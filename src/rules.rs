@@ -1,0 +1,49 @@
+//! The rule files the daemon decides with — units, and the policy of the loop — loaded
+//! together and swapped together, so a decision never mixes an old file with a new one.
+
+use std::path::{Path, PathBuf};
+
+use crate::domain::{Policy, UnitCatalog};
+
+/// Where one rule file comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    File(PathBuf),
+    /// The copy compiled into the binary (zero-config start).
+    BuiltIn,
+}
+
+impl Source {
+    /// An explicit path must exist; otherwise the default path is used when present and
+    /// the built-in copy when not, so `hotline serve` starts anywhere with zero configuration.
+    pub fn resolve(explicit: Option<&Path>, default_path: &str) -> Source {
+        match explicit {
+            Some(path) => Source::File(path.to_path_buf()),
+            None if Path::new(default_path).exists() => Source::File(PathBuf::from(default_path)),
+            None => Source::BuiltIn,
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::File(path) => write!(f, "{}", path.display()),
+            Source::BuiltIn => f.write_str("built-in"),
+        }
+    }
+}
+
+/// Explicit paths of the rule files; `None` means the default path or the built-in copy.
+#[derive(Debug, Clone, Default)]
+pub struct RulePaths {
+    pub units: Option<PathBuf>,
+}
+
+/// One consistent generation of rules.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub units: UnitCatalog,
+    pub units_source: Source,
+    pub policy: Policy,
+}
