@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod metrics;
+pub mod route;
 pub mod server;
 pub mod service;
 pub mod store;
