@@ -5,11 +5,13 @@
 //! [`metrics`] observe what was committed. Nothing below `service` knows about protobuf;
 //! nothing in `domain` does I/O.
 
+pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod metrics;
 pub mod rules;
+pub mod route;
 pub mod server;
 pub mod service;
 pub mod store;
