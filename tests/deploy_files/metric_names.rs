@@ -1,0 +1,131 @@
+//! Every series a rule, a rule test or a dashboard query names is one the daemon exports
+//! or a rule records, so renaming a metric breaks this test rather than a dashboard.
+
+use std::collections::BTreeSet;
+
+use super::grafana::{dashboard, dashboard_queries};
+use super::prometheus::{RULE_TESTS, RULES, RuleFile, RuleTestFile};
+use super::tools::yaml;
+
+/// Every metric the daemon exports (src/metrics.rs), plus Prometheus's own `up`. A rule,
+/// a rule test or a dashboard query naming anything else fails
+/// `deploy_files_use_only_exported_metrics`, so a renamed metric cannot go unnoticed.
+const EXPORTED_METRICS: &[&str] = &[
+    "hotline_tickets_created_total",
+    "hotline_tickets_dispatched_total",
+    "hotline_tickets_closed_total",
+    "hotline_transitions_total",
+    "hotline_callbacks_total",
+    "hotline_grpc_requests_total",
+    "hotline_grpc_request_duration_seconds_bucket",
+    "hotline_grpc_request_duration_seconds_sum",
+    "hotline_grpc_request_duration_seconds_count",
+    "hotline_open_tickets",
+    "hotline_overdue_tickets",
+    "hotline_response_rate",
+    "hotline_resolution_rate",
+    "hotline_satisfaction_rate",
+    "hotline_deadline_scanner_last_run_timestamp_seconds",
+    "up",
+];
+
+/// Names in a PromQL expression that can be series: identifiers outside string literals
+/// that either contain a colon (recording rules) or start with `hotline_`, plus `up`.
+fn series_names(expr: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut chars = expr.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' | '`' => {
+                while let Some(inner) = chars.next() {
+                    if inner == '\\' && c != '`' {
+                        chars.next();
+                    } else if inner == c {
+                        break;
+                    }
+                }
+            }
+            c if c.is_ascii_alphanumeric() || c == '_' || c == ':' => {
+                let mut word = String::from(c);
+                while let Some(&next) = chars.peek() {
+                    if next.is_ascii_alphanumeric() || next == '_' || next == ':' {
+                        word.push(next);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                let is_number_or_duration = c.is_ascii_digit();
+                if !is_number_or_duration
+                    && (word.contains(':') || word.starts_with("hotline_") || word == "up")
+                {
+                    names.insert(word);
+                }
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
+#[test]
+fn deploy_files_use_only_exported_metrics() {
+    let rules: RuleFile = yaml(RULES);
+    let recorded: BTreeSet<String> = rules
+        .groups
+        .iter()
+        .flat_map(|g| &g.rules)
+        .filter_map(|r| r.record.clone())
+        .collect();
+    let mut uses: Vec<(String, String)> = Vec::new();
+    for rule in rules.groups.iter().flat_map(|g| &g.rules) {
+        let place = rule.record.clone().unwrap_or_else(|| "an alert".into());
+        uses.extend(
+            series_names(&rule.expr)
+                .into_iter()
+                .map(|n| (place.clone(), n)),
+        );
+    }
+    let tests: RuleTestFile = yaml(RULE_TESTS);
+    for series in tests.tests.iter().flat_map(|t| &t.input_series) {
+        let name = series.series.split('{').next().unwrap().trim().to_string();
+        uses.push((format!("{RULE_TESTS} input"), name));
+    }
+    for (place, query) in dashboard_queries(&dashboard()) {
+        uses.extend(series_names(&query).into_iter().map(|n| (place.clone(), n)));
+    }
+    let exported: BTreeSet<&str> = EXPORTED_METRICS.iter().copied().collect();
+    let unknown: Vec<String> = uses
+        .iter()
+        .filter(|(_, name)| !exported.contains(name.as_str()) && !recorded.contains(name))
+        .map(|(place, name)| format!("{name} (in {place})"))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "names that are neither exported nor recorded: {unknown:#?}"
+    );
+    // The check above is only as good as the extraction: make sure it sees the metrics.
+    let used: BTreeSet<&str> = uses.iter().map(|(_, n)| n.as_str()).collect();
+    for name in [
+        "hotline_overdue_tickets",
+        "hotline_grpc_request_duration_seconds_bucket",
+        "unit:hotline_overdue_tickets:max",
+    ] {
+        assert!(
+            used.contains(name),
+            "{name} was not found in any expression"
+        );
+    }
+}
+
+#[test]
+fn series_names_skip_strings_numbers_and_functions() {
+    let names = series_names(
+        r#"histogram_quantile(0.99, sum by (le) (rate(hotline_x_bucket{job="hotline_y", a='b\'c'}[5m]))) / unit:hotline_z:max > 1e3 or up"#,
+    );
+    let expected: BTreeSet<String> = ["hotline_x_bucket", "unit:hotline_z:max", "up"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(names, expected);
+}
