@@ -10,11 +10,12 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod metrics;
-pub mod rules;
 pub mod route;
+pub mod rules;
 pub mod server;
 pub mod service;
 pub mod store;
+pub mod triage;
 
 /// Code generated from `proto/hotline/v1`.
 pub mod proto {

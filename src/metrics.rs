@@ -39,6 +39,10 @@ fn describe() {
         "Tickets leased to back-offices by PullAssigned."
     );
     describe_counter!(
+        "hotline_rule_reloads_total",
+        "Rule reloads by trigger (rpc, sighup, file_watch) and result (ok, rejected)."
+    );
+    describe_counter!(
         "hotline_callbacks_total",
         "Callbacks recorded, by satisfaction and resolution."
     );
@@ -55,6 +59,11 @@ pub fn committed(transition: &crate::domain::Transition, command: &'static str) 
     if let ("record_callback", Some(callback)) = (command, &transition.ticket.callback) {
         callback_recorded(callback.satisfaction.code(), callback.resolved);
     }
+}
+
+pub fn rules_reloaded(trigger: &'static str, ok: bool) {
+    let result = if ok { "ok" } else { "rejected" };
+    counter!("hotline_rule_reloads_total", "trigger" => trigger, "result" => result).increment(1);
 }
 
 pub fn pulled(count: usize) {

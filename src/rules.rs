@@ -1,9 +1,12 @@
-//! The rule files the daemon decides with — units, and the policy of the loop — loaded
-//! together and swapped together, so a decision never mixes an old file with a new one.
+//! The rule files the daemon decides with — units, classification rules, the dispatch
+//! catalogue and the policy of the loop — loaded together and swapped together, so a
+//! decision never mixes an old file with a new one.
 
 use std::path::{Path, PathBuf};
 
+use crate::classify::Classifier;
 use crate::domain::{Policy, UnitCatalog};
+use crate::route::RoutingTable;
 
 /// Where one rule file comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,12 +41,44 @@ impl std::fmt::Display for Source {
 #[derive(Debug, Clone, Default)]
 pub struct RulePaths {
     pub units: Option<PathBuf>,
+    pub rules: Option<PathBuf>,
+    pub routing: Option<PathBuf>,
 }
 
 /// One consistent generation of rules.
-#[derive(Debug, Clone)]
 pub struct RuleSet {
     pub units: UnitCatalog,
-    pub units_source: Source,
+    pub classifier: Classifier,
+    pub routing: RoutingTable,
     pub policy: Policy,
+    /// Where each file came from, and its version where it has one, for ReloadRules.
+    pub files: Vec<LoadedFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedFile {
+    /// units | rules | routing | …
+    pub name: &'static str,
+    pub source: Source,
+    pub version: String,
+}
+
+impl RuleSet {
+    pub fn source_of(&self, name: &str) -> Option<&Source> {
+        self.files
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| &f.source)
+    }
+
+    /// Every file path in force, for the file watch.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.files
+            .iter()
+            .filter_map(|f| match &f.source {
+                Source::File(path) => Some(path.clone()),
+                Source::BuiltIn => None,
+            })
+            .collect()
+    }
 }

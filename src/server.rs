@@ -2,7 +2,6 @@
 //! reflection and the metrics listener. Tests start it in-process on port 0.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,8 +29,10 @@ pub struct ServerConfig {
     /// `None` serves no /metrics endpoint.
     pub metrics_addr: Option<SocketAddr>,
     pub database_url: String,
-    /// `None`: `config/units.toml` if present, else the built-in catalogue.
-    pub units_path: Option<PathBuf>,
+    /// Rule files; each `None` means `config/<name>.toml` if present, else the built-in copy.
+    pub rule_paths: RulePaths,
+    /// Reload the rule files when they change on disk (SIGHUP and ReloadRules always work).
+    pub watch_rules: bool,
     /// How long shutdown waits for in-flight calls before cutting them off.
     pub shutdown_grace: Duration,
 }
@@ -52,9 +53,7 @@ pub struct RunningServer {
 
 /// Opens the store (running migrations), loads the units and starts serving.
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
-    let rule_paths = RulePaths {
-        units: config.units_path.clone(),
-    };
+    let rule_paths = config.rule_paths.clone();
     let rules = crate::config::load_rule_set(&rule_paths)?;
     let store = crate::store::open(&config.database_url)
         .await
@@ -66,6 +65,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         })?;
     let stop = CancellationToken::new();
     let app = App::new(store.clone(), rules, rule_paths, stop.clone());
+    crate::service::spawn_reloaders(app.clone(), config.watch_rules)?;
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<IntakeServiceServer<IntakeApi>>().await;

@@ -101,18 +101,13 @@ async fn bad_intake_is_refused_and_nothing_written(backend: Backend) {
             "actor.unit",
         ),
         (
-            "missing disposition",
-            |r| r.disposition = None,
-            Code::InvalidArgument,
-            "disposition",
-        ),
-        (
             "dispatch to an unknown unit",
             |r| {
                 r.disposition = Some(proto::Disposition {
                     outcome: Some(proto::disposition::Outcome::Dispatch(proto::DispatchTo {
                         unit: "no-such-bureau".into(),
                         co_units: vec![],
+                        copy_to: vec![],
                     })),
                 })
             },

@@ -202,7 +202,7 @@ async fn nothing_is_lost_across_a_restart(backend: Backend) {
     let mut tickets = Vec::new();
     for i in 0..10 {
         let mut request = new_request(&format!("restart-{i}"), Some(unit));
-        request.category = "劳动和社会保障".into();
+        request.category = "labour_social_security".into();
         tickets.push(server.create(request).await);
     }
     let signed = ticket_of(
@@ -234,7 +234,7 @@ async fn nothing_is_lost_across_a_restart(backend: Backend) {
         .intake()
         .create_ticket({
             let mut r = new_request("restart-3", Some(unit));
-            r.category = "劳动和社会保障".into();
+            r.category = "labour_social_security".into();
             r
         })
         .await

@@ -26,12 +26,41 @@ pub struct ServeArgs {
     no_metrics: bool,
     #[command(flatten)]
     database: DatabaseArgs,
-    /// Unit catalogue [default: config/units.toml if present, else the built-in copy].
-    #[arg(long, env = "HOTLINE_UNITS")]
-    units: Option<PathBuf>,
+    #[command(flatten)]
+    rule_files: RuleFileArgs,
+    /// Don't reload rule files when they change on disk (SIGHUP still reloads them).
+    #[arg(long, env = "HOTLINE_NO_WATCH")]
+    no_watch: bool,
     /// Seconds to let in-flight calls finish on SIGTERM or Ctrl-C [default: 10].
     #[arg(long, env = "HOTLINE_SHUTDOWN_GRACE_SECONDS")]
     shutdown_grace_seconds: Option<u64>,
+}
+
+/// The rule files; each defaults to `config/<name>.toml` if present, else the copy built
+/// into the binary.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Rule files (reloaded on SIGHUP, on change, or by ReloadRules)")]
+pub struct RuleFileArgs {
+    /// Unit catalogue [default: config/units.toml].
+    #[arg(long, env = "HOTLINE_UNITS", value_name = "FILE")]
+    pub units: Option<PathBuf>,
+    /// Classification rules [default: config/rules.toml].
+    #[arg(long, env = "HOTLINE_RULES", value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Dispatch catalogue [default: config/routing.toml].
+    #[arg(long, env = "HOTLINE_ROUTING", value_name = "FILE")]
+    pub routing: Option<PathBuf>,
+}
+
+impl RuleFileArgs {
+    /// Flags (and their environment variables) win over the `--config` file's keys.
+    pub fn paths(self, file: &FileConfig) -> crate::rules::RulePaths {
+        crate::rules::RulePaths {
+            units: self.units.or_else(|| file.units.clone()),
+            rules: self.rules.or_else(|| file.rules.clone()),
+            routing: self.routing.or_else(|| file.routing.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +105,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None => FileConfig::default(),
     };
     let metrics_enabled = !args.no_metrics && file.metrics.unwrap_or(true);
+    let rule_paths = args.rule_files.paths(&file);
     let config = ServerConfig {
         grpc_addr: args
             .listen
@@ -91,7 +121,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .database_url
             .or(file.database_url)
             .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string()),
-        units_path: args.units.or(file.units),
+        rule_paths,
+        watch_rules: !args.no_watch,
         shutdown_grace: args
             .shutdown_grace_seconds
             .or(file.shutdown_grace_seconds)
@@ -156,7 +187,8 @@ pub fn units(command: UnitsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UnitsCommand::List { file, json } => {
-            let catalog = config::load_rule_set(&crate::rules::RulePaths { units: file })?.units;
+            let source = crate::rules::Source::resolve(file.as_deref(), config::DEFAULT_UNITS_PATH);
+            let catalog = config::units_from(&source)?;
             if json {
                 let units: Vec<_> = catalog.iter().collect();
                 println!("{}", serde_json::to_string_pretty(&units)?);

@@ -4,6 +4,7 @@
 
 mod client;
 mod daemon;
+mod triage;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +32,11 @@ pub enum Command {
     /// Inspect and validate the unit catalogue (config/units.toml).
     #[command(subcommand)]
     Units(daemon::UnitsCommand),
+    /// Classify a request's text as the server would: outcome, type, domain, category,
+    /// topic, and the rules that matched (local rule files; no daemon needed).
+    Classify(triage::ClassifyArgs),
+    /// Classify and route a request's text: the handling unit, co-units and copies.
+    Route(triage::RouteArgs),
     /// Agent console: create (受理), show, search, merge (并单) and transfer tickets.
     Ticket(client::TicketCommand),
     /// A handling unit's back office: pull, watch, sign (签收), respond, handle, reply (反馈),
@@ -65,6 +71,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => daemon::serve(args).await,
         Command::Migrate(args) => daemon::migrate(args).await,
         Command::Units(command) => daemon::units(command),
+        Command::Classify(args) => triage::classify(args),
+        Command::Route(args) => triage::route(args),
         Command::Ticket(command) => command.run().await,
         Command::Unit(command) => command.run().await,
         Command::Centre(command) => command.run().await,

@@ -23,7 +23,7 @@ pub fn validate(
     units: &UnitCatalog,
 ) -> Result<(), DomainError> {
     validate::line("line", &intake.line)?;
-    validate::label("category", &intake.category, false)?;
+    validate::category_and_topic(&intake.category, &intake.topic)?;
     validate::text("title", &intake.title, MAX_TITLE_CHARS, false)?;
     validate::text(
         "description",

@@ -157,6 +157,20 @@ pub struct Requester {
     pub confidential: bool,
 }
 
+impl Requester {
+    /// A stable pseudonym of the requester's phone number, so repeats can be found
+    /// without storing the number in a searchable column; `None` when anonymous.
+    pub fn key(&self) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        let phone = super::validate::national_phone(&self.phone);
+        if phone.is_empty() {
+            return None;
+        }
+        let digest = Sha256::digest(format!("hotline-requester:{phone}"));
+        Some(digest[..16].iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
 /// What the agent took down at intake.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intake {
@@ -165,7 +179,11 @@ pub struct Intake {
     pub line: String,
     pub request_type: RequestType,
     pub policy_domain: PolicyDomain,
+    /// A category id of [`taxonomy`](super::taxonomy).
     pub category: String,
+    /// A topic id under the category; empty on tickets from before classification.
+    #[serde(default)]
+    pub topic: String,
     pub urgency: Urgency,
     pub title: String,
     pub description: String,
@@ -259,6 +277,9 @@ pub struct Ticket {
     pub disposition: Disposition,
     pub assigned_unit: Option<UnitId>,
     pub co_units: Vec<UnitId>,
+    /// Units sent a copy for information (抄送), such as a street's district.
+    #[serde(default)]
+    pub copy_to: Vec<UnitId>,
     /// The state to go back to when a return (退单) is rejected.
     pub prior_state: Option<State>,
     pub merged_into: Option<TicketId>,
@@ -291,6 +312,7 @@ impl Ticket {
             disposition,
             assigned_unit: None,
             co_units: Vec::new(),
+            copy_to: Vec::new(),
             prior_state: None,
             merged_into: None,
             supervised: false,

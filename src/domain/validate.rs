@@ -2,6 +2,7 @@
 //! field, so the caller can answer INVALID_ARGUMENT with a precise message.
 
 use super::error::DomainError;
+use super::taxonomy;
 use super::unit::UnitCatalog;
 
 /// Longest description a citizen may send.
@@ -50,15 +51,22 @@ pub fn label(field: &str, value: &str, required: bool) -> Result {
 /// Mainland mobile numbers (11 digits starting 13-19, optional +86/86 prefix) or landlines
 /// (area code 0xx or 0xxx, 7-8 digit number, optional '-' and extension). Empty is allowed:
 /// anonymous requests exist.
+/// A phone number without spaces, dashes or the +86 / 0086 country prefix.
+pub fn national_phone(value: &str) -> String {
+    let compact: String = value.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    compact
+        .strip_prefix("+86")
+        .or_else(|| compact.strip_prefix("0086"))
+        .unwrap_or(&compact)
+        .to_string()
+}
+
 pub fn phone(field: &str, value: &str) -> Result {
     if value.is_empty() {
         return Ok(());
     }
-    let compact: String = value.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    let national = compact
-        .strip_prefix("+86")
-        .or_else(|| compact.strip_prefix("0086"))
-        .unwrap_or(&compact);
+    let national = national_phone(value);
+    let national = national.as_str();
     let digits_only = national.chars().all(|c| c.is_ascii_digit());
     let mobile = digits_only
         && national.len() == 11
@@ -133,6 +141,36 @@ pub fn unit(field: &str, value: &str, units: &UnitCatalog) -> Result {
 }
 
 /// A region code of the city, a district or a street; empty when the place is unknown.
+/// A category id of the taxonomy and, when given, a topic under it; both may be empty.
+pub fn category_and_topic(category: &str, topic: &str) -> Result {
+    if !category.is_empty() && taxonomy::category(category).is_none() {
+        return Err(DomainError::invalid(
+            "category",
+            format!(
+                "`{}` is not a category id (e.g. `transport`; `hotline classify --categories` lists them)",
+                printable(category)
+            ),
+        ));
+    }
+    if topic.is_empty() {
+        return Ok(());
+    }
+    match taxonomy::topic(topic) {
+        None => Err(DomainError::invalid(
+            "topic",
+            format!("`{}` is not a topic id", printable(topic)),
+        )),
+        Some(t) if !category.is_empty() && t.category != category => Err(DomainError::invalid(
+            "topic",
+            format!(
+                "`{topic}` is a topic of `{}`, not of `{category}`",
+                t.category
+            ),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
 pub fn region(field: &str, value: &str, units: &UnitCatalog) -> Result {
     if value.is_empty() || units.is_known_region(value) {
         return Ok(());

@@ -84,15 +84,25 @@ impl CenterService for CenterApi {
         _request: Request<proto::ReloadRulesRequest>,
     ) -> Result<Response<proto::ReloadRulesResponse>, Status> {
         // A bad file is refused as a whole; the rules in force stay live.
-        let rules = crate::config::load_rule_set(&self.0.rule_paths)
+        let rules = self
+            .0
+            .reload_rules("rpc")
             .map_err(|e| Status::failed_precondition(format!("rules not reloaded: {e:#}")))?;
-        let count = rules.units.len() as u32;
-        let source = rules.units_source.to_string();
-        self.0.rules.store(Arc::new(rules));
-        tracing::info!(units = count, source = %source, "rules reloaded");
         Ok(Response::new(proto::ReloadRulesResponse {
-            units: count,
-            units_source: source,
+            units: rules.units.len() as u32,
+            units_source: rules
+                .source_of("units")
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            files: rules
+                .files
+                .iter()
+                .map(|f| proto::RuleFile {
+                    name: f.name.to_string(),
+                    source: f.source.to_string(),
+                    version: f.version.clone(),
+                })
+                .collect(),
         }))
     }
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use tonic::Status;
 
 use super::status::invalid;
+use crate::classify::Classification;
 use crate::domain::{self, Disposition, Timestamp};
 use crate::proto;
 
@@ -164,12 +165,13 @@ pub fn disposition(value: Option<&proto::Disposition>) -> Result<Disposition, St
     })
 }
 
-fn disposition_to_proto(value: &Disposition) -> proto::Disposition {
+pub fn disposition_to_proto(value: &Disposition) -> proto::Disposition {
     use proto::disposition::Outcome;
     let outcome = match value {
         Disposition::Dispatch { unit, co_units } => Outcome::Dispatch(proto::DispatchTo {
             unit: unit.clone().unwrap_or_default(),
             co_units: co_units.clone(),
+            copy_to: Vec::new(),
         }),
         Disposition::AnswerDirectly { answer } => Outcome::AnswerDirectly(proto::AnswerDirectly {
             answer: answer.clone(),
@@ -207,8 +209,31 @@ fn disposition_to_proto(value: &Disposition) -> proto::Disposition {
     }
 }
 
-pub fn intake(request: &proto::CreateTicketRequest) -> Result<domain::Intake, Status> {
+/// A proto enum the agent may leave unspecified, taking the classifier's value instead.
+fn or_classified<T: ProtoEnum>(field: &str, value: i32, classified: T) -> Result<T, Status> {
+    if value == 0 {
+        Ok(classified)
+    } else {
+        T::from_proto(field, value)
+    }
+}
+
+/// What the agent took down, with the classifier's findings wherever the agent left a
+/// field unspecified. A category given without a topic keeps the classifier's topic only
+/// if it lies under that category.
+pub fn intake(
+    request: &proto::CreateTicketRequest,
+    classified: &Classification,
+) -> Result<domain::Intake, Status> {
     let requester = request.requester.clone().unwrap_or_default();
+    let category = match request.category.trim() {
+        "" => classified.category.to_string(),
+        given => given.to_string(),
+    };
+    let topic = match request.topic.trim() {
+        "" if category == classified.category => classified.topic.to_string(),
+        given => given.to_string(),
+    };
     Ok(domain::Intake {
         channel: ProtoEnum::from_proto("channel", request.channel)?,
         line: if request.line.is_empty() {
@@ -216,10 +241,15 @@ pub fn intake(request: &proto::CreateTicketRequest) -> Result<domain::Intake, St
         } else {
             request.line.clone()
         },
-        request_type: ProtoEnum::from_proto("request_type", request.request_type)?,
-        policy_domain: ProtoEnum::from_proto("policy_domain", request.policy_domain)?,
-        category: request.category.trim().to_string(),
-        urgency: urgency(request.urgency)?,
+        request_type: or_classified(
+            "request_type",
+            request.request_type,
+            classified.request_type,
+        )?,
+        policy_domain: or_classified("policy_domain", request.policy_domain, classified.domain)?,
+        category,
+        topic,
+        urgency: or_classified("urgency", request.urgency, classified.urgency)?,
         title: request.title.clone(),
         description: request.description.clone(),
         region: request.region.trim().to_string(),
@@ -275,6 +305,8 @@ pub fn ticket(ticket: &domain::Ticket) -> proto::Ticket {
         disposition: Some(disposition_to_proto(&ticket.disposition)),
         assigned_unit: ticket.assigned_unit.clone().unwrap_or_default(),
         co_units: ticket.co_units.clone(),
+        copy_to: ticket.copy_to.clone(),
+        topic: intake.topic.clone(),
         merged_into: ticket.merged_into.unwrap_or_default(),
         followed_state: 0,
         merged_children: Vec::new(),

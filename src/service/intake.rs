@@ -8,17 +8,44 @@ use tonic::{Request, Response, Status};
 
 use super::convert::{self, ProtoEnum};
 use super::{App, invalid};
-use crate::domain::intake;
+use serde_json::json;
+
+use crate::domain::intake::{self, Opened};
 use crate::domain::lifecycle::{Command, Context};
-use crate::domain::{Disposition, State, validate};
+use crate::domain::{Disposition, Intake, Requester, State, TicketId, Timestamp, validate};
 use crate::proto::{self, intake_service_server::IntakeService};
 use crate::store::{Created, NewTicket, StoreError, TicketFilter};
+use crate::triage::{self, Triage, triage};
 
 pub struct IntakeApi(pub Arc<App>);
 
 const MAX_PAGE_SIZE: u32 = 200;
 const DEFAULT_PAGE_SIZE: u32 = 50;
 const MAX_REQUEST_ID_CHARS: usize = 128;
+/// How far back a repeated request looks for the open ticket it repeats.
+const REPEAT_WINDOW_DAYS: i64 = 90;
+
+/// Records on the create event what triage proposed and, for an override, what the agent
+/// chose instead and why. Rule ids and codes only: no personal data in events' details.
+fn record_triage(opened: &mut Opened, triage: &Triage, overridden: Option<(&Disposition, &str)>) {
+    let created = &mut opened.events[0];
+    let mut details = triage.event_details();
+    if let Some((proposed, reason)) = overridden {
+        details["overridden"] = json!({
+            "proposed": proposed.code(),
+            "proposed_target": triage::target(proposed),
+        });
+        created.reason = reason.to_string();
+    }
+    created.details["triage"] = details;
+    // A dispatch as proposed carries the catalogue's copies (a street's district).
+    if let (Some(route), Disposition::Dispatch { unit, .. }) =
+        (&triage.route, &opened.ticket.disposition)
+        && route.lead == *unit
+    {
+        opened.ticket.copy_to = route.copy_to.clone();
+    }
+}
 
 /// Digest of everything the console sent, to tell a retry from a reused request id.
 fn fingerprint(request: &proto::CreateTicketRequest) -> String {
@@ -35,20 +62,63 @@ impl App {
         fingerprint: &str,
     ) -> Result<Created, Status> {
         let actor = convert::actor("actor", request.actor.as_ref())?;
-        let intake_data = convert::intake(request)?;
-        let disposition = convert::disposition(request.disposition.as_ref())?;
+        // One generation of rules for the whole decision, even if a reload lands meanwhile.
+        let rules = self.rules.load_full();
+        let now = super::now();
+        let triage = triage(
+            &rules,
+            &triage::Request {
+                title: &request.title,
+                description: &request.description,
+                line: &request.line,
+                region: request.region.trim(),
+            },
+        );
+        let intake_data = convert::intake(request, &triage.classification)?;
+        let proposed = self
+            .with_repeat(triage.disposition.clone(), &triage, &intake_data, now)
+            .await?;
+        let (disposition, overridden) = match request.disposition.as_ref() {
+            None => (proposed.clone(), false),
+            Some(chosen) => {
+                let chosen = convert::disposition(Some(chosen))?;
+                let overridden = triage::is_override(&proposed, &chosen);
+                (chosen, overridden)
+            }
+        };
+        let override_reason = request.override_reason.trim();
+        if overridden && override_reason.is_empty() {
+            return Err(invalid(
+                "override_reason",
+                format!(
+                    "the disposition differs from the proposal ({} {}): say why the agent overrides it",
+                    proposed.code(),
+                    triage::target(&proposed)
+                ),
+            ));
+        }
+        validate::text(
+            "override_reason",
+            override_reason,
+            validate::MAX_NOTE_CHARS,
+            false,
+        )?;
         let parent_state = match &disposition {
             Disposition::Merge { parent } => self.state_of(*parent).await?,
             _ => None,
         };
-        let rules = self.rules.load();
         let ctx = Context {
             actor: &actor,
             units: &rules.units,
             policy: &rules.policy,
-            now: super::now(),
+            now,
         };
-        let opened = intake::open(intake_data, disposition, parent_state, &ctx)?;
+        let mut opened = intake::open(intake_data, disposition, parent_state, &ctx)?;
+        record_triage(
+            &mut opened,
+            &triage,
+            overridden.then_some((&proposed, override_reason)),
+        );
         Ok(self
             .store
             .create_ticket(NewTicket {
@@ -58,6 +128,45 @@ impl App {
                 fingerprint,
             })
             .await?)
+    }
+
+    /// Turns a proposed dispatch into a merge when the text says it repeats an earlier
+    /// request and the requester has an open ticket in the same category (并单).
+    async fn with_repeat(
+        &self,
+        proposed: Disposition,
+        triage: &Triage,
+        intake: &Intake,
+        now: Timestamp,
+    ) -> Result<Disposition, Status> {
+        let parent = self
+            .repeat_of(
+                triage.classification.repeat_hint,
+                &intake.requester,
+                &intake.category,
+                now,
+            )
+            .await?;
+        Ok(match (proposed, parent) {
+            (Disposition::Dispatch { .. }, Some(parent)) => Disposition::Merge { parent },
+            (proposed, _) => proposed,
+        })
+    }
+
+    /// The open ticket a request repeats: only when its text says it is a repeat, and
+    /// only among the same requester's tickets in the same category.
+    pub(super) async fn repeat_of(
+        &self,
+        repeat_hint: bool,
+        requester: &Requester,
+        category: &str,
+        now: Timestamp,
+    ) -> Result<Option<TicketId>, Status> {
+        let Some(key) = requester.key().filter(|_| repeat_hint) else {
+            return Ok(None);
+        };
+        let since = now - chrono::Duration::days(REPEAT_WINDOW_DAYS);
+        Ok(self.store.find_open_repeat(&key, category, since).await?)
     }
 
     /// The state of a ticket, or `None` if there is no such ticket.
@@ -120,6 +229,13 @@ impl IntakeService for IntakeApi {
             ticket: Some(convert::ticket(&created.ticket)),
             created: created.created,
         }))
+    }
+
+    async fn preview_classification(
+        &self,
+        request: Request<proto::PreviewClassificationRequest>,
+    ) -> Result<Response<proto::PreviewClassificationResponse>, Status> {
+        Ok(Response::new(self.0.preview(request.into_inner()).await?))
     }
 
     async fn get_ticket(

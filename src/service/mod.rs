@@ -7,6 +7,8 @@ pub mod convert;
 mod dispatch;
 mod feedback;
 mod intake;
+mod preview;
+mod reload;
 mod report;
 mod status;
 
@@ -27,6 +29,7 @@ pub use center::CenterApi;
 pub use dispatch::DispatchApi;
 pub use feedback::FeedbackApi;
 pub use intake::IntakeApi;
+pub use reload::spawn_reloaders;
 pub use report::ReportApi;
 pub use status::invalid;
 

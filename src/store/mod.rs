@@ -157,6 +157,15 @@ pub trait Store: Send + Sync + 'static {
     /// Counts for the three rates, one row per group key, sorted by key.
     async fn rate_counts(&self, query: &RateQuery) -> StoreResult<Vec<RateRow>>;
 
+    /// The newest unfinished ticket created since `since` by the requester with this
+    /// [`key`](crate::domain::Requester::key) in this category: what a repeat is merged into.
+    async fn find_open_repeat(
+        &self,
+        requester_key: &str,
+        category: &str,
+        since: Timestamp,
+    ) -> StoreResult<Option<TicketId>>;
+
     /// Open tickets past a due instant at `now`, most overdue first.
     async fn list_overdue(
         &self,

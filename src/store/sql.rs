@@ -146,9 +146,10 @@ fn bind_projection<'q>(query: AnyQuery<'q>, ticket: &Ticket) -> StoreResult<AnyQ
 const INSERT_TICKET: &str = "INSERT INTO tickets (version, state, outcome, category, region, urgency, \
      assigned_unit, merged_into, supervised, updated_at, dispatched_at, responded_at, sign_due_at, \
      respond_due_at, reply_due_at, callback_at, callback_resolved, callback_satisfaction, \
-     closed_at, body, request_id, request_fingerprint, channel, line, request_type, created_at) \
+     closed_at, body, request_id, request_fingerprint, channel, line, request_type, created_at, \
+     requester_key) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-     $19, $20, $21, $22, $23, $24, $25, $26) \
+     $19, $20, $21, $22, $23, $24, $25, $26, $27) \
      ON CONFLICT (request_id) DO NOTHING RETURNING id";
 
 /// Keeps the lease ($21) only while the ticket stays on the same unit's desk.
@@ -210,6 +211,7 @@ impl Store for SqlStore {
             .bind(ticket.intake.line.clone())
             .bind(ticket.intake.request_type.code())
             .bind(millis(ticket.created_at))
+            .bind(ticket.intake.requester.key())
             .fetch_optional(&mut *tx)
             .await?;
         let Some(row) = inserted else {
@@ -442,6 +444,27 @@ impl Store for SqlStore {
             .into_iter()
             .map(|(key, counts)| RateRow { key, counts })
             .collect())
+    }
+
+    async fn find_open_repeat(
+        &self,
+        requester_key: &str,
+        category: &str,
+        since: Timestamp,
+    ) -> StoreResult<Option<TicketId>> {
+        // The predicate repeats the partial index's, so the planner can use it.
+        let row = sqlx::query(
+            "SELECT id FROM tickets WHERE requester_key = $1 AND category = $2 \
+             AND created_at >= $3 \
+             AND state NOT IN ('closed', 'archived', 'transferred', 'refused', 'merged') \
+             ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(requester_key.to_string())
+        .bind(category.to_string())
+        .bind(millis(since))
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.map(|r| r.try_get("id")).transpose()?)
     }
 
     async fn list_overdue(

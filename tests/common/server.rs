@@ -8,6 +8,7 @@ use hotline::proto::{
     dispatch_service_client::DispatchServiceClient, feedback_service_client::FeedbackServiceClient,
     intake_service_client::IntakeServiceClient, report_service_client::ReportServiceClient,
 };
+use hotline::rules::RulePaths;
 use hotline::server::{self, RunningServer, ServerConfig};
 use tonic::transport::Channel;
 
@@ -21,19 +22,28 @@ pub enum Backend {
 
 pub struct TestServer {
     running: Option<RunningServer>,
+    options: Options,
     database_url: String,
     _sqlite_dir: Option<tempfile::TempDir>,
     postgres: Option<TestDatabase>,
     pub channel: Channel,
 }
 
-async fn boot(database_url: &str) -> RunningServer {
+/// What a test may change about the daemon it starts.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub rule_paths: RulePaths,
+    pub watch_rules: bool,
+}
+
+async fn boot(database_url: &str, options: &Options) -> RunningServer {
     let localhost = |port| SocketAddr::from(([127, 0, 0, 1], port));
     server::start(ServerConfig {
         grpc_addr: localhost(0),
         metrics_addr: Some(localhost(0)),
         database_url: database_url.to_string(),
-        units_path: None,
+        rule_paths: options.rule_paths.clone(),
+        watch_rules: options.watch_rules,
         shutdown_grace: std::time::Duration::from_secs(5),
     })
     .await
@@ -50,6 +60,10 @@ async fn connect(addr: SocketAddr) -> Channel {
 
 impl TestServer {
     pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, Options::default()).await
+    }
+
+    pub async fn start_with(backend: Backend, options: Options) -> Self {
         let (database_url, sqlite_dir, postgres) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -64,10 +78,11 @@ impl TestServer {
                 (db.url.clone(), None, Some(db))
             }
         };
-        let running = boot(&database_url).await;
+        let running = boot(&database_url, &options).await;
         let channel = connect(running.grpc_addr).await;
         TestServer {
             running: Some(running),
+            options,
             database_url,
             _sqlite_dir: sqlite_dir,
             postgres,
@@ -92,7 +107,7 @@ impl TestServer {
         if let Some(running) = self.running.take() {
             running.shutdown().await.expect("clean shutdown");
         }
-        let running = boot(&self.database_url).await;
+        let running = boot(&self.database_url, &self.options).await;
         self.channel = connect(running.grpc_addr).await;
         self.running = Some(running);
     }
@@ -139,7 +154,7 @@ pub fn new_request(request_id: &str, unit: Option<&str>) -> proto::CreateTicketR
         line: "12345".into(),
         request_type: proto::RequestType::Complaint as i32,
         policy_domain: proto::PolicyDomain::PublicServices as i32,
-        category: "城乡建设".into(),
+        category: "urban_rural_construction".into(),
         urgency: proto::Urgency::General as i32,
         title: "小区门口路灯损坏".into(),
         description: "玄武区新街口街道某小区门口三盏路灯已经坏了两周，晚上很黑，老人出行不安全，希望尽快修复。".into(),
@@ -155,8 +170,12 @@ pub fn new_request(request_id: &str, unit: Option<&str>) -> proto::CreateTicketR
             outcome: Some(proto::disposition::Outcome::Dispatch(proto::DispatchTo {
                 unit: unit.unwrap_or_default().to_string(),
                 co_units: Vec::new(),
+                copy_to: Vec::new(),
             })),
         }),
+        topic: String::new(),
+        // The test picks the unit, whatever the dispatch catalogue proposes.
+        override_reason: "test fixture: the test names the unit".into(),
     }
 }
 

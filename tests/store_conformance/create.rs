@@ -13,7 +13,8 @@ pub async fn create_then_get_round_trips_every_field(store: Arc<dyn Store>) {
         line: "12366".into(),
         request_type: RequestType::Report,
         policy_domain: PolicyDomain::EnvironmentalProtection,
-        category: "噪音扰民".into(),
+        category: "environmental_protection".into(),
+        topic: "noise_pollution".into(),
         urgency: Urgency::Complex,
         title: "夜间施工噪音 \"扰民\" — O'Brien 路".into(),
         description: "第一行\n第二行\t制表符；全角ＡＢＣ１２３；繁體字；emoji 🚧；100% _x_ \\ 'q'"

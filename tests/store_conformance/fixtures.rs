@@ -55,6 +55,7 @@ pub fn intake(region: &str, category: &str, urgency: Urgency) -> Intake {
         request_type: RequestType::Complaint,
         policy_domain: PolicyDomain::SocialAdministration,
         category: category.to_string(),
+        topic: String::new(),
         urgency,
         title: format!("{category}问题"),
         description: format!("市民反映{category}问题，请尽快处理。"),

@@ -24,17 +24,21 @@ pub struct CreateArgs {
     #[arg(long, default_value = "12345", value_name = "NUMBER")]
     line: String,
     /// Request type: 咨询 consultation, 求助 help, 投诉 complaint, 举报 report,
-    /// 意见建议 suggestion.
+    /// 意见建议 suggestion [default: the classifier's].
     #[arg(long = "type", value_parser = REQUEST_TYPE.parser(), value_name = "TYPE")]
-    request_type: i32,
-    /// Policy domain: 经济调节, 市场监管, 社会管理, 公共服务, 生态环境保护.
+    request_type: Option<i32>,
+    /// Policy domain: 经济调节, 市场监管, 社会管理, 公共服务, 生态环境保护
+    /// [default: the classifier's].
     #[arg(long, value_parser = POLICY_DOMAIN.parser())]
-    domain: i32,
-    /// Matter category from the dispatch catalogue (派单目录), e.g. street-lights.
+    domain: Option<i32>,
+    /// Category id of the taxonomy, e.g. transport [default: the classifier's].
     #[arg(long)]
     category: Option<String>,
+    /// Topic id under the category, e.g. taxi_ride_hailing [default: the classifier's].
+    #[arg(long)]
+    topic: Option<String>,
     /// Time-limit tier: urgent (risk to life or property), utility (水电气热), general,
-    /// complex [default: general].
+    /// complex [default: the classifier's].
     #[arg(long, value_parser = URGENCY.parser())]
     urgency: Option<i32>,
     /// One-line summary.
@@ -77,7 +81,9 @@ struct RequesterArgs {
 
 /// Exactly one intake outcome per request (domain brief §2).
 #[derive(Debug, Args)]
-#[command(next_help_heading = "Intake outcome (at most one; default --queue)")]
+#[command(
+    next_help_heading = "Intake outcome (at most one; default: the classifier and router decide)"
+)]
 #[command(group(
     ArgGroup::new("outcome")
         .multiple(false)
@@ -87,6 +93,10 @@ struct RequesterArgs {
         ])
 ))]
 struct OutcomeArgs {
+    /// Why the agent's outcome differs from the classifier's proposal (recorded on the
+    /// ticket); required when it does.
+    #[arg(long, value_name = "TEXT")]
+    override_reason: Option<String>,
     /// 派单: dispatch to this lead unit (主办).
     #[arg(long, value_name = "UNIT")]
     dispatch_to: Option<String>,
@@ -126,11 +136,26 @@ struct OutcomeArgs {
 }
 
 impl OutcomeArgs {
-    fn outcome(self) -> Outcome {
+    /// `None` when no outcome flag is given: the server's proposal applies.
+    fn outcome(self) -> Option<Outcome> {
+        let any = self.dispatch_to.is_some()
+            || self.queue
+            || self.answer.is_some()
+            || self.emergency.is_some()
+            || self.utility.is_some()
+            || self.legal_channel.is_some()
+            || self.explain.is_some()
+            || self.merge_into.is_some()
+            || self.refer_police.is_some();
+        any.then(|| self.chosen())
+    }
+
+    fn chosen(self) -> Outcome {
         if let Some(unit) = self.dispatch_to {
             return Outcome::Dispatch(proto::DispatchTo {
                 unit,
                 co_units: self.co_units,
+                copy_to: Vec::new(),
             });
         }
         if let Some(answer) = self.answer {
@@ -160,15 +185,16 @@ impl OutcomeArgs {
         if let Some(reason) = self.refer_police {
             return Outcome::ReferPolice(proto::ReferPolice { reason });
         }
-        // --queue, or no outcome flag at all.
+        // --queue.
         Outcome::Dispatch(proto::DispatchTo::default())
     }
 }
 
 impl CreateArgs {
     fn request(self) -> proto::CreateTicketRequest {
-        let disposition = Some(proto::Disposition {
-            outcome: Some(self.outcome.outcome()),
+        let override_reason = self.outcome.override_reason.clone().unwrap_or_default();
+        let disposition = self.outcome.outcome().map(|outcome| proto::Disposition {
+            outcome: Some(outcome),
         });
         proto::CreateTicketRequest {
             request_id: self
@@ -177,9 +203,10 @@ impl CreateArgs {
             actor: Some(self.agent.actor()),
             channel: self.channel,
             line: self.line,
-            request_type: self.request_type,
-            policy_domain: self.domain,
+            request_type: self.request_type.unwrap_or_default(),
+            policy_domain: self.domain.unwrap_or_default(),
             category: self.category.unwrap_or_default(),
+            topic: self.topic.unwrap_or_default(),
             urgency: self.urgency.unwrap_or_default(),
             title: self.title.unwrap_or_default(),
             description: self.description,
@@ -192,6 +219,7 @@ impl CreateArgs {
                 confidential: self.requester.confidential,
             }),
             disposition,
+            override_reason,
         }
     }
 }
