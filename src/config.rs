@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use serde::Deserialize;
 
-use crate::domain::{Policy, UnitCatalog};
+use crate::domain::deadline::DeadlinePolicy;
+use crate::domain::{Policy, UnitCatalog, deadline_file};
 use crate::rules::{RulePaths, RuleSet, Source};
 
 /// Embedded SQLite file in the working directory, created on first start.
@@ -15,8 +16,13 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://hotline.db?mode=rwc";
 pub const DEFAULT_GRPC_ADDR: &str = "127.0.0.1:50051";
 pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9464";
 pub const DEFAULT_UNITS_PATH: &str = "config/units.toml";
+pub const DEFAULT_DEADLINES_PATH: &str = "config/deadlines.toml";
 
 const BUILT_IN_UNITS: &str = include_str!("../config/units.toml");
+const BUILT_IN_DEADLINES: &str = include_str!("../config/deadlines.toml");
+
+/// How far ahead a missing holiday notice is worth a warning at load.
+const NOTICE_HORIZON_DAYS: u64 = 60;
 
 /// Keys of the optional `--config` file; every one may be omitted.
 #[derive(Debug, Default, Deserialize)]
@@ -28,7 +34,9 @@ pub struct FileConfig {
     pub metrics: Option<bool>,
     pub database_url: Option<String>,
     pub units: Option<PathBuf>,
+    pub deadlines: Option<PathBuf>,
     pub shutdown_grace_seconds: Option<u64>,
+    pub scan_interval_seconds: Option<u64>,
 }
 
 impl FileConfig {
@@ -52,6 +60,42 @@ pub fn built_in_units() -> UnitCatalog {
         .expect("the shipped units.toml is validated by a unit test")
 }
 
+/// Reads and validates a deadlines file against the catalogue's regions; errors name the
+/// file, line and key.
+pub fn read_deadlines(path: &Path, units: &UnitCatalog) -> anyhow::Result<DeadlinePolicy> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let known = |code: &str| units.is_known_region(code);
+    Ok(deadline_file::parse(
+        &path.display().to_string(),
+        &text,
+        &known,
+    )?)
+}
+
+/// The time limits and 2026 calendar shipped in `config/deadlines.toml`, compiled in. The
+/// shipped file overrides no region, so any catalogue will do.
+pub fn built_in_deadlines() -> DeadlinePolicy {
+    deadline_file::parse("built-in deadlines.toml", BUILT_IN_DEADLINES, &|_| false)
+        .expect("the shipped deadlines.toml is validated by a unit test")
+}
+
+/// Logs the years coming up soon that have no holiday notice: only weekends rest there
+/// until the deployment adds the State Council's arrangement.
+fn warn_of_missing_notices(policy: &DeadlinePolicy, source: &Source) {
+    let calendar = policy.calendar();
+    let today = calendar.local_date(chrono::Utc::now());
+    let horizon = today + chrono::Days::new(NOTICE_HORIZON_DAYS);
+    for year in calendar.years_without_notice(today, horizon) {
+        tracing::warn!(
+            year,
+            source = %source,
+            "the deadlines calendar has no holidays for {year}: only weekends are rest days; \
+             add the year's notice under [[calendar.year]]"
+        );
+    }
+}
+
 /// Reads every rule file (or its built-in copy) into one generation; the first error
 /// names file, line and key.
 pub fn load_rule_set(paths: &RulePaths) -> anyhow::Result<RuleSet> {
@@ -60,9 +104,38 @@ pub fn load_rule_set(paths: &RulePaths) -> anyhow::Result<RuleSet> {
         Source::File(path) => read_units(path)?,
         Source::BuiltIn => built_in_units(),
     };
+    let deadlines_source = Source::resolve(paths.deadlines.as_deref(), DEFAULT_DEADLINES_PATH);
+    let deadlines = match &deadlines_source {
+        Source::File(path) => read_deadlines(path, &units)?,
+        Source::BuiltIn => built_in_deadlines(),
+    };
+    warn_of_missing_notices(&deadlines, &deadlines_source);
     Ok(RuleSet {
         units,
         units_source,
-        policy: Policy::default(),
+        policy: Policy {
+            deadlines,
+            ..Policy::default()
+        },
+        deadlines_source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_files_are_valid_and_agree() {
+        let units = built_in_units();
+        let from_file = read_deadlines(Path::new(DEFAULT_DEADLINES_PATH), &units).unwrap();
+        let built_in = built_in_deadlines();
+        assert_eq!(from_file, built_in);
+        // The file spells out the documented defaults; only the calendar adds to them.
+        let defaults = DeadlinePolicy::default();
+        assert_eq!(built_in.tiers(), defaults.tiers());
+        assert_eq!(built_in.max_extension(), defaults.max_extension());
+        assert_eq!(built_in.thresholds(), defaults.thresholds());
+        assert!(built_in.regions().is_empty());
+    }
 }

@@ -8,7 +8,9 @@
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod jobs;
 pub mod metrics;
+pub mod metrics_deadlines;
 pub mod rules;
 pub mod server;
 pub mod service;

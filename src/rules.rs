@@ -1,5 +1,6 @@
-//! The rule files the daemon decides with — units, and the policy of the loop — loaded
-//! together and swapped together, so a decision never mixes an old file with a new one.
+//! The rule files the daemon decides with — units, and the policy of the loop (time limits
+//! and calendar from the deadlines file) — loaded together and swapped together, so a
+//! decision never mixes an old file with a new one.
 
 use std::path::{Path, PathBuf};
 
@@ -38,6 +39,7 @@ impl std::fmt::Display for Source {
 #[derive(Debug, Clone, Default)]
 pub struct RulePaths {
     pub units: Option<PathBuf>,
+    pub deadlines: Option<PathBuf>,
 }
 
 /// One consistent generation of rules.
@@ -46,4 +48,6 @@ pub struct RuleSet {
     pub units: UnitCatalog,
     pub units_source: Source,
     pub policy: Policy,
+    /// Where `policy.deadlines` came from.
+    pub deadlines_source: Source,
 }

@@ -317,6 +317,7 @@ async fn rework_extension_escalation_and_supervision(backend: Backend) {
             expected_version: t.version,
             actor: actor(street, "clerk-1"),
             hours: 48,
+            working_days: 0,
             reason: "需协调物业和供电部门".into(),
         })
         .await

@@ -12,7 +12,8 @@ use crate::server::{self, ServerConfig};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Optional TOML file with the same keys (listen, metrics_listen, metrics, database_url, units).
+    /// Optional TOML file with the same keys (listen, metrics_listen, metrics, database_url,
+    /// units, deadlines, shutdown_grace_seconds, scan_interval_seconds).
     #[arg(long, env = "HOTLINE_CONFIG")]
     config: Option<PathBuf>,
     /// gRPC listen address [default: 127.0.0.1:50051].
@@ -29,6 +30,13 @@ pub struct ServeArgs {
     /// Unit catalogue [default: config/units.toml if present, else the built-in copy].
     #[arg(long, env = "HOTLINE_UNITS")]
     units: Option<PathBuf>,
+    /// Time limits and working-day calendar [default: config/deadlines.toml if present, else
+    /// the built-in copy].
+    #[arg(long, env = "HOTLINE_DEADLINES")]
+    deadlines: Option<PathBuf>,
+    /// Seconds between two passes of the deadline scanner [default: 30].
+    #[arg(long, env = "HOTLINE_SCAN_INTERVAL_SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    scan_interval_seconds: Option<u64>,
     /// Seconds to let in-flight calls finish on SIGTERM or Ctrl-C [default: 10].
     #[arg(long, env = "HOTLINE_SHUTDOWN_GRACE_SECONDS")]
     shutdown_grace_seconds: Option<u64>,
@@ -92,11 +100,17 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .or(file.database_url)
             .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string()),
         units_path: args.units.or(file.units),
+        deadlines_path: args.deadlines.or(file.deadlines),
         shutdown_grace: args
             .shutdown_grace_seconds
             .or(file.shutdown_grace_seconds)
             .map(std::time::Duration::from_secs)
             .unwrap_or(server::DEFAULT_SHUTDOWN_GRACE),
+        scan_interval: args
+            .scan_interval_seconds
+            .or(file.scan_interval_seconds)
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(crate::jobs::deadline_scanner::DEFAULT_INTERVAL),
     };
     let running = server::start(config).await?;
     // A banner for people and scripts; ignore a closed stderr rather than panic.
@@ -156,7 +170,11 @@ pub fn units(command: UnitsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UnitsCommand::List { file, json } => {
-            let catalog = config::load_rule_set(&crate::rules::RulePaths { units: file })?.units;
+            let paths = crate::rules::RulePaths {
+                units: file,
+                ..Default::default()
+            };
+            let catalog = config::load_rule_set(&paths)?.units;
             if json {
                 let units: Vec<_> = catalog.iter().collect();
                 println!("{}", serde_json::to_string_pretty(&units)?);

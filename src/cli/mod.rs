@@ -4,6 +4,7 @@
 
 mod client;
 mod daemon;
+mod deadlines;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +32,9 @@ pub enum Command {
     /// Inspect and validate the unit catalogue (config/units.toml).
     #[command(subcommand)]
     Units(daemon::UnitsCommand),
+    /// Inspect and validate the time limits and calendar (config/deadlines.toml).
+    #[command(subcommand)]
+    Deadlines(deadlines::DeadlinesCommand),
     /// Agent console: create (受理), show, search, merge (并单) and transfer tickets.
     Ticket(client::TicketCommand),
     /// A handling unit's back office: pull, watch, sign (签收), respond, handle, reply (反馈),
@@ -65,6 +69,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => daemon::serve(args).await,
         Command::Migrate(args) => daemon::migrate(args).await,
         Command::Units(command) => daemon::units(command),
+        Command::Deadlines(command) => deadlines::run(command),
         Command::Ticket(command) => command.run().await,
         Command::Unit(command) => command.run().await,
         Command::Centre(command) => command.run().await,

@@ -2,8 +2,10 @@
 //! unit catalogue. Nothing here performs I/O, awaits, or knows about SQL or protobuf,
 //! so every rule is a plain function that unit tests can pin down.
 
+pub mod calendar;
 pub mod config_file;
 pub mod deadline;
+pub mod deadline_file;
 pub mod error;
 pub mod event;
 pub mod intake;
@@ -14,6 +16,7 @@ pub mod taxonomy;
 pub mod ticket;
 pub mod unit;
 pub mod validate;
+pub mod warning;
 
 pub use config_file::ConfigError;
 pub use error::DomainError;

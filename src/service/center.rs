@@ -76,6 +76,12 @@ impl CenterService for CenterApi {
             .await
     }
 
+    async fn chase_up(&self, request: Request<proto::ChaseUpRequest>) -> Answer {
+        self.0
+            .execute(request, |r| Ok(Command::ChaseUp { note: r.note }))
+            .await
+    }
+
     async fn archive(&self, request: Request<proto::ArchiveRequest>) -> Answer {
         self.0.execute(request, |_| Ok(Command::Archive)).await
     }
@@ -88,11 +94,13 @@ impl CenterService for CenterApi {
             .map_err(|e| Status::failed_precondition(format!("rules not reloaded: {e:#}")))?;
         let count = rules.units.len() as u32;
         let source = rules.units_source.to_string();
+        let deadlines_source = rules.deadlines_source.to_string();
         self.0.rules.store(Arc::new(rules));
-        tracing::info!(units = count, source = %source, "rules reloaded");
+        tracing::info!(units = count, source = %source, deadlines = %deadlines_source, "rules reloaded");
         Ok(Response::new(proto::ReloadRulesResponse {
             units: count,
             units_source: source,
+            deadlines_source,
         }))
     }
 }

@@ -2,6 +2,8 @@
 //! fresh SQLite file or a PostgreSQL database of its own, and talked to over gRPC.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use hotline::proto::{
     self, center_service_client::CenterServiceClient,
@@ -19,22 +21,42 @@ pub enum Backend {
     Postgres,
 }
 
+/// What a test may change about the daemon it starts.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// A deadlines file (e.g. with second-long windows); `None`: the shipped one.
+    pub deadlines_path: Option<PathBuf>,
+    pub scan_interval: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            deadlines_path: None,
+            scan_interval: hotline::jobs::deadline_scanner::DEFAULT_INTERVAL,
+        }
+    }
+}
+
 pub struct TestServer {
     running: Option<RunningServer>,
     database_url: String,
+    options: Options,
     _sqlite_dir: Option<tempfile::TempDir>,
     postgres: Option<TestDatabase>,
     pub channel: Channel,
 }
 
-async fn boot(database_url: &str) -> RunningServer {
+async fn boot(database_url: &str, options: &Options) -> RunningServer {
     let localhost = |port| SocketAddr::from(([127, 0, 0, 1], port));
     server::start(ServerConfig {
         grpc_addr: localhost(0),
         metrics_addr: Some(localhost(0)),
         database_url: database_url.to_string(),
         units_path: None,
-        shutdown_grace: std::time::Duration::from_secs(5),
+        deadlines_path: options.deadlines_path.clone(),
+        shutdown_grace: Duration::from_secs(5),
+        scan_interval: options.scan_interval,
     })
     .await
     .expect("the daemon starts")
@@ -50,6 +72,10 @@ async fn connect(addr: SocketAddr) -> Channel {
 
 impl TestServer {
     pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, Options::default()).await
+    }
+
+    pub async fn start_with(backend: Backend, options: Options) -> Self {
         let (database_url, sqlite_dir, postgres) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -64,11 +90,12 @@ impl TestServer {
                 (db.url.clone(), None, Some(db))
             }
         };
-        let running = boot(&database_url).await;
+        let running = boot(&database_url, &options).await;
         let channel = connect(running.grpc_addr).await;
         TestServer {
             running: Some(running),
             database_url,
+            options,
             _sqlite_dir: sqlite_dir,
             postgres,
             channel,
@@ -92,7 +119,7 @@ impl TestServer {
         if let Some(running) = self.running.take() {
             running.shutdown().await.expect("clean shutdown");
         }
-        let running = boot(&self.database_url).await;
+        let running = boot(&self.database_url, &self.options).await;
         self.channel = connect(running.grpc_addr).await;
         self.running = Some(running);
     }
