@@ -114,6 +114,25 @@ impl TestServer {
         self.running().metrics_addr.expect("metrics enabled")
     }
 
+    /// GET /metrics with a bare HTTP/1.0 request (no client library needed).
+    pub async fn metrics_text(&self) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(self.metrics_addr())
+            .await
+            .unwrap();
+        stream
+            .write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .await
+            .unwrap();
+        let mut body = String::new();
+        stream.read_to_string(&mut body).await.unwrap();
+        assert!(
+            body.starts_with("HTTP/1.0 200") || body.starts_with("HTTP/1.1 200"),
+            "{body}"
+        );
+        body
+    }
+
     /// Stops the daemon gracefully and starts a new one on the same database.
     pub async fn restart(&mut self) {
         if let Some(running) = self.running.take() {
