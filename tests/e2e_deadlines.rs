@@ -1,7 +1,8 @@
 //! Deadlines over real gRPC, on both backends: a ticket with a seconds-long sign window goes
 //! overdue while the daemon's scanner runs every 100 ms; each warning is recorded exactly
 //! once and leaves the ticket's version alone; ListOverdue, the supervision summary and
-//! /metrics show it; chase-ups (催办) and the return window are enforced.
+//! /metrics show it; chase-ups (催办) and the return window are enforced; the CLI's
+//! `report overdue`, `report supervision` and `centre chase-up` work against it.
 //!
 //! The scanners of every daemon in this binary set the same process-wide gauges, so the
 //! scenarios run one at a time.
@@ -31,6 +32,22 @@ const STREET: &str = "xuanwu-01";
 const SCAN_INTERVAL: Duration = Duration::from_millis(100);
 
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Runs the `hotline` binary as a client of `server`; answers its stdout, which must
+/// come with success.
+async fn cli(server: &TestServer, args: &[&str]) -> String {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hotline"));
+    command
+        .args(args)
+        .args(["--server", &format!("http://{}", server.grpc_addr())]);
+    let out = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .expect("run hotline");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "hotline {args:?} failed: {stderr}");
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
 
 fn millis(ts: &Option<prost_types::Timestamp>) -> i64 {
     let ts = ts.as_ref().expect("timestamp present");
@@ -176,6 +193,23 @@ async fn a_ticket_goes_overdue_and_is_chased_up(backend: Backend) {
         (last.command.as_str(), last.reason.as_str()),
         ("chase_up", "请立即签收")
     );
+    // And from the command line.
+    let id = t.id.to_string();
+    let out = cli(&server, &["centre", "chase-up", &id, "--note", "再次催办"]).await;
+    assert!(out.contains("chased×2"), "{out}");
+    let chased = server.get(t.id).await;
+    assert_eq!(chased.chase_up_count, 2);
+    let out = cli(&server, &["report", "overdue", "--level", "yellow"]).await;
+    let row = out
+        .lines()
+        .find(|l| l.contains(&format!(" {id} ")))
+        .unwrap_or_default();
+    for cell in [STREET, "overdue", "sign", "2"] {
+        assert!(
+            row.contains(cell),
+            "`{cell}` in the row of ticket {id}:\n{out}"
+        );
+    }
 
     // A fresh general ticket is neither overdue nor supervised: no chase-up yet.
     let fresh = server.create(new_request("deadline-2", Some(STREET))).await;
@@ -211,8 +245,29 @@ async fn a_ticket_goes_overdue_and_is_chased_up(backend: Backend) {
             row.chased_up,
             row.chase_ups
         ),
-        (2, 1, 1, 2, 2)
+        (2, 1, 1, 2, 3)
     );
+    let table = cli(&server, &["report", "supervision"]).await;
+    let line = table
+        .lines()
+        .find(|l| l.contains(STREET))
+        .unwrap_or_default();
+    let cells: Vec<&str> = line
+        .split(['│', '┆'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(cells, [STREET, "2", "1", "1", "2", "3"], "{table}");
+    let json = cli(
+        &server,
+        &["report", "supervision", "--unit", STREET, "--json"],
+    )
+    .await;
+    let json: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    // Canonical protobuf JSON spells 64-bit integers as strings.
+    assert_eq!(json["units"][0]["unit"], STREET);
+    assert_eq!(json["units"][0]["chaseUps"], "3");
+    assert_eq!(json["units"].as_array().map(Vec::len), Some(1));
 
     // 退单 after the (1 s) return window is refused; the unit keeps the ticket.
     tokio::time::sleep(Duration::from_millis(1_100)).await;

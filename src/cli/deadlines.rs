@@ -55,18 +55,23 @@ fn summary(policy: &DeadlinePolicy) -> String {
         ]);
     }
     let thresholds = policy.thresholds();
-    let regions: Vec<&str> = policy.regions().iter().map(|r| r.code.as_str()).collect();
+    let listed = |items: Vec<String>| {
+        if items.is_empty() {
+            "none".to_string()
+        } else {
+            items.join(", ")
+        }
+    };
+    let regions = policy.regions().iter().map(|r| r.code.clone()).collect();
+    let years = policy.calendar().years().map(|y| y.to_string()).collect();
     format!(
-        "{table}\nmax extension {}; yellow at {:.0}%, red at {:.0}% of a window; \
-         region overrides: {}; timezone {}",
+        "{table}\nmax extension {}; yellow at {:.0}%, red at {:.0}% of a window\n\
+         region overrides: {}\nholiday calendar (UTC{}): {}; other years rest on weekends only",
         policy.max_extension(),
         thresholds.yellow * 100.0,
         thresholds.red * 100.0,
-        if regions.is_empty() {
-            "none".to_string()
-        } else {
-            regions.join(", ")
-        },
+        listed(regions),
         policy.calendar().offset(),
+        listed(years),
     )
 }

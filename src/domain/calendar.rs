@@ -87,14 +87,14 @@ impl FromStr for Window {
 }
 
 impl fmt::Display for Window {
-    /// The shortest spelling the file accepts back.
+    /// A spelling the file accepts back: days from two days up, else the largest whole unit.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Window::WorkingDays(n) => write!(f, "{n}wd"),
             Window::Natural(d) => {
                 let s = d.num_seconds();
                 match s {
-                    _ if s % 86_400 == 0 => write!(f, "{}d", s / 86_400),
+                    _ if s % 86_400 == 0 && s >= 2 * 86_400 => write!(f, "{}d", s / 86_400),
                     _ if s % 3_600 == 0 => write!(f, "{}h", s / 3_600),
                     _ if s % 60 == 0 => write!(f, "{}m", s / 60),
                     _ => write!(f, "{s}s"),
@@ -154,6 +154,11 @@ impl Calendar {
 
     pub fn offset(&self) -> FixedOffset {
         self.offset
+    }
+
+    /// The years whose arrangement is configured, in order.
+    pub fn years(&self) -> impl Iterator<Item = i32> + '_ {
+        self.years.iter().copied()
     }
 
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
@@ -286,7 +291,8 @@ mod tests {
         for (text, window) in cases {
             assert_eq!(text.parse::<Window>(), Ok(window), "{text}");
         }
-        assert_eq!(Window::days(1).to_string(), "1d");
+        assert_eq!(Window::days(1).to_string(), "24h");
+        assert_eq!(Window::days(7).to_string(), "7d");
         assert_eq!(Window::minutes(90).to_string(), "90m");
         assert_eq!(Window::WorkingDays(10).to_string(), "10wd");
         assert_eq!(Window::Natural(Duration::seconds(45)).to_string(), "45s");
