@@ -22,13 +22,12 @@ fn level_column(level: WarningLevel) -> &'static str {
     }
 }
 
-pub async fn list_overdue(
-    pool: &AnyPool,
+fn list_overdue_query(
     unit: Option<&str>,
     level: WarningLevel,
     now: Timestamp,
     limit: u32,
-) -> StoreResult<Vec<Overdue>> {
+) -> (Conditions, String) {
     let mut c = Conditions::default();
     c.and(&format!("{} <=", level_column(level)), millis(now))
         .and_some("assigned_unit =", unit);
@@ -38,6 +37,17 @@ pub async fn list_overdue(
          WHERE 1 = 1{} ORDER BY next_due_at, id LIMIT {limit}",
         c.sql()
     );
+    (c, sql)
+}
+
+pub async fn list_overdue(
+    pool: &AnyPool,
+    unit: Option<&str>,
+    level: WarningLevel,
+    now: Timestamp,
+    limit: u32,
+) -> StoreResult<Vec<Overdue>> {
+    let (c, sql) = list_overdue_query(unit, level, now, limit);
     let now_ms = millis(now);
     let mut listed = Vec::new();
     for row in c.query(sql).fetch_all(pool).await? {
@@ -73,19 +83,20 @@ pub async fn list_overdue(
     Ok(listed)
 }
 
+/// The scanner's batch: rows whose cursor has fallen, earliest first.
+const TICKETS_TO_CHECK: &str = "SELECT id, version, body FROM tickets \
+     WHERE next_alert_at <= $1 ORDER BY next_alert_at, id LIMIT $2";
+
 pub async fn tickets_to_check(
     pool: &AnyPool,
     now: Timestamp,
     limit: u32,
 ) -> StoreResult<Vec<Ticket>> {
-    let rows = sqlx::query(
-        "SELECT id, version, body FROM tickets WHERE next_alert_at <= $1 \
-         ORDER BY next_alert_at, id LIMIT $2",
-    )
-    .bind(millis(now))
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await?;
+    let rows = sqlx::query(TICKETS_TO_CHECK)
+        .bind(millis(now))
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await?;
     rows.iter().map(ticket_from_row).collect()
 }
 
@@ -165,11 +176,7 @@ pub async fn of_ticket(pool: &AnyPool, ticket_id: TicketId) -> StoreResult<Vec<R
     rows.iter().map(alert_from_row).collect()
 }
 
-pub async fn unit_counts(
-    pool: &AnyPool,
-    unit: Option<&str>,
-    now: Timestamp,
-) -> StoreResult<Vec<UnitDeadlineCounts>> {
+fn unit_counts_query(unit: Option<&str>, now: Timestamp) -> (Conditions, String) {
     let mut c = Conditions::default();
     let now = c.param(millis(now));
     c.and_some("assigned_unit =", unit);
@@ -185,6 +192,15 @@ pub async fn unit_counts(
          GROUP BY assigned_unit ORDER BY unit",
         c.sql()
     );
+    (c, sql)
+}
+
+pub async fn unit_counts(
+    pool: &AnyPool,
+    unit: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<Vec<UnitDeadlineCounts>> {
+    let (c, sql) = unit_counts_query(unit, now);
     let count = |row: &AnyRow, column: &str| -> StoreResult<u64> {
         Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or_default())
     };
@@ -203,4 +219,75 @@ pub async fn unit_counts(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::any::AnyPoolOptions;
+
+    /// A migrated in-memory SQLite database (one connection: each has its own memory).
+    async fn sqlite() -> AnyPool {
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        sqlx::migrate!("migrations/sqlite")
+            .run(&pool)
+            .await
+            .unwrap();
+        pool
+    }
+
+    /// SQLite's plan for `sql`, one step a line.
+    async fn plan(pool: &AnyPool, c: &Conditions, sql: &str) -> String {
+        c.query(format!("EXPLAIN QUERY PLAN {sql}"))
+            .fetch_all(pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get::<String, _>("detail").unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[track_caller]
+    fn assert_indexed(plan: &str, index: &str) {
+        assert!(plan.contains(index), "{index} in:\n{plan}");
+        for step in plan.lines().filter(|l| l.contains("tickets")) {
+            assert!(step.contains("INDEX"), "a full scan of tickets:\n{plan}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_deadline_queries_read_through_their_indexes() {
+        let pool = sqlite().await;
+        let now = chrono::Utc::now();
+        let mut scan = Conditions::default();
+        scan.param(millis(now));
+        scan.param(10);
+        assert_indexed(
+            &plan(&pool, &scan, TICKETS_TO_CHECK).await,
+            "tickets_next_alert",
+        );
+        for (level, index) in [
+            (WarningLevel::Overdue, "tickets_next_due"),
+            (WarningLevel::Red, "tickets_red"),
+            (WarningLevel::Yellow, "tickets_yellow"),
+        ] {
+            let (c, sql) = list_overdue_query(None, level, now, 100);
+            assert_indexed(&plan(&pool, &c, &sql).await, index);
+        }
+        let (c, sql) = list_overdue_query(Some("xuanwu-01"), WarningLevel::Overdue, now, 100);
+        assert_indexed(&plan(&pool, &c, &sql).await, "INDEX");
+        for unit in [None, Some("xuanwu-01")] {
+            let (c, sql) = unit_counts_query(unit, now);
+            assert_indexed(
+                &plan(&pool, &c, &sql).await,
+                "USING COVERING INDEX tickets_open_by_unit",
+            );
+        }
+    }
 }
