@@ -1,6 +1,6 @@
 //! Parsing `config/deadlines.toml` into a [`DeadlinePolicy`]: pure, with errors that name
 //! the file, line and key. Every key may be omitted; omitted windows keep the defaults of
-//! [`default_tiers`](super::deadline::default_tiers).
+//! [`super::deadline::default_tiers`].
 //!
 //! ```toml
 //! timezone = "+08:00"        # calendar dates are local dates at this offset

@@ -14,8 +14,14 @@
 //!   archived
 //! ```
 //! Side paths: extension request/review, escalation (提级) to the parent unit, reassignment
-//! (改派) by the centre, supervision (督办), notes, duplicate merge (并单), and the intake
-//! outcomes that end the loop at once (answered directly, transferred, refused).
+//! (改派) by the centre, supervision (督办) and chase-ups (催办), notes, duplicate merge
+//! (并单), and the intake outcomes that end the loop at once (answered directly,
+//! transferred, refused).
+//!
+//! Time limits come from the [`DeadlinePolicy`](super::deadline::DeadlinePolicy) in the
+//! context: due instants at dispatch, reassignment, rework and an approved extension; the
+//! return (退单) window; and the ticket's [`Watch`](super::warning::Watch), recomputed by
+//! every transition.
 //!
 //! [`apply`] checks who may act, then whether the state allows the command, and returns
 //! the next ticket together with the event that records the step.

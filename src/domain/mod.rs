@@ -1,5 +1,6 @@
-//! The pure core: ticket data, the life-cycle state machine, deadlines, rates and the
-//! unit catalogue. Nothing here performs I/O, awaits, or knows about SQL or protobuf,
+//! The pure core: ticket data, the life-cycle state machine, deadlines (windows, the
+//! working-day calendar, warnings and their configuration file), rates and the unit
+//! catalogue. Nothing here performs I/O, awaits, or knows about SQL or protobuf,
 //! so every rule is a plain function that unit tests can pin down.
 
 pub mod calendar;
