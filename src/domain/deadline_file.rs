@@ -30,6 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, FixedOffset, NaiveDate, Weekday};
 use serde::Deserialize;
+use strum::IntoEnumIterator;
 use toml::Spanned;
 
 use super::calendar::{Calendar, Window, china_standard_time};
@@ -197,17 +198,6 @@ impl Locator<'_> {
     }
 }
 
-fn overrides_nothing(tiers: &Tiers<TierOverride>) -> bool {
-    [
-        &tiers.urgent,
-        &tiers.utility,
-        &tiers.general,
-        &tiers.complex,
-    ]
-    .iter()
-    .all(|t| **t == TierOverride::default())
-}
-
 /// Parses and validates a deadlines file. `known_region` tells whether a region code is
 /// the city's, a district's or a street's (from the unit catalogue), so an override for a
 /// mistyped code is refused instead of silently doing nothing.
@@ -238,12 +228,7 @@ pub fn parse(
 
     let mut tiers = default_tiers();
     let base = loc.tiers(file.tiers(), "")?;
-    for urgency in [
-        Urgency::Urgent,
-        Urgency::Utility,
-        Urgency::General,
-        Urgency::Complex,
-    ] {
+    for urgency in Urgency::iter() {
         let merged = base.get(urgency).over(*tiers.get(urgency));
         *tiers.get_mut(urgency) = merged;
     }
@@ -271,7 +256,7 @@ pub fn parse(
             return Err(loc.at(&entry.code, key, format!("`{code}` is listed twice")));
         }
         let overrides = loc.tiers(entry.tiers(), &format!("region {code}."))?;
-        if overrides_nothing(&overrides) {
+        if overrides == Tiers::default() {
             return Err(loc.at(
                 &entry.code,
                 &format!("region {code}"),
