@@ -8,7 +8,8 @@ use anyhow::Context as _;
 use serde::Deserialize;
 
 use crate::classify::Classifier;
-use crate::domain::{Policy, UnitCatalog};
+use crate::domain::deadline::DeadlinePolicy;
+use crate::domain::{Policy, UnitCatalog, deadline_file};
 use crate::route::RoutingTable;
 use crate::rules::{LoadedFile, RulePaths, RuleSet, Source};
 
@@ -19,8 +20,13 @@ pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9464";
 pub const DEFAULT_UNITS_PATH: &str = "config/units.toml";
 pub const DEFAULT_RULES_PATH: &str = "config/rules.toml";
 pub const DEFAULT_ROUTING_PATH: &str = "config/routing.toml";
+pub const DEFAULT_DEADLINES_PATH: &str = "config/deadlines.toml";
 
 const BUILT_IN_UNITS: &str = include_str!("../config/units.toml");
+const BUILT_IN_DEADLINES: &str = include_str!("../config/deadlines.toml");
+
+/// How far ahead a missing holiday notice is worth a warning at load.
+const NOTICE_HORIZON_DAYS: u64 = 60;
 
 /// Keys of the optional `--config` file; every one may be omitted.
 #[derive(Debug, Default, Deserialize)]
@@ -34,7 +40,9 @@ pub struct FileConfig {
     pub units: Option<PathBuf>,
     pub rules: Option<PathBuf>,
     pub routing: Option<PathBuf>,
+    pub deadlines: Option<PathBuf>,
     pub shutdown_grace_seconds: Option<u64>,
+    pub scan_interval_seconds: Option<u64>,
 }
 
 impl FileConfig {
@@ -55,6 +63,42 @@ pub fn read_units(path: &Path) -> anyhow::Result<UnitCatalog> {
 pub fn built_in_units() -> UnitCatalog {
     UnitCatalog::from_toml("built-in units.toml", BUILT_IN_UNITS)
         .expect("the shipped units.toml is validated by a unit test")
+}
+
+/// Reads and validates a deadlines file against the catalogue's regions; errors name the
+/// file, line and key.
+pub fn read_deadlines(path: &Path, units: &UnitCatalog) -> anyhow::Result<DeadlinePolicy> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let known = |code: &str| units.is_known_region(code);
+    Ok(deadline_file::parse(
+        &path.display().to_string(),
+        &text,
+        &known,
+    )?)
+}
+
+/// The time limits and 2026 calendar shipped in `config/deadlines.toml`, compiled in. The
+/// shipped file overrides no region, so any catalogue will do.
+pub fn built_in_deadlines() -> DeadlinePolicy {
+    deadline_file::parse("built-in deadlines.toml", BUILT_IN_DEADLINES, &|_| false)
+        .expect("the shipped deadlines.toml is validated by a unit test")
+}
+
+/// Logs the years coming up soon that have no holiday notice: only weekends rest there
+/// until the deployment adds the State Council's arrangement.
+fn warn_of_missing_notices(policy: &DeadlinePolicy, source: &Source) {
+    let calendar = policy.calendar();
+    let today = calendar.local_date(chrono::Utc::now());
+    let horizon = today + chrono::Days::new(NOTICE_HORIZON_DAYS);
+    for year in calendar.years_without_notice(today, horizon) {
+        tracing::warn!(
+            year,
+            source = %source,
+            "the deadlines calendar has no holidays for {year}: only weekends are rest days; \
+             add the year's notice under [[calendar.year]]"
+        );
+    }
 }
 
 /// Reads every rule file (or its built-in copy) into one generation; the first error
@@ -80,7 +124,8 @@ pub fn load_rule_set(paths: &RulePaths) -> anyhow::Result<RuleSet> {
     };
     record("rules", &source, classifier.version());
 
-    // The catalogue names units, so it is checked against the units loaded with it.
+    // The catalogue and the deadlines name units and regions, so they are checked against
+    // the units loaded with them.
     let source = Source::resolve(paths.routing.as_deref(), DEFAULT_ROUTING_PATH);
     let routing = match &source {
         Source::File(path) => {
@@ -90,11 +135,22 @@ pub fn load_rule_set(paths: &RulePaths) -> anyhow::Result<RuleSet> {
     };
     record("routing", &source, routing.version());
 
+    let source = Source::resolve(paths.deadlines.as_deref(), DEFAULT_DEADLINES_PATH);
+    let deadlines = match &source {
+        Source::File(path) => read_deadlines(path, &units)?,
+        Source::BuiltIn => built_in_deadlines(),
+    };
+    warn_of_missing_notices(&deadlines, &source);
+    record("deadlines", &source, "");
+
     Ok(RuleSet {
         units,
         classifier,
         routing,
-        policy: Policy::default(),
+        policy: Policy {
+            deadlines,
+            ..Policy::default()
+        },
         files,
     })
 }
@@ -109,4 +165,23 @@ pub fn units_from(source: &Source) -> anyhow::Result<UnitCatalog> {
 
 fn read(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_files_are_valid_and_agree() {
+        let units = built_in_units();
+        let from_file = read_deadlines(Path::new(DEFAULT_DEADLINES_PATH), &units).unwrap();
+        let built_in = built_in_deadlines();
+        assert_eq!(from_file, built_in);
+        // The file spells out the documented defaults; only the calendar adds to them.
+        let defaults = DeadlinePolicy::default();
+        assert_eq!(built_in.tiers(), defaults.tiers());
+        assert_eq!(built_in.max_extension(), defaults.max_extension());
+        assert_eq!(built_in.thresholds(), defaults.thresholds());
+        assert!(built_in.regions().is_empty());
+    }
 }

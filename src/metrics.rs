@@ -46,6 +46,7 @@ fn describe() {
         "hotline_callbacks_total",
         "Callbacks recorded, by satisfaction and resolution."
     );
+    crate::metrics_deadlines::describe();
 }
 
 pub fn ticket_created(channel: &'static str, outcome: &'static str) {

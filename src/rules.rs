@@ -1,5 +1,6 @@
 //! The rule files the daemon decides with — units, classification rules, the dispatch
-//! catalogue and the policy of the loop — loaded together and swapped together, so a
+//! catalogue and the policy of the loop (time limits and calendar) — loaded together and
+//! swapped together, so a
 //! decision never mixes an old file with a new one.
 
 use std::path::{Path, PathBuf};
@@ -43,6 +44,7 @@ pub struct RulePaths {
     pub units: Option<PathBuf>,
     pub rules: Option<PathBuf>,
     pub routing: Option<PathBuf>,
+    pub deadlines: Option<PathBuf>,
 }
 
 /// One consistent generation of rules.

@@ -1,5 +1,6 @@
-//! Assembles and runs the daemon: store, units, the five gRPC services, health checking,
-//! reflection and the metrics listener. Tests start it in-process on port 0.
+//! Assembles and runs the daemon: store, rules, the five gRPC services, health checking,
+//! reflection, the metrics listener and the deadline scanner. Tests start it in-process on
+//! port 0.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,10 +36,29 @@ pub struct ServerConfig {
     pub watch_rules: bool,
     /// How long shutdown waits for in-flight calls before cutting them off.
     pub shutdown_grace: Duration,
+    /// How often the deadline scanner looks for warnings to record.
+    pub scan_interval: Duration,
 }
 
 /// Default for [`ServerConfig::shutdown_grace`].
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+impl ServerConfig {
+    /// A daemon on loopback with free ports, the shipped rules (not watched) and default
+    /// timings: what embedders and tests start from, overriding fields as they need.
+    pub fn local(database_url: impl Into<String>) -> Self {
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        ServerConfig {
+            grpc_addr: loopback,
+            metrics_addr: Some(loopback),
+            database_url: database_url.into(),
+            rule_paths: RulePaths::default(),
+            watch_rules: false,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            scan_interval: crate::jobs::deadline_scanner::DEFAULT_INTERVAL,
+        }
+    }
+}
 
 /// A started daemon. Dropping it does not stop it; call [`RunningServer::shutdown`].
 pub struct RunningServer {
@@ -49,10 +69,14 @@ pub struct RunningServer {
     grace: Duration,
     grpc: JoinHandle<Result<(), tonic::transport::Error>>,
     metrics: Option<JoinHandle<()>>,
+    scanner: JoinHandle<()>,
 }
 
 /// Opens the store (running migrations), loads the units and starts serving.
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
+    if config.scan_interval.is_zero() {
+        anyhow::bail!("the deadline scan interval must be longer than zero");
+    }
     let rule_paths = config.rule_paths.clone();
     let rules = crate::config::load_rule_set(&rule_paths)?;
     let store = crate::store::open(&config.database_url)
@@ -130,6 +154,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         TcpListenerStream::new(listener),
         stop.clone().cancelled_owned(),
     ));
+    let scanner = crate::jobs::deadline_scanner::spawn(app, config.scan_interval, stop.clone());
     tracing::info!(%grpc_addr, backend = store.backend(), "hotline serving");
 
     Ok(RunningServer {
@@ -140,6 +165,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         grace: config.shutdown_grace,
         grpc,
         metrics: metrics.map(|(_, task)| task),
+        scanner,
     })
 }
 
@@ -159,6 +185,15 @@ impl RunningServer {
         };
         if let Some(metrics) = self.metrics {
             let _ = tokio::time::timeout(self.grace, metrics).await;
+        }
+        // A pass under way finishes, then the scanner gives its lock back.
+        let mut scanner = self.scanner;
+        if tokio::time::timeout(self.grace, &mut scanner)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the deadline scanner outlived the grace period; stopping it");
+            scanner.abort();
         }
         self.store.close().await;
         served.context("gRPC server failed")?;

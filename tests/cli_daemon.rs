@@ -98,3 +98,61 @@ fn a_bad_database_url_is_refused_clearly() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn deadlines_check_shows_the_shipped_windows_and_calendar() {
+    let out = hotline(&["deadlines", "check"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("config/deadlines.toml: valid"), "{stdout}");
+    let general = stdout
+        .lines()
+        .find(|l| l.contains("general"))
+        .unwrap_or_default();
+    for window in ["1wd", "7d", "2wd"] {
+        assert!(general.contains(window), "{window} in `{general}`");
+    }
+    assert!(stdout.contains("max extension 10wd"), "{stdout}");
+    assert!(
+        stdout.contains("holiday calendar (UTC+08:00): 2026;"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn deadlines_check_names_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deadlines.toml");
+    let shipped = std::fs::read_to_string("config/deadlines.toml").unwrap();
+    let broken = shipped.replacen("reply = \"7d\"", "reply = \"7days\"", 1);
+    std::fs::write(&file, &broken).unwrap();
+    let line = broken.lines().position(|l| l.contains("7days")).unwrap() + 1;
+
+    let out = hotline(&["deadlines", "check", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let expected = format!(
+        "{}:{line}: general.reply: `7days` is not a window",
+        file.display()
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&expected),
+        "expected `{expected}` in:\n{stderr}"
+    );
+
+    // The daemon refuses to start on it with the same message.
+    let out = hotline(&[
+        "serve",
+        "--deadlines",
+        file.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--no-metrics",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains(&expected),
+        "{}",
+        text(&out.stderr)
+    );
+}

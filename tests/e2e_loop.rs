@@ -166,7 +166,7 @@ async fn whole_loop_with_history(backend: Backend) {
     assert_eq!(row.satisfaction_rate, Some(1.0));
 
     // And the counters reached /metrics.
-    let metrics = reqwest_metrics(server.metrics_addr()).await;
+    let metrics = server.metrics_text().await;
     assert!(
         metrics.contains("hotline_tickets_created_total"),
         "{metrics}"
@@ -176,23 +176,6 @@ async fn whole_loop_with_history(backend: Backend) {
         "{metrics}"
     );
     server.stop().await;
-}
-
-/// GET /metrics with a bare HTTP/1.0 request (no client library needed).
-async fn reqwest_metrics(addr: std::net::SocketAddr) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream
-        .write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
-        .await
-        .unwrap();
-    let mut body = String::new();
-    stream.read_to_string(&mut body).await.unwrap();
-    assert!(
-        body.starts_with("HTTP/1.0 200") || body.starts_with("HTTP/1.1 200"),
-        "{body}"
-    );
-    body
 }
 
 async fn return_then_reassign_and_rejected_return(backend: Backend) {
@@ -317,6 +300,7 @@ async fn rework_extension_escalation_and_supervision(backend: Backend) {
             expected_version: t.version,
             actor: actor(street, "clerk-1"),
             hours: 48,
+            working_days: 0,
             reason: "需协调物业和供电部门".into(),
         })
         .await

@@ -258,6 +258,7 @@ fn editable_rules() -> (tempfile::TempDir, RulePaths) {
         units: Some(copy("units.toml")),
         rules: Some(copy("rules.toml")),
         routing: Some(copy("routing.toml")),
+        ..Default::default()
     };
     (dir, paths)
 }
@@ -302,7 +303,7 @@ async fn reload_rpc_swaps_good_rules_and_keeps_old_ones_on_error() {
         Backend::Sqlite,
         Options {
             rule_paths: paths,
-            watch_rules: false,
+            ..Default::default()
         },
     )
     .await;
@@ -360,6 +361,7 @@ async fn a_changed_rules_file_is_picked_up_by_the_watch() {
         Options {
             rule_paths: paths,
             watch_rules: true,
+            ..Default::default()
         },
     )
     .await;

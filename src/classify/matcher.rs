@@ -211,7 +211,8 @@ impl Matcher {
             for m in self.automaton.find_overlapping_iter(text) {
                 let (start, end) = (m.start() as u32, m.end() as u32);
                 let p = m.pattern().as_usize();
-                let roles = &self.roles[self.role_index[p] as usize..self.role_index[p + 1] as usize];
+                let roles =
+                    &self.roles[self.role_index[p] as usize..self.role_index[p + 1] as usize];
                 for role in roles {
                     match *role {
                         Role::Keyword { rule } => hits.push(Hit {
@@ -256,8 +257,13 @@ impl Matcher {
             Guarding::drop_neutralised(&mut cues);
             for hit in &mut hits[field_start..] {
                 let shape = &self.shapes[hit.rule as usize];
-                let rule_unless = unless.iter().filter(|u| u.0 == hit.rule).map(|u| (u.1, u.2));
-                hit.suppressed = self.guarding.check(text, hit, shape.guards, &cues, rule_unless);
+                let rule_unless = unless
+                    .iter()
+                    .filter(|u| u.0 == hit.rule)
+                    .map(|u| (u.1, u.2));
+                hit.suppressed = self
+                    .guarding
+                    .check(text, hit, shape.guards, &cues, rule_unless);
             }
         }
         hits.sort_unstable_by_key(|h| (h.rule, h.field, h.start, h.end));
@@ -280,9 +286,9 @@ impl Matcher {
         while i < hits.len() {
             let h = hits[i];
             let shadowed = longest(&h)
-                && candidates.iter().any(|&(s, e)| {
-                    s <= h.start && h.end <= e && (e - s) > (h.end - h.start)
-                });
+                && candidates
+                    .iter()
+                    .any(|&(s, e)| s <= h.start && h.end <= e && (e - s) > (h.end - h.start));
             if shadowed {
                 hits.swap_remove(i);
             } else {

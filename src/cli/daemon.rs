@@ -12,7 +12,8 @@ use crate::server::{self, ServerConfig};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Optional TOML file with the same keys (listen, metrics_listen, metrics, database_url, units).
+    /// Optional TOML file with the same keys (listen, metrics_listen, metrics, database_url,
+    /// units, deadlines, shutdown_grace_seconds, scan_interval_seconds).
     #[arg(long, env = "HOTLINE_CONFIG")]
     config: Option<PathBuf>,
     /// gRPC listen address [default: 127.0.0.1:50051].
@@ -31,6 +32,9 @@ pub struct ServeArgs {
     /// Don't reload rule files when they change on disk (SIGHUP still reloads them).
     #[arg(long, env = "HOTLINE_NO_WATCH")]
     no_watch: bool,
+    /// Seconds between two passes of the deadline scanner [default: 30].
+    #[arg(long, env = "HOTLINE_SCAN_INTERVAL_SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    scan_interval_seconds: Option<u64>,
     /// Seconds to let in-flight calls finish on SIGTERM or Ctrl-C [default: 10].
     #[arg(long, env = "HOTLINE_SHUTDOWN_GRACE_SECONDS")]
     shutdown_grace_seconds: Option<u64>,
@@ -50,6 +54,9 @@ pub struct RuleFileArgs {
     /// Dispatch catalogue [default: config/routing.toml].
     #[arg(long, env = "HOTLINE_ROUTING", value_name = "FILE")]
     pub routing: Option<PathBuf>,
+    /// Time limits and working-day calendar [default: config/deadlines.toml].
+    #[arg(long, env = "HOTLINE_DEADLINES", value_name = "FILE")]
+    pub deadlines: Option<PathBuf>,
 }
 
 impl RuleFileArgs {
@@ -59,6 +66,7 @@ impl RuleFileArgs {
             units: self.units.or_else(|| file.units.clone()),
             rules: self.rules.or_else(|| file.rules.clone()),
             routing: self.routing.or_else(|| file.routing.clone()),
+            deadlines: self.deadlines.or_else(|| file.deadlines.clone()),
         }
     }
 }
@@ -128,6 +136,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .or(file.shutdown_grace_seconds)
             .map(std::time::Duration::from_secs)
             .unwrap_or(server::DEFAULT_SHUTDOWN_GRACE),
+        scan_interval: args
+            .scan_interval_seconds
+            .or(file.scan_interval_seconds)
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(crate::jobs::deadline_scanner::DEFAULT_INTERVAL),
     };
     let running = server::start(config).await?;
     // A banner for people and scripts; ignore a closed stderr rather than panic.

@@ -4,6 +4,7 @@
 
 mod client;
 mod daemon;
+mod deadlines;
 mod triage;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +38,9 @@ pub enum Command {
     Classify(triage::ClassifyArgs),
     /// Classify and route a request's text: the handling unit, co-units and copies.
     Route(triage::RouteArgs),
+    /// Inspect and validate the time limits and calendar (config/deadlines.toml).
+    #[command(subcommand)]
+    Deadlines(deadlines::DeadlinesCommand),
     /// Agent console: create (受理), show, search, merge (并单) and transfer tickets.
     Ticket(client::TicketCommand),
     /// A handling unit's back office: pull, watch, sign (签收), respond, handle, reply (反馈),
@@ -73,6 +77,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Units(command) => daemon::units(command),
         Command::Classify(args) => triage::classify(args),
         Command::Route(args) => triage::route(args),
+        Command::Deadlines(command) => deadlines::run(command),
         Command::Ticket(command) => command.run().await,
         Command::Unit(command) => command.run().await,
         Command::Centre(command) => command.run().await,

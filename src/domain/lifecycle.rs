@@ -14,21 +14,29 @@
 //!   archived
 //! ```
 //! Side paths: extension request/review, escalation (提级) to the parent unit, reassignment
-//! (改派) by the centre, supervision (督办), notes, duplicate merge (并单), and the intake
-//! outcomes that end the loop at once (answered directly, transferred, refused).
+//! (改派) by the centre, supervision (督办) and chase-ups (催办), notes, duplicate merge
+//! (并单), and the intake outcomes that end the loop at once (answered directly,
+//! transferred, refused).
+//!
+//! Time limits come from the [`DeadlinePolicy`](super::deadline::DeadlinePolicy) in the
+//! context: due instants at dispatch, reassignment, rework and an approved extension; the
+//! return (退单) window; and the ticket's [`Watch`](super::warning::Watch), recomputed by
+//! every transition.
 //!
 //! [`apply`] checks who may act, then whether the state allows the command, and returns
 //! the next ticket together with the event that records the step.
 
 use serde_json::json;
 
-use super::deadline::MAX_EXTENSION_HOURS;
+use super::calendar::{MAX_WORKING_DAYS, Window};
+use super::deadline::missed_deadline;
 use super::error::DomainError;
 use super::event::{Actor, Event};
 use super::policy::Policy;
 use super::ticket::*;
 use super::unit::{Unit, UnitCatalog, UnitKind};
 use super::validate;
+use super::warning;
 
 /// What an actor asks to do to a ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,8 +83,10 @@ pub enum Command {
         co_units: Vec<UnitId>,
         reason: String,
     },
+    /// 延期: more time for the reply, in hours or in working days (one of the two).
     RequestExtension {
         hours: u32,
+        working_days: u32,
         reason: String,
     },
     ReviewExtension {
@@ -103,6 +113,10 @@ pub enum Command {
     },
     Supervise {
         on: bool,
+        note: String,
+    },
+    /// 催办: the centre presses the unit holding a supervised or overdue ticket to act.
+    ChaseUp {
         note: String,
     },
     AddNote {
@@ -132,6 +146,7 @@ impl Command {
             Command::ReviewReply { .. } => "review_reply",
             Command::RecordCallback { .. } => "record_callback",
             Command::Supervise { .. } => "supervise",
+            Command::ChaseUp { .. } => "chase_up",
             Command::AddNote { .. } => "add_note",
             Command::Archive => "archive",
         }
@@ -159,6 +174,7 @@ fn authority(command: &Command, state: State) -> Authority {
         | Command::ReviewExtension { .. }
         | Command::ReviewReply { .. }
         | Command::Supervise { .. }
+        | Command::ChaseUp { .. }
         | Command::Archive => Authority::Centre,
         Command::AnswerDirectly { .. }
         | Command::Transfer { .. }
@@ -268,11 +284,7 @@ fn assign(ticket: &mut Ticket, unit: UnitId, co_units: Vec<UnitId>, ctx: &Contex
     ticket.responded_at = None;
     ticket.prior_state = None;
     ticket.pending_extension = None;
-    ticket.due = ctx
-        .policy
-        .deadlines
-        .limits(ticket.intake.urgency)
-        .due_from(now);
+    ticket.due = ctx.policy.deadlines.on_dispatch(&ticket.intake, now);
 }
 
 /// Back to the centre's manual-dispatch queue.
@@ -282,7 +294,9 @@ fn rework(ticket: &mut Ticket, ctx: &Context) {
     let now = ctx.now;
     ticket.state = State::InProgress;
     ticket.rework_count += 1;
-    ticket.due.reply = Some(now + ctx.policy.deadlines.limits(ticket.intake.urgency).reply);
+    ctx.policy
+        .deadlines
+        .on_rework(&ticket.intake, &mut ticket.due, now);
 }
 
 /// Back to the centre's manual-dispatch queue; the next dispatch starts the clocks afresh.
@@ -447,6 +461,20 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
             if !matches!(state, Dispatched | Signed) {
                 return Err(illegal());
             }
+            // 首接负责: past the return window the unit keeps what it was given.
+            if let Some(until) = ticket.due.return_by
+                && ctx.now > until
+            {
+                let local = until.with_timezone(&ctx.policy.deadlines.calendar().offset());
+                return Err(DomainError::illegal_because(
+                    name,
+                    state,
+                    format!(
+                        "the return window closed at {}",
+                        local.format("%Y-%m-%d %H:%M %:z")
+                    ),
+                ));
+            }
             required("reason", &why)?;
             next.state = ReturnRequested;
             next.prior_state = Some(state);
@@ -502,7 +530,11 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
             }
             reason = why;
         }
-        Command::RequestExtension { hours, reason: why } => {
+        Command::RequestExtension {
+            hours,
+            working_days,
+            reason: why,
+        } => {
             if !matches!(state, Signed | Responded | InProgress) {
                 return Err(illegal());
             }
@@ -513,16 +545,39 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
                     "an extension request is already pending",
                 ));
             }
-            if hours == 0 || hours > MAX_EXTENSION_HOURS {
+            let (field, window) = match (hours, working_days) {
+                (0, 0) => {
+                    return Err(DomainError::invalid(
+                        "hours",
+                        "give the extra time in hours or in working_days",
+                    ));
+                }
+                (hours, 0) => ("hours", Window::hours(i64::from(hours))),
+                (0, days) => ("working_days", Window::WorkingDays(days)),
+                _ => {
+                    return Err(DomainError::invalid(
+                        "working_days",
+                        "give hours or working_days, not both",
+                    ));
+                }
+            };
+            let cap = ctx.policy.deadlines.max_extension();
+            if working_days > MAX_WORKING_DAYS {
                 return Err(DomainError::invalid(
-                    "hours",
-                    format!("must be 1..={MAX_EXTENSION_HOURS}"),
+                    field,
+                    format!("is longer than the longest extension, {cap}"),
                 ));
             }
+            let reply_due = ticket.due.reply.unwrap_or(ctx.now);
+            ctx.policy
+                .deadlines
+                .extend(reply_due, window)
+                .map_err(|message| DomainError::invalid(field, message))?;
             required("reason", &why)?;
-            details = json!({ "hours": hours });
+            details = json!({ "hours": hours, "working_days": working_days });
             next.pending_extension = Some(ExtensionRequest {
                 hours,
+                working_days,
                 reason: why.clone(),
                 requested_at: ctx.now,
             });
@@ -546,13 +601,20 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
             };
             if approve {
                 validate::text("reason", &why, validate::MAX_NOTE_CHARS, false)?;
-                let extra = chrono::Duration::hours(i64::from(request.hours));
-                next.due.reply = next.due.reply.map(|due| due + extra);
+                let calendar = ctx.policy.deadlines.calendar();
+                next.due.reply = next
+                    .due
+                    .reply
+                    .map(|due| calendar.add(due, request.window()));
             } else {
                 required("reason", &why)?;
             }
-            details =
-                json!({ "approved": approve, "hours": request.hours, "reply_due": next.due.reply });
+            details = json!({
+                "approved": approve,
+                "hours": request.hours,
+                "working_days": request.working_days,
+                "reply_due": next.due.reply,
+            });
             next.pending_extension = None;
             reason = why;
         }
@@ -659,6 +721,30 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
             next.supervision_note = if on { note.clone() } else { String::new() };
             reason = note;
         }
+        Command::ChaseUp { note } => {
+            // Only the unit holding the ticket can be pressed; under a return review the
+            // centre itself holds the ball.
+            if !matches!(state, Dispatched | Signed | Responded | InProgress) {
+                return Err(illegal());
+            }
+            let missed = missed_deadline(ticket, ctx.now);
+            if !ticket.supervised && missed.is_none() {
+                return Err(DomainError::illegal_because(
+                    name,
+                    state,
+                    "only supervised (督办) or overdue tickets are chased up",
+                ));
+            }
+            required("note", &note)?;
+            next.chase_up_count += 1;
+            details = json!({
+                "chase_up_count": next.chase_up_count,
+                "unit": ticket.assigned_unit,
+                "supervised": ticket.supervised,
+                "overdue": missed.map(|(deadline, _)| deadline),
+            });
+            reason = note;
+        }
         Command::AddNote { note } => {
             if state == Archived {
                 return Err(illegal());
@@ -676,6 +762,7 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
 
     next.version = ticket.version + 1;
     next.updated_at = ctx.now;
+    next.watch = warning::watch(&next, ctx.policy.deadlines.thresholds());
     let event = Event {
         ticket_id: ticket.id,
         version: next.version,

@@ -13,9 +13,11 @@ use serde_json::json;
 use strum::IntoEnumIterator;
 
 use super::*;
-use crate::domain::deadline::TimeLimits;
+use crate::domain::calendar::{Calendar, china_standard_time};
+use crate::domain::deadline::{DEFAULT_MAX_EXTENSION, DeadlineKind, DeadlinePolicy, default_tiers};
 use crate::domain::intake::{self, Opened};
 use crate::domain::policy::Policy;
+use crate::domain::warning::Thresholds;
 use State::*;
 
 // ---------------------------------------------------------------------------------------
@@ -107,12 +109,16 @@ fn now() -> Timestamp {
     at(3, 14, 30)
 }
 
-/// General tier (domain.md §5): sign within a day, respond within a day, reply in 7 days.
+/// General tier (domain.md §5): sign and respond within a working day, reply in 7 days,
+/// return within 2 working days. The fixtures' instants fall on Monday to Wednesday
+/// evenings in Beijing, so one working day is 24 hours there and two are 48.
 fn general_due(from: Timestamp) -> Deadlines {
     Deadlines {
         sign: Some(from + Duration::hours(24)),
         respond: Some(from + Duration::hours(24)),
         reply: Some(from + Duration::days(7)),
+        return_by: Some(from + Duration::hours(48)),
+        started_at: Some(from),
     }
 }
 
@@ -152,6 +158,7 @@ fn intake_form() -> Intake {
 fn pending(hours: u32) -> ExtensionRequest {
     ExtensionRequest {
         hours,
+        working_days: 0,
         reason: "需要现场勘验".into(),
         requested_at: at(2, 16, 0),
     }
@@ -226,6 +233,8 @@ fn ticket_in(state: State) -> Ticket {
         });
         t.closed_at = Some(at(3, 12, 0));
     }
+    // As every transition leaves it (the watch itself is tested in warning.rs).
+    t.watch = warning::watch(&t, Thresholds::default());
     t
 }
 
@@ -235,11 +244,21 @@ fn run_at(
     unit: &str,
     now: Timestamp,
 ) -> Result<Transition, DomainError> {
+    run_under(&Policy::default(), ticket, command, unit, now)
+}
+
+fn run_under(
+    policy: &Policy,
+    ticket: &Ticket,
+    command: Command,
+    unit: &str,
+    now: Timestamp,
+) -> Result<Transition, DomainError> {
     let actor = actor(unit);
     let ctx = Context {
         actor: &actor,
         units: &UNITS,
-        policy: &Policy::default(),
+        policy,
         now,
     };
     apply(ticket, command, &ctx)
@@ -288,7 +307,7 @@ fn assert_not_permitted<T: Debug>(result: Result<T, DomainError>) {
 // Commands: one valid sample of each, and who may issue it
 // ---------------------------------------------------------------------------------------
 
-const COMMANDS: [&str; 19] = [
+const COMMANDS: [&str; 20] = [
     "dispatch",
     "answer_directly",
     "transfer",
@@ -306,6 +325,7 @@ const COMMANDS: [&str; 19] = [
     "review_reply",
     "record_callback",
     "supervise",
+    "chase_up",
     "add_note",
     "archive",
 ];
@@ -333,6 +353,15 @@ fn review_return(approve: bool, reassign_to: Option<&str>, co_units: &[&str]) ->
 fn request_extension(hours: u32) -> Command {
     Command::RequestExtension {
         hours,
+        working_days: 0,
+        reason: REASON.into(),
+    }
+}
+
+fn request_extension_days(working_days: u32) -> Command {
+    Command::RequestExtension {
+        hours: 0,
+        working_days,
         reason: REASON.into(),
     }
 }
@@ -412,6 +441,7 @@ fn sample(name: &str) -> Command {
             on: true,
             note: reason(),
         },
+        "chase_up" => Command::ChaseUp { note: reason() },
         "add_note" => Command::AddNote { note: reason() },
         "archive" => Command::Archive,
         other => panic!("no sample for command `{other}`"),
@@ -440,6 +470,7 @@ fn authorised_unit(command: &Command) -> &'static str {
         | Command::ReviewReply { .. }
         | Command::RecordCallback { .. }
         | Command::Supervise { .. }
+        | Command::ChaseUp { .. }
         | Command::AddNote { .. }
         | Command::Archive => CENTRE,
     }
@@ -456,6 +487,10 @@ fn ticket_for(state: State, command: &Command) -> Ticket {
     }
     if matches!(command, Command::ReviewExtension { .. }) {
         t.pending_extension = Some(pending(48));
+    }
+    if matches!(command, Command::ChaseUp { .. }) {
+        // Chase-ups need a supervised (or overdue) ticket.
+        t.supervised = true;
     }
     t
 }
@@ -522,6 +557,11 @@ const LEGAL: &[(&str, State, State)] = &[
     ("supervise", ReturnRequested, ReturnRequested),
     ("supervise", Replied, Replied),
     ("supervise", AwaitingCallback, AwaitingCallback),
+    // 催办 presses the unit holding the ticket.
+    ("chase_up", Dispatched, Dispatched),
+    ("chase_up", Signed, Signed),
+    ("chase_up", Responded, Responded),
+    ("chase_up", InProgress, InProgress),
     // Notes until the ticket is archived.
     ("add_note", Received, Received),
     ("add_note", Dispatched, Dispatched),
@@ -694,23 +734,30 @@ fn dispatch_from_the_queue_assigns_the_unit_with_fresh_deadlines() {
 
 #[test]
 fn dispatch_deadlines_follow_the_urgency_tier() {
-    for urgency in Urgency::iter() {
+    // The tiers of domain.md §5 from Tuesday 22:30 in Beijing (now()): a working day is
+    // 24 hours from there, two are 48.
+    let m = Duration::minutes;
+    let h = Duration::hours;
+    let expected = [
+        (Urgency::Urgent, [m(15), m(30), h(2), h(48)]),
+        (Urgency::Utility, [m(30), h(2), h(24), h(48)]),
+        (Urgency::General, [h(24), h(24), h(7 * 24), h(48)]),
+        (Urgency::Complex, [h(24), h(24), h(15 * 24), h(48)]),
+    ];
+    assert_eq!(expected.len(), Urgency::iter().count());
+    for (urgency, [sign, respond, reply, return_by]) in expected {
         let mut ticket = ticket_in(Received);
         ticket.intake.urgency = urgency;
         let step = ok(&ticket, dispatch(STREET, &[], ""), CENTRE);
-        let expected = TimeLimits::for_urgency(urgency).due_from(now());
-        assert_eq!(step.ticket.due, expected, "{urgency}");
+        let due = Deadlines {
+            sign: Some(now() + sign),
+            respond: Some(now() + respond),
+            reply: Some(now() + reply),
+            return_by: Some(now() + return_by),
+            started_at: Some(now()),
+        };
+        assert_eq!(step.ticket.due, due, "{urgency}");
     }
-    // The tiers of domain.md §5, spelled out for the two ends.
-    let mut urgent = ticket_in(Received);
-    urgent.intake.urgency = Urgency::Urgent;
-    let due = ok(&urgent, dispatch(STREET, &[], ""), CENTRE).ticket.due;
-    assert_eq!(due.sign, Some(now() + Duration::minutes(15)));
-    assert_eq!(due.reply, Some(now() + Duration::hours(2)));
-    let mut complex = ticket_in(Received);
-    complex.intake.urgency = Urgency::Complex;
-    let due = ok(&complex, dispatch(STREET, &[], ""), CENTRE).ticket.due;
-    assert_eq!(due.reply, Some(now() + Duration::days(15)));
 }
 
 #[test]
@@ -887,12 +934,16 @@ fn an_approved_extension_pushes_the_reply_deadline() {
         requested.ticket.pending_extension,
         Some(ExtensionRequest {
             hours: 48,
+            working_days: 0,
             reason: REASON.into(),
             requested_at: now(),
         })
     );
     assert_eq!(requested.ticket.due, ticket.due);
-    assert_eq!(requested.event.details, json!({ "hours": 48 }));
+    assert_eq!(
+        requested.event.details,
+        json!({ "hours": 48, "working_days": 0 })
+    );
 
     let approved = ok(&requested.ticket, review_extension(true, ""), CENTRE);
     let due = approved.ticket.due;
@@ -938,17 +989,230 @@ fn only_one_extension_request_may_be_pending() {
 }
 
 #[test]
-fn extension_hours_are_bounded() {
+fn extensions_are_bounded_by_the_configured_cap() {
+    // Reply due Monday 9 March 17:05 in Beijing; 10 working days later is Monday 23 March,
+    // 336 hours on: the default cap.
     let ticket = ticket_in(Signed);
     assert_invalid(run(&ticket, request_extension(0), STREET), "hours");
-    assert_invalid(run(&ticket, request_extension(241), STREET), "hours");
+    assert_invalid(run(&ticket, request_extension(337), STREET), "hours");
     assert!(run(&ticket, request_extension(1), STREET).is_ok());
-    assert!(run(&ticket, request_extension(240), STREET).is_ok());
+    assert!(run(&ticket, request_extension(336), STREET).is_ok());
+    assert!(run(&ticket, request_extension_days(10), STREET).is_ok());
+    assert_invalid(
+        run(&ticket, request_extension_days(11), STREET),
+        "working_days",
+    );
+    assert_invalid(
+        run(&ticket, request_extension_days(u32::MAX), STREET),
+        "working_days",
+    );
+    let both = Command::RequestExtension {
+        hours: 24,
+        working_days: 1,
+        reason: REASON.into(),
+    };
+    assert_invalid(run(&ticket, both, STREET), "working_days");
     let blank = Command::RequestExtension {
         hours: 24,
+        working_days: 0,
         reason: String::new(),
     };
     assert_invalid(run(&ticket, blank, STREET), "reason");
+}
+
+/// The default windows on a calendar with National Day 2026 and its make-up days.
+fn national_day_policy() -> Policy {
+    let block = chrono::NaiveDate::from_ymd_opt(2026, 10, 1)
+        .unwrap()
+        .iter_days()
+        .take(7);
+    let make_up = [
+        chrono::NaiveDate::from_ymd_opt(2026, 9, 20).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2026, 10, 10).unwrap(),
+    ];
+    Policy {
+        deadlines: DeadlinePolicy::new(
+            Calendar::default().with_year(2026, block, make_up),
+            default_tiers(),
+            Vec::new(),
+            DEFAULT_MAX_EXTENSION,
+            Thresholds::default(),
+        ),
+        ..Policy::default()
+    }
+}
+
+/// A Beijing wall-clock instant in 2026.
+fn bj(month: u32, day: u32, hour: u32, minute: u32) -> Timestamp {
+    china_standard_time()
+        .with_ymd_and_hms(2026, month, day, hour, minute, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+#[test]
+fn working_day_deadlines_skip_national_day() {
+    let policy = national_day_policy();
+    // Dispatched Wednesday 30 Sep 16:00: sign within a working day, so by Thursday 8 Oct
+    // 16:00; the reply (7 natural days) by 7 Oct; a return until Friday 9 Oct 16:00.
+    let t = run_under(
+        &policy,
+        &ticket_in(Received),
+        dispatch(STREET, &[], ""),
+        CENTRE,
+        bj(9, 30, 16, 0),
+    )
+    .unwrap()
+    .ticket;
+    assert_eq!(t.due.sign, Some(bj(10, 8, 16, 0)));
+    assert_eq!(t.due.respond, Some(bj(10, 8, 16, 0)));
+    assert_eq!(t.due.reply, Some(bj(10, 7, 16, 0)));
+    assert_eq!(t.due.return_by, Some(bj(10, 9, 16, 0)));
+    // The watch follows the first deadline: the reply, due before the sign here.
+    let watch = t.watch.unwrap();
+    assert_eq!(
+        (watch.deadline, watch.due_at),
+        (DeadlineKind::Reply, bj(10, 7, 16, 0))
+    );
+    // 改派 on Saturday 3 Oct (a holiday) restarts every clock: one working day runs to the
+    // end of Thursday 8 Oct.
+    let moved = run_under(
+        &policy,
+        &t,
+        dispatch(DEPARTMENT, &[], REASON),
+        CENTRE,
+        bj(10, 3, 11, 0),
+    )
+    .unwrap()
+    .ticket;
+    assert_eq!(moved.due.sign, Some(bj(10, 9, 0, 0)));
+    assert_eq!(moved.due.return_by, Some(bj(10, 10, 0, 0)));
+    assert_eq!(moved.due.started_at, Some(bj(10, 3, 11, 0)));
+}
+
+#[test]
+fn an_extension_in_working_days_skips_the_holiday() {
+    let policy = national_day_policy();
+    let mut ticket = ticket_in(InProgress);
+    ticket.due.reply = Some(bj(9, 29, 10, 0));
+    // Three working days after Tuesday 29 Sep 10:00: 30 Sep, 8 Oct, 9 Oct.
+    let asked = run_under(
+        &policy,
+        &ticket,
+        request_extension_days(3),
+        STREET,
+        bj(9, 28, 9, 0),
+    )
+    .unwrap();
+    assert_eq!(
+        asked
+            .ticket
+            .pending_extension
+            .as_ref()
+            .map(|e| e.working_days),
+        Some(3)
+    );
+    let approved = run_under(
+        &policy,
+        &asked.ticket,
+        review_extension(true, ""),
+        CENTRE,
+        bj(9, 28, 10, 0),
+    )
+    .unwrap();
+    assert_eq!(approved.ticket.due.reply, Some(bj(10, 9, 10, 0)));
+    assert_eq!(approved.event.details["reply_due"], json!(bj(10, 9, 10, 0)));
+    // The cap is 10 working days on the same calendar: 19 Oct 10:00, i.e. 480 hours.
+    let hours = |h| {
+        run_under(
+            &policy,
+            &ticket,
+            request_extension(h),
+            STREET,
+            bj(9, 28, 9, 0),
+        )
+    };
+    assert!(hours(480).is_ok());
+    assert_invalid(hours(481), "hours");
+}
+
+#[test]
+fn a_return_is_refused_after_the_return_window() {
+    // Dispatched Monday 2 March 17:05 in Beijing: a return is allowed until Wednesday
+    // 4 March 17:05 (two working days).
+    let ticket = ticket_in(Signed);
+    let until = dispatched_at() + Duration::hours(48);
+    assert_eq!(ticket.due.return_by, Some(until));
+    let ask = || Command::RequestReturn {
+        reason: REASON.into(),
+    };
+    assert!(
+        run_at(&ticket, ask(), STREET, until).is_ok(),
+        "at the limit"
+    );
+    let late = run_at(&ticket, ask(), STREET, until + Duration::milliseconds(1));
+    assert_eq!(
+        late.as_ref().unwrap_err().to_string(),
+        "cannot return ticket in state signed: the return window closed at 2026-03-04 17:05 +08:00"
+    );
+    assert_illegal(late, "return", Signed);
+    // Tickets dispatched before return windows were recorded keep the old behaviour.
+    let mut old = ticket_in(Dispatched);
+    old.due.return_by = None;
+    assert!(run_at(&old, ask(), STREET, until + Duration::days(30)).is_ok());
+}
+
+#[test]
+fn chase_ups_need_a_supervised_or_overdue_ticket() {
+    let chase = || Command::ChaseUp {
+        note: "请今日内联系市民".into(),
+    };
+    // InProgress, reply due 9 March 09:05 UTC, not supervised: nothing to chase yet.
+    let ticket = ticket_in(InProgress);
+    let early = run(&ticket, chase(), CENTRE);
+    assert_eq!(
+        early.as_ref().unwrap_err().to_string(),
+        "cannot chase_up ticket in state in_progress: only supervised (督办) or overdue tickets are chased up"
+    );
+    // Overdue: past the reply deadline.
+    let late = at(9, 9, 5);
+    let step = run_at(&ticket, chase(), CENTRE, late).unwrap();
+    assert_eq!(step.ticket.chase_up_count, 1);
+    assert_eq!(step.ticket.state, InProgress);
+    assert_eq!(
+        step.event.details,
+        json!({ "chase_up_count": 1, "unit": STREET, "supervised": false, "overdue": "reply" })
+    );
+    assert_eq!(step.event.reason, "请今日内联系市民");
+    // Supervised: at any time, and each chase-up counts.
+    let mut supervised = ticket_in(Dispatched);
+    supervised.supervised = true;
+    let once = ok(&supervised, chase(), CENTRE).ticket;
+    let twice = ok(&once, chase(), CENTRE).ticket;
+    assert_eq!(twice.chase_up_count, 2);
+    assert_invalid(
+        run(&supervised, Command::ChaseUp { note: " ".into() }, CENTRE),
+        "note",
+    );
+    // Only the centre chases; a unit cannot chase itself.
+    assert_not_permitted(run(&supervised, chase(), STREET));
+}
+
+#[test]
+fn the_watch_follows_the_state() {
+    // Signed: respond and reply run; the respond deadline (3 March 09:05 UTC) comes first.
+    let signed = ticket_in(Signed);
+    let w = signed.watch.unwrap();
+    assert_eq!((w.deadline, w.due_at), (DeadlineKind::Respond, at(3, 9, 5)));
+    // Once responded only the reply runs; once replied nothing does.
+    let responded = ok(&signed, sample("respond"), STREET).ticket;
+    let w = responded.watch.unwrap();
+    assert_eq!((w.deadline, w.due_at), (DeadlineKind::Reply, at(9, 9, 5)));
+    // 7-day window from 2 March 09:05 UTC: yellow at 75% (5 days 6 hours), red at 90%.
+    assert_eq!(w.yellow_at, at(7, 15, 5));
+    assert_eq!(w.red_at, at(8, 16, 17));
+    let replied = ok(&responded, sample("reply"), STREET).ticket;
+    assert_eq!(replied.watch, None);
 }
 
 #[test]
@@ -1062,7 +1326,7 @@ fn review_of_a_reply_accepts_or_sends_back_for_rework() {
     assert_eq!(sent_back.ticket.assigned_unit.as_deref(), Some(STREET));
     assert_eq!(sent_back.event.details, json!({ "approved": false }));
     // 重办 starts a fresh reply window; sign and respond deadlines are history.
-    let window = TimeLimits::for_urgency(ticket.intake.urgency).reply;
+    let window = Duration::days(7);
     assert_eq!(sent_back.ticket.due.reply, Some(now() + window));
     assert_eq!(sent_back.ticket.due.sign, ticket.due.sign);
     assert_ne!(
@@ -1121,7 +1385,7 @@ fn a_callback_closes_or_reopens_the_ticket() {
                 );
                 let reopened = to == InProgress;
                 assert_eq!(t.rework_count, u32::from(reopened), "{case}");
-                let fresh_window = now() + TimeLimits::for_urgency(t.intake.urgency).reply;
+                let fresh_window = now() + Duration::days(7);
                 let expected_due = if reopened {
                     Some(fresh_window)
                 } else {

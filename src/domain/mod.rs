@@ -1,9 +1,12 @@
-//! The pure core: ticket data, the life-cycle state machine, deadlines, rates and the
-//! unit catalogue. Nothing here performs I/O, awaits, or knows about SQL or protobuf,
+//! The pure core: ticket data, the life-cycle state machine, deadlines (windows, the
+//! working-day calendar, warnings and their configuration file), rates and the unit
+//! catalogue. Nothing here performs I/O, awaits, or knows about SQL or protobuf,
 //! so every rule is a plain function that unit tests can pin down.
 
+pub mod calendar;
 pub mod config_file;
 pub mod deadline;
+pub mod deadline_file;
 pub mod error;
 pub mod event;
 pub mod intake;
@@ -14,6 +17,7 @@ pub mod taxonomy;
 pub mod ticket;
 pub mod unit;
 pub mod validate;
+pub mod warning;
 
 pub use config_file::ConfigError;
 pub use error::DomainError;

@@ -5,6 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
+use super::calendar::Window;
+use super::warning::Watch;
+
 pub type TicketId = i64;
 pub type Timestamp = DateTime<Utc>;
 pub type UnitId = String;
@@ -242,19 +245,42 @@ impl Disposition {
     }
 }
 
-/// Due instants, set at dispatch and recomputed on reassignment or approved extension.
+/// Due instants, set at dispatch and recomputed on reassignment (改派), rework (重办) and an
+/// approved extension (see [`DeadlinePolicy`](super::deadline::DeadlinePolicy)).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deadlines {
     pub sign: Option<Timestamp>,
     pub respond: Option<Timestamp>,
     pub reply: Option<Timestamp>,
+    /// The unit may ask to return the ticket (退单) until then.
+    #[serde(default)]
+    pub return_by: Option<Timestamp>,
+    /// When the running windows started: the dispatch, or the rework that restarted the
+    /// reply window. Warnings fall at fractions of `[started_at, due]`.
+    #[serde(default)]
+    pub started_at: Option<Timestamp>,
 }
 
+/// A unit's request for more time (延期): hours of natural time or working days, one of
+/// the two.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtensionRequest {
     pub hours: u32,
+    #[serde(default)]
+    pub working_days: u32,
     pub reason: String,
     pub requested_at: Timestamp,
+}
+
+impl ExtensionRequest {
+    /// The extra time as a window on the calendar.
+    pub fn window(&self) -> Window {
+        if self.working_days > 0 {
+            Window::WorkingDays(self.working_days)
+        } else {
+            Window::hours(i64::from(self.hours))
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -285,11 +311,17 @@ pub struct Ticket {
     pub merged_into: Option<TicketId>,
     pub supervised: bool,
     pub supervision_note: String,
+    /// Chase-ups (催办) the centre sent while the ticket was supervised or overdue.
+    #[serde(default)]
+    pub chase_up_count: u32,
     pub escalation_level: u32,
     pub rework_count: u32,
     pub return_count: u32,
     pub pending_extension: Option<ExtensionRequest>,
     pub due: Deadlines,
+    /// The first running deadline and its warning instants, recomputed by every transition.
+    #[serde(default)]
+    pub watch: Option<Watch>,
     pub reply: String,
     pub callback: Option<CallbackResult>,
     pub created_at: Timestamp,
@@ -317,11 +349,13 @@ impl Ticket {
             merged_into: None,
             supervised: false,
             supervision_note: String::new(),
+            chase_up_count: 0,
             escalation_level: 0,
             rework_count: 0,
             return_count: 0,
             pending_extension: None,
             due: Deadlines::default(),
+            watch: None,
             reply: String::new(),
             callback: None,
             created_at: now,

@@ -76,6 +76,12 @@ impl CenterService for CenterApi {
             .await
     }
 
+    async fn chase_up(&self, request: Request<proto::ChaseUpRequest>) -> Answer {
+        self.0
+            .execute(request, |r| Ok(Command::ChaseUp { note: r.note }))
+            .await
+    }
+
     async fn archive(&self, request: Request<proto::ArchiveRequest>) -> Answer {
         self.0.execute(request, |_| Ok(Command::Archive)).await
     }

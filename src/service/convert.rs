@@ -9,8 +9,11 @@ use tonic::Status;
 
 use super::status::invalid;
 use crate::classify::Classification;
+use crate::domain::deadline::DeadlineKind;
+use crate::domain::warning::{WarningLevel, Watch};
 use crate::domain::{self, Disposition, Timestamp};
 use crate::proto;
+use crate::store::RecordedAlert;
 
 /// A domain vocabulary that has a proto enum twin.
 pub trait ProtoEnum: Sized + Copy {
@@ -65,6 +68,8 @@ proto_enum!(
     "EXPLAIN_REASON_"
 );
 proto_enum!(domain::Satisfaction, proto::Satisfaction, "SATISFACTION_");
+proto_enum!(DeadlineKind, proto::DeadlineKind, "DEADLINE_KIND_");
+proto_enum!(WarningLevel, proto::WarningLevel, "WARNING_LEVEL_");
 
 /// Urgency is optional on the wire: UNSPECIFIED means the general tier.
 pub fn urgency(value: i32) -> Result<domain::Urgency, Status> {
@@ -320,6 +325,7 @@ pub fn ticket(ticket: &domain::Ticket) -> proto::Ticket {
             .as_ref()
             .map(|e| proto::ExtensionRequest {
                 hours: e.hours,
+                working_days: e.working_days,
                 reason: e.reason.clone(),
                 requested_at: Some(timestamp(e.requested_at)),
             }),
@@ -327,6 +333,8 @@ pub fn ticket(ticket: &domain::Ticket) -> proto::Ticket {
             sign_due_at: opt_timestamp(ticket.due.sign),
             respond_due_at: opt_timestamp(ticket.due.respond),
             reply_due_at: opt_timestamp(ticket.due.reply),
+            return_due_at: opt_timestamp(ticket.due.return_by),
+            watch: ticket.watch.as_ref().map(watch),
         }),
         callback: ticket.callback.as_ref().map(|c| proto::CallbackResult {
             resolved: c.resolved,
@@ -339,7 +347,30 @@ pub fn ticket(ticket: &domain::Ticket) -> proto::Ticket {
         updated_at: Some(timestamp(ticket.updated_at)),
         dispatched_at: opt_timestamp(ticket.dispatched_at),
         closed_at: opt_timestamp(ticket.closed_at),
+        chase_up_count: ticket.chase_up_count,
         history: Vec::new(),
+        alerts: Vec::new(),
+    }
+}
+
+fn watch(watch: &Watch) -> proto::DeadlineWatch {
+    proto::DeadlineWatch {
+        deadline: watch.deadline.to_proto(),
+        due_at: Some(timestamp(watch.due_at)),
+        yellow_at: Some(timestamp(watch.yellow_at)),
+        red_at: Some(timestamp(watch.red_at)),
+    }
+}
+
+pub fn alert(recorded: &RecordedAlert) -> proto::DeadlineAlert {
+    let alert = &recorded.alert;
+    proto::DeadlineAlert {
+        deadline: alert.deadline.to_proto(),
+        due_at: Some(timestamp(alert.due_at)),
+        level: alert.level.to_proto(),
+        reached_at: Some(timestamp(alert.reached_at)),
+        recorded_at: Some(timestamp(recorded.recorded_at)),
+        unit: recorded.unit.clone().unwrap_or_default(),
     }
 }
 
@@ -376,6 +407,8 @@ mod tests {
         round_trip::<domain::LegalChannel>();
         round_trip::<domain::ExplainReason>();
         round_trip::<domain::Satisfaction>();
+        round_trip::<DeadlineKind>();
+        round_trip::<WarningLevel>();
     }
 
     #[test]

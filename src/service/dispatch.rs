@@ -137,6 +137,7 @@ impl DispatchService for DispatchApi {
             .execute(request, |r| {
                 Ok(Command::RequestExtension {
                     hours: r.hours,
+                    working_days: r.working_days,
                     reason: r.reason,
                 })
             })

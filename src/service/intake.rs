@@ -261,6 +261,12 @@ impl IntakeService for IntakeApi {
                 .iter()
                 .map(convert::event)
                 .collect();
+            reply.alerts = store
+                .alerts(ticket.id)
+                .await?
+                .iter()
+                .map(convert::alert)
+                .collect();
         }
         Ok(Response::new(proto::TicketResponse {
             ticket: Some(reply),

@@ -157,6 +157,7 @@ ticket_target!(
     crate::proto::ReviewReturnRequest,
     crate::proto::ReviewRequest,
     crate::proto::SuperviseRequest,
+    crate::proto::ChaseUpRequest,
     crate::proto::ArchiveRequest,
     crate::proto::RecordCallbackRequest,
     crate::proto::MergeDuplicateRequest,

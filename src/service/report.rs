@@ -1,4 +1,5 @@
-//! ReportService: the three rates and the overdue list.
+//! ReportService: the three rates, the overdue and warning list, and the supervision
+//! summary per unit.
 
 use std::sync::Arc;
 
@@ -6,9 +7,9 @@ use tonic::{Request, Response, Status};
 
 use super::convert::{self, ProtoEnum, timestamp};
 use super::{App, invalid};
-use crate::domain::deadline::DeadlineKind;
 use crate::domain::rates::{self, RateWeights};
 use crate::domain::validate;
+use crate::domain::warning::WarningLevel;
 use crate::proto::{self, report_service_server::ReportService};
 use crate::store::{RateGrouping, RateQuery};
 
@@ -100,10 +101,12 @@ impl ReportService for ReportApi {
         request: Request<proto::ListOverdueRequest>,
     ) -> Result<Response<proto::ListOverdueResponse>, Status> {
         let r = request.into_inner();
-        let unit = filter("unit", r.unit)?;
-        if let Some(unit) = &unit {
-            validate::unit("unit", unit, &self.0.rules.load().units)?;
-        }
+        let unit = self.known_unit(r.unit)?;
+        let level = if r.level == proto::WarningLevel::Unspecified as i32 {
+            WarningLevel::Overdue
+        } else {
+            WarningLevel::from_proto("level", r.level)?
+        };
         let limit = match r.limit {
             0 => DEFAULT_OVERDUE_LIMIT,
             n if n <= MAX_OVERDUE_LIMIT => n,
@@ -118,7 +121,7 @@ impl ReportService for ReportApi {
         let overdue = self
             .0
             .store
-            .list_overdue(unit.as_deref(), now, limit)
+            .list_overdue(unit.as_deref(), level, now, limit)
             .await?;
         let tickets = overdue
             .into_iter()
@@ -126,16 +129,52 @@ impl ReportService for ReportApi {
                 ticket_id: o.ticket.id,
                 assigned_unit: o.ticket.assigned_unit.clone().unwrap_or_default(),
                 state: o.ticket.state.to_proto(),
-                missed: match o.missed {
-                    DeadlineKind::Sign => proto::DeadlineKind::Sign,
-                    DeadlineKind::Respond => proto::DeadlineKind::Respond,
-                    DeadlineKind::Reply => proto::DeadlineKind::Reply,
-                } as i32,
+                missed: o.missed.to_proto(),
                 due_at: Some(timestamp(o.due_at)),
                 overdue_seconds: (now - o.due_at).num_seconds(),
                 supervised: o.ticket.supervised,
+                level: o.level.to_proto(),
+                chase_up_count: o.ticket.chase_up_count,
             })
             .collect();
         Ok(Response::new(proto::ListOverdueResponse { tickets }))
+    }
+
+    async fn get_supervision_summary(
+        &self,
+        request: Request<proto::GetSupervisionSummaryRequest>,
+    ) -> Result<Response<proto::GetSupervisionSummaryResponse>, Status> {
+        let unit = self.known_unit(request.into_inner().unit)?;
+        let now = super::now();
+        let units = self
+            .0
+            .store
+            .unit_deadline_counts(unit.as_deref(), now)
+            .await?
+            .into_iter()
+            .map(|c| proto::UnitSupervision {
+                unit: c.unit,
+                open: c.open,
+                supervised: c.supervised,
+                overdue: c.overdue,
+                chased_up: c.chased_up,
+                chase_ups: c.chase_ups,
+            })
+            .collect();
+        Ok(Response::new(proto::GetSupervisionSummaryResponse {
+            units,
+            as_of: Some(timestamp(now)),
+        }))
+    }
+}
+
+impl ReportApi {
+    /// An optional unit filter, which must name a unit of the catalogue.
+    fn known_unit(&self, unit: String) -> Result<Option<String>, Status> {
+        let unit = filter("unit", unit)?;
+        if let Some(unit) = &unit {
+            validate::unit("unit", unit, &self.0.rules.load().units)?;
+        }
+        Ok(unit)
     }
 }

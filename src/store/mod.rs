@@ -12,9 +12,12 @@ use async_trait::async_trait;
 
 use crate::domain::deadline::DeadlineKind;
 use crate::domain::rates::RateCounts;
+use crate::domain::warning::{Alert, WarningLevel};
 use crate::domain::{Event, State, Ticket, TicketId, Timestamp, Transition};
 
+mod alerts;
 mod conditions;
+mod job_lock;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -108,11 +111,47 @@ pub struct RateRow {
     pub counts: RateCounts,
 }
 
+/// A ticket at a warning level: its first running deadline, missed or about to be.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Overdue {
     pub ticket: Ticket,
     pub missed: DeadlineKind,
     pub due_at: Timestamp,
+    pub level: WarningLevel,
+}
+
+/// A warning as the deadline scanner recorded it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedAlert {
+    pub ticket_id: TicketId,
+    pub alert: Alert,
+    /// The unit holding the ticket when the warning was recorded.
+    pub unit: Option<String>,
+    pub recorded_at: Timestamp,
+}
+
+/// One unit's open tickets (on its desk, a deadline running) at an instant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitDeadlineCounts {
+    pub unit: String,
+    pub open: u64,
+    /// Past their first running deadline.
+    pub overdue: u64,
+    pub supervised: u64,
+    /// Chased up (催办) at least once.
+    pub chased_up: u64,
+    /// Chase-ups on them in all.
+    pub chase_ups: u64,
+}
+
+/// A lock that lets one replica run a singleton job (the deadline scanner). On PostgreSQL
+/// a session advisory lock on a connection of its own: if the replica dies, its session
+/// ends and the lock goes with it.
+#[async_trait]
+pub trait JobLock: Send {
+    /// Whether the lock is still held; false once the session holding it is gone.
+    async fn is_held(&mut self) -> bool;
+    async fn release(self: Box<Self>);
 }
 
 #[async_trait]
@@ -166,13 +205,46 @@ pub trait Store: Send + Sync + 'static {
         since: Timestamp,
     ) -> StoreResult<Option<TicketId>>;
 
-    /// Open tickets past a due instant at `now`, most overdue first.
+    /// Open tickets at `level` or worse at `now` (through the projected warning instants),
+    /// ordered by their first running deadline, then id.
     async fn list_overdue(
         &self,
         unit: Option<&str>,
+        level: WarningLevel,
         now: Timestamp,
         limit: u32,
     ) -> StoreResult<Vec<Overdue>>;
+
+    /// Up to `limit` tickets whose scanner cursor (`next_alert_at`) has fallen at `now`,
+    /// earliest first.
+    async fn tickets_to_check(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<Ticket>>;
+
+    /// Records the warnings the ticket reached, each once (a repeat is ignored), and moves
+    /// its scanner cursor to `next_check`, without changing its version. Does nothing and
+    /// answers `None` if the ticket is no longer at `ticket.version` (it is then checked
+    /// afresh); otherwise answers the warnings that were new.
+    async fn record_alerts(
+        &self,
+        ticket: &Ticket,
+        alerts: &[Alert],
+        next_check: Option<Timestamp>,
+        recorded_at: Timestamp,
+    ) -> StoreResult<Option<Vec<Alert>>>;
+
+    /// The warnings recorded for a ticket, in the order they fell.
+    async fn alerts(&self, ticket_id: TicketId) -> StoreResult<Vec<RecordedAlert>>;
+
+    /// Per unit (or only `unit`), sorted by unit id: open tickets and how many are overdue
+    /// at `now`, supervised and chased up. One grouped query through an index.
+    async fn unit_deadline_counts(
+        &self,
+        unit: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<UnitDeadlineCounts>>;
+
+    /// The deadline scanner's lock, if no other replica holds it. SQLite: always granted,
+    /// one process owns the file.
+    async fn try_lock_scanner(&self) -> StoreResult<Option<Box<dyn JobLock>>>;
 
     /// Cheap liveness check of the database.
     async fn ping(&self) -> StoreResult<()>;

@@ -12,11 +12,11 @@ use sqlx::{AssertSqlSafe, Row};
 
 use super::conditions::Conditions;
 use super::{
-    Created, NewTicket, Overdue, RateGrouping, RateQuery, RateRow, Store, StoreError, StoreResult,
-    TicketFilter,
+    Created, JobLock, NewTicket, Overdue, RateGrouping, RateQuery, RateRow, RecordedAlert, Store,
+    StoreError, StoreResult, TicketFilter, UnitDeadlineCounts, alerts, job_lock,
 };
-use crate::domain::deadline::missed_deadline;
 use crate::domain::rates::RateCounts;
+use crate::domain::warning::{Alert, WarningLevel};
 use crate::domain::{Actor, Event, State, Ticket, TicketId, Timestamp, Transition};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,15 +64,15 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-fn millis(at: Timestamp) -> i64 {
+pub(super) fn millis(at: Timestamp) -> i64 {
     at.timestamp_millis()
 }
 
-fn opt_millis(at: Option<Timestamp>) -> Option<i64> {
+pub(super) fn opt_millis(at: Option<Timestamp>) -> Option<i64> {
     at.map(millis)
 }
 
-fn from_millis(ms: i64) -> StoreResult<Timestamp> {
+pub(super) fn from_millis(ms: i64) -> StoreResult<Timestamp> {
     Utc.timestamp_millis_opt(ms)
         .single()
         .ok_or_else(|| StoreError::Corrupt(format!("instant {ms} out of range")))
@@ -84,7 +84,7 @@ fn parse_state(code: &str) -> StoreResult<State> {
 }
 
 /// Reads `id`, `version` and `body` of a tickets row.
-fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
+pub(super) fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
     let body: String = row.try_get("body")?;
     let mut ticket: Ticket = serde_json::from_str(&body)
         .map_err(|e| StoreError::Corrupt(format!("ticket body: {e}")))?;
@@ -115,11 +115,13 @@ fn event_from_row(row: &AnyRow) -> StoreResult<Event> {
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
-/// Binds the columns projected from the body as $1..$20, in the order INSERT_TICKET and
-/// UPDATE_TICKET list them.
+/// Binds the columns projected from the body as $1..$25, in the order INSERT_TICKET and
+/// UPDATE_TICKET list them. The deadline scanner's cursor (`next_alert_at`) starts again at
+/// the first warning instant on every save; the scanner moves it on.
 fn bind_projection<'q>(query: AnyQuery<'q>, ticket: &Ticket) -> StoreResult<AnyQuery<'q>> {
     let body = serde_json::to_string(ticket).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let callback = ticket.callback.as_ref();
+    let watch = ticket.watch.as_ref();
     Ok(query
         .bind(ticket.version)
         .bind(ticket.state.code())
@@ -140,27 +142,34 @@ fn bind_projection<'q>(query: AnyQuery<'q>, ticket: &Ticket) -> StoreResult<AnyQ
         .bind(callback.map(|c| c.resolved))
         .bind(callback.map(|c| c.satisfaction.code()))
         .bind(opt_millis(ticket.closed_at))
-        .bind(body))
+        .bind(body)
+        .bind(watch.map(|w| millis(w.due_at)))
+        .bind(watch.map(|w| millis(w.yellow_at)))
+        .bind(watch.map(|w| millis(w.red_at)))
+        .bind(watch.map(|w| millis(w.yellow_at)))
+        .bind(i64::from(ticket.chase_up_count)))
 }
 
 const INSERT_TICKET: &str = "INSERT INTO tickets (version, state, outcome, category, region, urgency, \
      assigned_unit, merged_into, supervised, updated_at, dispatched_at, responded_at, sign_due_at, \
      respond_due_at, reply_due_at, callback_at, callback_resolved, callback_satisfaction, \
-     closed_at, body, request_id, request_fingerprint, channel, line, request_type, created_at, \
-     requester_key) \
+     closed_at, body, next_due_at, yellow_at, red_at, next_alert_at, chase_up_count, \
+     request_id, request_fingerprint, channel, line, request_type, created_at, requester_key) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-     $19, $20, $21, $22, $23, $24, $25, $26, $27) \
+     $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32) \
      ON CONFLICT (request_id) DO NOTHING RETURNING id";
 
-/// Keeps the lease ($21) only while the ticket stays on the same unit's desk.
+/// Keeps the lease ($26) only while the ticket stays on the same unit's desk.
 const UPDATE_TICKET: &str = "UPDATE tickets SET version = $1, state = $2, outcome = $3, \
      category = $4, region = $5, urgency = $6, assigned_unit = $7, merged_into = $8, \
      supervised = $9, updated_at = $10, dispatched_at = $11, responded_at = $12, \
      sign_due_at = $13, respond_due_at = $14, reply_due_at = $15, callback_at = $16, \
      callback_resolved = $17, callback_satisfaction = $18, closed_at = $19, body = $20, \
-     lease_owner = CASE WHEN $21 THEN lease_owner ELSE NULL END, \
-     lease_until = CASE WHEN $21 THEN lease_until ELSE NULL END \
-     WHERE id = $22 AND version = $23";
+     next_due_at = $21, yellow_at = $22, red_at = $23, next_alert_at = $24, \
+     chase_up_count = $25, \
+     lease_owner = CASE WHEN $26 THEN lease_owner ELSE NULL END, \
+     lease_until = CASE WHEN $26 THEN lease_until ELSE NULL END \
+     WHERE id = $27 AND version = $28";
 
 const INSERT_EVENT: &str = "INSERT INTO ticket_events (ticket_id, version, command, from_state, \
      to_state, actor_unit, actor_person, at, reason, details) \
@@ -470,43 +479,46 @@ impl Store for SqlStore {
     async fn list_overdue(
         &self,
         unit: Option<&str>,
+        level: WarningLevel,
         now: Timestamp,
         limit: u32,
     ) -> StoreResult<Vec<Overdue>> {
-        // One index-backed query per deadline, each bounded by `limit`; merged below.
-        let scans = [
-            ("sign_due_at", "state = 'dispatched'"),
-            ("respond_due_at", "state = 'signed'"),
-            (
-                "reply_due_at",
-                "state IN ('signed', 'responded', 'in_progress', 'return_requested')",
-            ),
-        ];
-        let mut found: BTreeMap<TicketId, Overdue> = BTreeMap::new();
-        for (due_column, state_filter) in scans {
-            let mut c = Conditions::default();
-            c.and(&format!("{due_column} <"), millis(now))
-                .and_some("assigned_unit =", unit);
-            let limit = c.param(i64::from(limit));
-            let sql = format!(
-                "{SELECT_TICKET} WHERE {state_filter}{} ORDER BY {due_column} LIMIT {limit}",
-                c.sql()
-            );
-            for row in c.query(sql).fetch_all(&self.reader).await? {
-                let ticket = ticket_from_row(&row)?;
-                if let Some((missed, due_at)) = missed_deadline(&ticket, now) {
-                    found.entry(ticket.id).or_insert(Overdue {
-                        ticket,
-                        missed,
-                        due_at,
-                    });
-                }
+        alerts::list_overdue(&self.reader, unit, level, now, limit).await
+    }
+
+    async fn tickets_to_check(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<Ticket>> {
+        alerts::tickets_to_check(&self.reader, now, limit).await
+    }
+
+    async fn record_alerts(
+        &self,
+        ticket: &Ticket,
+        alerts: &[Alert],
+        next_check: Option<Timestamp>,
+        recorded_at: Timestamp,
+    ) -> StoreResult<Option<Vec<Alert>>> {
+        alerts::record(&self.writer, ticket, alerts, next_check, recorded_at).await
+    }
+
+    async fn alerts(&self, ticket_id: TicketId) -> StoreResult<Vec<RecordedAlert>> {
+        alerts::of_ticket(&self.reader, ticket_id).await
+    }
+
+    async fn unit_deadline_counts(
+        &self,
+        unit: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<UnitDeadlineCounts>> {
+        alerts::unit_counts(&self.reader, unit, now).await
+    }
+
+    async fn try_lock_scanner(&self) -> StoreResult<Option<Box<dyn JobLock>>> {
+        match self.dialect {
+            Dialect::Sqlite => Ok(Some(Box::new(job_lock::Unshared))),
+            Dialect::Postgres => {
+                job_lock::try_advisory(&self.writer, job_lock::DEADLINE_SCANNER).await
             }
         }
-        let mut overdue: Vec<Overdue> = found.into_values().collect();
-        overdue.sort_by_key(|o| (o.due_at, o.ticket.id));
-        overdue.truncate(limit as usize);
-        Ok(overdue)
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -2,6 +2,7 @@
 //! fresh SQLite file or a PostgreSQL database of its own, and talked to over gRPC.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use hotline::proto::{
     self, center_service_client::CenterServiceClient,
@@ -20,6 +21,25 @@ pub enum Backend {
     Postgres,
 }
 
+/// What a test may change about the daemon it starts.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Rule files (e.g. deadlines with second-long windows); `None`s: the shipped ones.
+    pub rule_paths: RulePaths,
+    pub watch_rules: bool,
+    pub scan_interval: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            rule_paths: RulePaths::default(),
+            watch_rules: false,
+            scan_interval: hotline::jobs::deadline_scanner::DEFAULT_INTERVAL,
+        }
+    }
+}
+
 pub struct TestServer {
     running: Option<RunningServer>,
     options: Options,
@@ -29,22 +49,13 @@ pub struct TestServer {
     pub channel: Channel,
 }
 
-/// What a test may change about the daemon it starts.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    pub rule_paths: RulePaths,
-    pub watch_rules: bool,
-}
-
 async fn boot(database_url: &str, options: &Options) -> RunningServer {
-    let localhost = |port| SocketAddr::from(([127, 0, 0, 1], port));
     server::start(ServerConfig {
-        grpc_addr: localhost(0),
-        metrics_addr: Some(localhost(0)),
-        database_url: database_url.to_string(),
         rule_paths: options.rule_paths.clone(),
         watch_rules: options.watch_rules,
-        shutdown_grace: std::time::Duration::from_secs(5),
+        shutdown_grace: Duration::from_secs(5),
+        scan_interval: options.scan_interval,
+        ..ServerConfig::local(database_url)
     })
     .await
     .expect("the daemon starts")
@@ -100,6 +111,25 @@ impl TestServer {
 
     pub fn metrics_addr(&self) -> SocketAddr {
         self.running().metrics_addr.expect("metrics enabled")
+    }
+
+    /// GET /metrics with a bare HTTP/1.0 request (no client library needed).
+    pub async fn metrics_text(&self) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(self.metrics_addr())
+            .await
+            .unwrap();
+        stream
+            .write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .await
+            .unwrap();
+        let mut body = String::new();
+        stream.read_to_string(&mut body).await.unwrap();
+        assert!(
+            body.starts_with("HTTP/1.0 200") || body.starts_with("HTTP/1.1 200"),
+            "{body}"
+        );
+        body
     }
 
     /// Stops the daemon gracefully and starts a new one on the same database.

@@ -39,12 +39,12 @@ async fn healthcheck_passes_on_a_live_daemon_and_fails_on_a_dead_one() {
     let command = dockerfile_healthcheck();
     let dir = tempfile::tempdir().unwrap();
     let running = hotline::server::start(hotline::server::ServerConfig {
-        grpc_addr: "127.0.0.1:0".parse().unwrap(),
         metrics_addr: None,
-        database_url: format!("sqlite://{}?mode=rwc", dir.path().join("h.db").display()),
-        rule_paths: Default::default(),
-        watch_rules: false,
         shutdown_grace: std::time::Duration::from_secs(1),
+        ..hotline::server::ServerConfig::local(format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("h.db").display()
+        ))
     })
     .await
     .expect("the daemon starts");

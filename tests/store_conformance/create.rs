@@ -194,6 +194,7 @@ pub async fn transitions_round_trip_every_field(store: Arc<dyn Store>) {
             STREET,
             Command::RequestExtension {
                 hours: 48,
+                working_days: 0,
                 reason: "需协调多部门".into(),
             },
             t0() + hours(3),

@@ -91,7 +91,9 @@ pub async fn reopening_keeps_everything(store: Arc<dyn Store>, url: String) {
             s.merged_children(parent_id).await.unwrap(),
             s.find_by_request_id("console-durable").await.unwrap(),
             s.rate_counts(rates).await.unwrap(),
-            s.list_overdue(None, t0() + days(30), 100).await.unwrap(),
+            s.list_overdue(None, WarningLevel::Overdue, t0() + days(30), 100)
+                .await
+                .unwrap(),
         )
     };
     let before = snapshot(store.clone()).await;

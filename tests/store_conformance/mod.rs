@@ -7,6 +7,7 @@
 //! (counted from [`t0`]), so the expected values below are computed by hand, not re-derived.
 
 mod create;
+mod deadlines;
 mod durability;
 mod fixtures;
 mod idempotency;
@@ -17,6 +18,7 @@ mod search;
 mod versions;
 
 pub use create::*;
+pub use deadlines::*;
 pub use durability::*;
 pub use idempotency::*;
 pub use overdue::*;
@@ -42,13 +44,15 @@ mod prelude {
     pub use hotline::domain::intake::{self, Opened};
     pub use hotline::domain::lifecycle::{self, Command, Context, Transition};
     pub use hotline::domain::rates::RateCounts;
+    pub use hotline::domain::warning::{Alert, WarningLevel};
     pub use hotline::domain::{
         Actor, Channel, Disposition, EmergencyLine, Event, ExplainReason, Intake, LegalChannel,
         Policy, PolicyDomain, RequestType, Requester, Satisfaction, State, Ticket, TicketId,
         Timestamp, UnitCatalog, Urgency, Utility,
     };
     pub use hotline::store::{
-        NewTicket, Overdue, RateGrouping, RateQuery, RateRow, Store, StoreError, TicketFilter,
+        NewTicket, Overdue, RateGrouping, RateQuery, RateRow, RecordedAlert, Store, StoreError,
+        TicketFilter, UnitDeadlineCounts,
     };
 }
 
@@ -71,9 +75,13 @@ macro_rules! conformance_tests {
             merged_children_lists_duplicates,
             rate_counts_match_a_hand_computed_scenario,
             list_overdue_names_the_missed_deadline,
+            warnings_are_listed_by_level,
+            the_scanner_cursor_records_each_warning_once,
+            open_tickets_are_counted_per_unit,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,
+            the_scanner_lock_is_held_by_one_store_at_a_time,
         );
     };
     (@store $run:path; $($case:ident),+ $(,)?) => {

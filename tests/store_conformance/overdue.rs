@@ -49,21 +49,24 @@ pub async fn list_overdue_names_the_missed_deadline(store: Arc<dyn Store>) {
             missed: DeadlineKind::Sign,
             due_at: n - days(1),
             ticket: get(store, unsigned.id).await,
+            level: WarningLevel::Overdue,
         },
         Overdue {
             missed: DeadlineKind::Respond,
             due_at: n - hours(6),
             ticket: unanswered.clone(),
+            level: WarningLevel::Overdue,
         },
         Overdue {
             missed: DeadlineKind::Reply,
             due_at: n - hours(3),
             ticket: slow.clone(),
+            level: WarningLevel::Overdue,
         },
     ];
     let overdue = |unit: Option<&'static str>, limit: u32| async move {
         store
-            .list_overdue(unit, n, limit)
+            .list_overdue(unit, WarningLevel::Overdue, n, limit)
             .await
             .unwrap_or_else(|e| panic!("list_overdue({unit:?}, {limit}): {e}"))
     };
@@ -98,7 +101,10 @@ pub async fn list_overdue_names_the_missed_deadline(store: Arc<dyn Store>) {
     );
     assert_eq!(overdue(Some(DISTRICT), 100).await, vec![], "unit filter");
     assert_eq!(
-        store.list_overdue(None, n - days(3), 100).await.unwrap(),
+        store
+            .list_overdue(None, WarningLevel::Overdue, n - days(3), 100)
+            .await
+            .unwrap(),
         vec![],
         "nothing was overdue three days earlier"
     );

@@ -1,5 +1,6 @@
 //! `hotline centre …`: the 12345 centre (CenterService): manual dispatch and 改派, review
-//! of returns, replies and extensions, 督办 supervision, archiving, and its work queue.
+//! of returns, replies and extensions, 督办 supervision and 催办 chase-ups, archiving, and
+//! its work queue.
 
 use clap::{ArgGroup, Args, Subcommand};
 
@@ -28,12 +29,15 @@ enum CentreAction {
     ReviewExtension(ReviewExtensionArgs),
     /// 督办: put a ticket under supervision with a note, or take it off with --off.
     Supervise(SuperviseArgs),
+    /// 催办: press the unit holding a supervised or overdue ticket to act (counted).
+    ChaseUp(ChaseUpArgs),
     /// 归档: archive a closed ticket.
     Archive(ArchiveArgs),
     /// What waits for the centre: tickets to dispatch (received), returns to review
     /// (return_requested) and replies to review (replied).
     Queue(QueueArgs),
-    /// Re-read config/units.toml in the daemon; a bad file is refused and the old one stays.
+    /// Re-read config/units.toml and config/deadlines.toml in the daemon; a bad file is
+    /// refused and the old rules stay.
     Reload,
 }
 
@@ -127,6 +131,17 @@ struct SuperviseArgs {
 }
 
 #[derive(Debug, Args)]
+struct ChaseUpArgs {
+    #[command(flatten)]
+    ticket: TicketRef,
+    /// What the centre asks of the unit.
+    #[arg(long, value_name = "TEXT")]
+    note: String,
+    #[command(flatten)]
+    actor: CentreActor,
+}
+
+#[derive(Debug, Args)]
 struct ArchiveArgs {
     #[command(flatten)]
     ticket: TicketRef,
@@ -155,6 +170,7 @@ impl CentreCommand {
                 review(&client, Review::Extension, args.into()).await
             }
             CentreAction::Supervise(args) => supervise(&client, args).await,
+            CentreAction::ChaseUp(args) => chase_up(&client, args).await,
             CentreAction::Archive(args) => archive(&client, args).await,
             CentreAction::Queue(args) => queue(&client, args).await,
             CentreAction::Reload => reload(&client).await,
@@ -265,6 +281,20 @@ async fn supervise(client: &Client, args: SuperviseArgs) -> anyhow::Result<()> {
         .await
 }
 
+async fn chase_up(client: &Client, args: ChaseUpArgs) -> anyhow::Result<()> {
+    client
+        .transition(args.ticket, |ticket_id, expected_version| async move {
+            let request = proto::ChaseUpRequest {
+                ticket_id,
+                expected_version,
+                actor: Some(args.actor.actor()),
+                note: args.note,
+            };
+            client.centre().chase_up(request).await
+        })
+        .await
+}
+
 async fn archive(client: &Client, args: ArchiveArgs) -> anyhow::Result<()> {
     client
         .transition(args.ticket, |ticket_id, expected_version| async move {
@@ -303,6 +333,14 @@ async fn reload(client: &Client) -> anyhow::Result<()> {
             .await,
     )?;
     client.output.print(&reloaded, |r| {
-        format!("{} units loaded from {}", r.units, r.units_source)
+        let files: Vec<String> = r
+            .files
+            .iter()
+            .map(|f| match f.version.as_str() {
+                "" => format!("{} from {}", f.name, f.source),
+                version => format!("{} from {} ({version})", f.name, f.source),
+            })
+            .collect();
+        format!("{} units; {}", r.units, files.join("; "))
     })
 }

@@ -44,6 +44,7 @@ api_messages!(
     ReloadRulesResponse,
     GetRatesResponse,
     ListOverdueResponse,
+    GetSupervisionSummaryResponse,
 );
 
 fn dynamic<M: ApiMessage>(message: &M) -> anyhow::Result<DynamicMessage> {

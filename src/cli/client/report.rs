@@ -1,5 +1,5 @@
-//! `hotline report …`: the three rates (三率: 响应率, 解决率, 满意率) and the overdue list
-//! (ReportService).
+//! `hotline report …`: the three rates (三率: 响应率, 解决率, 满意率), the overdue and
+//! warning list, and the supervision summary per unit (ReportService).
 
 use anyhow::ensure;
 use chrono::NaiveDate;
@@ -9,7 +9,7 @@ use super::args::ClientArgs;
 use super::beijing;
 use super::connection::Client;
 use super::output::table;
-use super::vocabulary::{DEADLINE_KIND, TICKET_STATE};
+use super::vocabulary::{DEADLINE_KIND, TICKET_STATE, WARNING_LEVEL};
 use crate::proto;
 
 #[derive(Debug, Args)]
@@ -25,8 +25,11 @@ enum ReportAction {
     /// The three rates per unit, region or category over a period of Beijing days:
     /// response rate (响应率), resolution rate (解决率), satisfaction rate (满意率).
     Rates(RatesArgs),
-    /// Open tickets past a sign, respond or reply deadline, most overdue first.
+    /// Open tickets past a sign, respond or reply deadline (or, with --level, at a yellow or
+    /// red warning), most urgent first.
     Overdue(OverdueArgs),
+    /// Supervision (督办) per unit: open tickets, supervised, overdue and chased up (催办).
+    Supervision(SupervisionArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -66,6 +69,16 @@ struct OverdueArgs {
     /// At most this many tickets, 1-500 [default: 100].
     #[arg(long, value_name = "N")]
     limit: Option<u32>,
+    /// Tickets at this warning level or worse: yellow, red or overdue [default: overdue].
+    #[arg(long, value_parser = WARNING_LEVEL.parser())]
+    level: Option<i32>,
+}
+
+#[derive(Debug, Args)]
+struct SupervisionArgs {
+    /// Only this unit.
+    #[arg(long)]
+    unit: Option<String>,
 }
 
 impl ReportCommand {
@@ -74,6 +87,7 @@ impl ReportCommand {
         match self.action {
             ReportAction::Rates(args) => rates(&client, args).await,
             ReportAction::Overdue(args) => overdue(&client, args).await,
+            ReportAction::Supervision(args) => supervision(&client, args).await,
         }
     }
 }
@@ -148,14 +162,19 @@ async fn rates(client: &Client, args: RatesArgs) -> anyhow::Result<()> {
     })
 }
 
-/// `2d 3h`, `5h 12m`, `7m`.
+/// `2d 3h`, `5h 12m`, `7m`; time left before the due instant reads `in 5h 12m`.
 fn overdue_by(seconds: i64) -> String {
-    let minutes = seconds.max(0) / 60;
+    let minutes = seconds.unsigned_abs() / 60;
     let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
-    match (days, hours) {
+    let span = match (days, hours) {
         (0, 0) => format!("{minutes}m"),
         (0, _) => format!("{hours}h {minutes}m"),
         _ => format!("{days}d {hours}h"),
+    };
+    if seconds < 0 {
+        format!("in {span}")
+    } else {
+        span
     }
 }
 
@@ -164,32 +183,93 @@ fn overdue_table(overdue: &proto::ListOverdueResponse) -> String {
         "ID",
         "Unit",
         "State",
-        "Missed",
+        "Level",
+        "Deadline",
         "Due",
         "Overdue by",
         "Supervised",
+        "Chase-ups",
     ]);
     for o in &overdue.tickets {
         t.add_row(vec![
             o.ticket_id.to_string(),
             o.assigned_unit.clone(),
             TICKET_STATE.code(o.state),
+            WARNING_LEVEL.code(o.level),
             DEADLINE_KIND.code(o.missed),
             beijing::format(o.due_at.as_ref()),
             overdue_by(o.overdue_seconds),
             if o.supervised { "yes" } else { "" }.to_string(),
+            count_or_blank(u64::from(o.chase_up_count)),
         ]);
     }
-    format!("{t}\n{} overdue ticket(s)", overdue.tickets.len())
+    format!("{t}\n{} ticket(s)", overdue.tickets.len())
+}
+
+fn count_or_blank(n: u64) -> String {
+    if n == 0 { String::new() } else { n.to_string() }
 }
 
 async fn overdue(client: &Client, args: OverdueArgs) -> anyhow::Result<()> {
     let request = proto::ListOverdueRequest {
         unit: args.unit.unwrap_or_default(),
         limit: args.limit.unwrap_or_default(),
+        level: args.level.unwrap_or_default(),
     };
     let overdue = client.reply(client.report().list_overdue(request).await)?;
     client.output.print(&overdue, overdue_table)
+}
+
+fn supervision_table(summary: &proto::GetSupervisionSummaryResponse) -> String {
+    let mut t = table(&[
+        "Unit",
+        "Open",
+        "Supervised (督办)",
+        "Overdue",
+        "Chased up (催办)",
+        "Chase-ups",
+    ]);
+    let mut total = proto::UnitSupervision {
+        unit: "total".into(),
+        ..Default::default()
+    };
+    for u in &summary.units {
+        t.add_row(vec![
+            u.unit.clone(),
+            u.open.to_string(),
+            u.supervised.to_string(),
+            u.overdue.to_string(),
+            u.chased_up.to_string(),
+            u.chase_ups.to_string(),
+        ]);
+        total.open += u.open;
+        total.supervised += u.supervised;
+        total.overdue += u.overdue;
+        total.chased_up += u.chased_up;
+        total.chase_ups += u.chase_ups;
+    }
+    if summary.units.len() > 1 {
+        t.add_row(vec![
+            total.unit,
+            total.open.to_string(),
+            total.supervised.to_string(),
+            total.overdue.to_string(),
+            total.chased_up.to_string(),
+            total.chase_ups.to_string(),
+        ]);
+    }
+    format!(
+        "{t}\nopen = on the unit's desk with a deadline running; as of {}",
+        beijing::format(summary.as_of.as_ref())
+    )
+}
+
+async fn supervision(client: &Client, args: SupervisionArgs) -> anyhow::Result<()> {
+    let request = proto::GetSupervisionSummaryRequest {
+        unit: args.unit.unwrap_or_default(),
+    };
+    let summary = client.reply(client.report().get_supervision_summary(request).await)?;
+    client.output.print(&summary, supervision_table)
 }
 
 #[cfg(test)]
@@ -202,6 +282,7 @@ mod tests {
         assert_eq!(overdue_by(7 * 60), "7m");
         assert_eq!(overdue_by(5 * 3600 + 12 * 60), "5h 12m");
         assert_eq!(overdue_by(2 * 86400 + 3 * 3600 + 59), "2d 3h");
+        assert_eq!(overdue_by(-(5 * 3600 + 12 * 60)), "in 5h 12m");
     }
 
     #[test]

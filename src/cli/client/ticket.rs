@@ -118,7 +118,13 @@ async fn show(client: &Client, args: ShowArgs) -> anyhow::Result<()> {
             return String::new();
         };
         let card = ticket_view::card(ticket);
-        if args.history {
+        if args.history && !ticket.alerts.is_empty() {
+            format!(
+                "{card}\n{}\n{}",
+                ticket_view::history(&ticket.history),
+                ticket_view::alerts(&ticket.alerts)
+            )
+        } else if args.history {
             format!("{card}\n{}", ticket_view::history(&ticket.history))
         } else {
             card.to_string()

@@ -7,8 +7,8 @@ use super::beijing;
 use super::mask;
 use super::output::{fields, table};
 use super::vocabulary::{
-    CHANNEL, EMERGENCY_LINE, EXPLAIN_REASON, LEGAL_CHANNEL, POLICY_DOMAIN, REQUEST_TYPE,
-    SATISFACTION, TICKET_STATE, URGENCY, UTILITY,
+    CHANNEL, DEADLINE_KIND, EMERGENCY_LINE, EXPLAIN_REASON, LEGAL_CHANNEL, POLICY_DOMAIN,
+    REQUEST_TYPE, SATISFACTION, TICKET_STATE, URGENCY, UTILITY, WARNING_LEVEL,
 };
 use crate::proto::{self, disposition::Outcome};
 
@@ -70,6 +70,9 @@ fn flags(ticket: &proto::Ticket) -> String {
     }
     if ticket.pending_extension.is_some() {
         flags.push("extension?".to_string());
+    }
+    if ticket.chase_up_count > 0 {
+        flags.push(format!("chased×{}", ticket.chase_up_count));
     }
     flags.join(" ")
 }
@@ -226,6 +229,7 @@ pub fn card(t: &proto::Ticket) -> Table {
                 String::new()
             },
         ),
+        ("Chase-ups", nonzero(t.chase_up_count)),
         ("Escalation level", nonzero(t.escalation_level)),
         ("Rework count", nonzero(t.rework_count)),
         ("Return count", nonzero(t.return_count)),
@@ -233,6 +237,8 @@ pub fn card(t: &proto::Ticket) -> Table {
         ("Sign by", time(&deadlines.sign_due_at)),
         ("Respond by", time(&deadlines.respond_due_at)),
         ("Reply by", time(&deadlines.reply_due_at)),
+        ("Return allowed until", time(&deadlines.return_due_at)),
+        ("Warnings", warnings(deadlines.watch.as_ref())),
         ("Reply", t.reply.clone()),
         ("Callback", callback(t)),
         ("Created", time(&t.created_at)),
@@ -240,6 +246,35 @@ pub fn card(t: &proto::Ticket) -> Table {
         ("Updated", time(&t.updated_at)),
         ("Closed", time(&t.closed_at)),
     ])
+}
+
+/// When the first running deadline turns yellow and red.
+fn warnings(watch: Option<&proto::DeadlineWatch>) -> String {
+    watch
+        .map(|w| {
+            format!(
+                "{}: yellow {}, red {}",
+                DEADLINE_KIND.code(w.deadline),
+                beijing::format(w.yellow_at.as_ref()),
+                beijing::format(w.red_at.as_ref())
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// The warnings the deadline scanner recorded, oldest first.
+pub fn alerts(alerts: &[proto::DeadlineAlert]) -> Table {
+    let mut table = table(&["Reached", "Level", "Deadline", "Due", "Unit"]);
+    for a in alerts {
+        table.add_row(vec![
+            beijing::format(a.reached_at.as_ref()),
+            WARNING_LEVEL.code(a.level),
+            DEADLINE_KIND.code(a.deadline),
+            beijing::format(a.due_at.as_ref()),
+            a.unit.clone(),
+        ]);
+    }
+    table
 }
 
 /// The audit trail: every event, oldest first.

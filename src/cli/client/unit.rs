@@ -66,12 +66,17 @@ struct StepWithReason {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("length").required(true).args(["hours", "working_days"])))]
 struct ExtendArgs {
     #[command(flatten)]
     ticket: TicketRef,
-    /// Extra time asked for, 1-240 hours (240 = 10 working days).
-    #[arg(long)]
-    hours: u32,
+    /// Extra time in hours of natural time; the reply deadline may move at most the
+    /// configured max_extension (default 10 working days).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    hours: Option<u32>,
+    /// Extra time in working days on the calendar (weekends and holidays skipped).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    working_days: Option<u32>,
     /// Why the case needs more time.
     #[arg(long, value_name = "TEXT")]
     reason: String,
@@ -158,7 +163,8 @@ async fn extend(client: &Client, args: ExtendArgs) -> anyhow::Result<()> {
                 ticket_id,
                 expected_version,
                 actor: Some(args.actor.actor()),
-                hours: args.hours,
+                hours: args.hours.unwrap_or_default(),
+                working_days: args.working_days.unwrap_or_default(),
                 reason: args.reason,
             };
             client.dispatch().request_extension(request).await

@@ -25,6 +25,7 @@ pub const LEGAL_CHANNEL: Vocabulary = Vocabulary("hotline.v1.LegalChannel");
 pub const EXPLAIN_REASON: Vocabulary = Vocabulary("hotline.v1.ExplainReason");
 pub const SATISFACTION: Vocabulary = Vocabulary("hotline.v1.Satisfaction");
 pub const DEADLINE_KIND: Vocabulary = Vocabulary("hotline.v1.DeadlineKind");
+pub const WARNING_LEVEL: Vocabulary = Vocabulary("hotline.v1.WarningLevel");
 
 /// One value a user may type.
 struct Choice {
@@ -158,6 +159,7 @@ mod tests {
             EXPLAIN_REASON,
             SATISFACTION,
             DEADLINE_KIND,
+            WARNING_LEVEL,
         ] {
             assert!(!v.choices().is_empty(), "{v:?}");
         }

@@ -1,0 +1,4 @@
+//! Background work of the daemon, started by [`server::start`](crate::server::start) and
+//! stopped with it.
+
+pub mod deadline_scanner;
