@@ -41,10 +41,22 @@ async fn bad_intake_is_refused_and_nothing_written(backend: Backend) {
             "channel",
         ),
         (
-            "missing request type",
-            |r| r.request_type = 0,
+            "unknown request type",
+            |r| r.request_type = 42,
             Code::InvalidArgument,
             "request_type",
+        ),
+        (
+            "a category outside the taxonomy",
+            |r| r.category = "路灯".into(),
+            Code::InvalidArgument,
+            "category",
+        ),
+        (
+            "a topic of another category",
+            |r| r.topic = "taxi_ride_hailing".into(),
+            Code::InvalidArgument,
+            "topic",
         ),
         (
             "unknown policy domain",

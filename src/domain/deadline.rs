@@ -225,35 +225,9 @@ impl DeadlinePolicy {
     }
 }
 
-/// Which due instant a warning or an overdue ticket is about.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum DeadlineKind {
-    Sign,
-    Respond,
-    Reply,
-}
-
-impl DeadlineKind {
-    pub fn code(self) -> &'static str {
-        self.into()
-    }
+vocabulary! {
+    /// Which due instant a warning or an overdue ticket is about.
+    pub enum DeadlineKind { Sign, Respond, Reply }
 }
 
 /// The deadlines a ticket is held to in its state, earliest first. The reply clock runs

@@ -4,6 +4,9 @@
 //! so every rule is a plain function that unit tests can pin down.
 
 pub mod calendar;
+#[macro_use]
+mod vocabulary;
+
 pub mod config_file;
 pub mod deadline;
 pub mod deadline_file;

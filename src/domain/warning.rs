@@ -13,34 +13,9 @@ use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 use super::deadline::{DeadlineKind, running_deadlines};
 use super::ticket::{Ticket, Timestamp};
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum WarningLevel {
-    Yellow,
-    Red,
-    Overdue,
-}
-
-impl WarningLevel {
-    pub fn code(self) -> &'static str {
-        self.into()
-    }
+vocabulary! {
+    /// How close a deadline is: yellow and red warnings before it, overdue after.
+    pub enum WarningLevel { Yellow, Red, Overdue }
 }
 
 /// Fractions of a window at which the warnings fall: `0 < yellow < red < 1`.

@@ -64,7 +64,7 @@ pub async fn create_then_get_round_trips_every_field(store: Arc<dyn Store>) {
     // A second ticket gets its own id and does not disturb the first.
     let other = create(
         store,
-        self::intake(REGION_QINHUAI, "路灯", Urgency::General),
+        self::intake(REGION_QINHUAI, "urban_rural_construction", Urgency::General),
         queue(),
         None,
         now + mins(1),
@@ -83,7 +83,7 @@ pub async fn create_then_get_round_trips_every_field(store: Arc<dyn Store>) {
 /// Each intake outcome (and the ticket state it leads to) is stored faithfully.
 pub async fn every_disposition_round_trips(store: Arc<dyn Store>) {
     let store = &*store;
-    let base = intake(REGION_STREET, "咨询", Urgency::General);
+    let base = intake(REGION_STREET, "government_services", Urgency::General);
     let queued = create(store, base.clone(), queue(), None, t0()).await;
     assert_eq!(queued.state, State::Received);
     let outcomes = vec![
@@ -142,7 +142,7 @@ pub async fn transitions_round_trip_every_field(store: Arc<dyn Store>) {
     let store = &*store;
     let opened = open(
         CENTRE,
-        intake(REGION_STREET, "占道经营", Urgency::General),
+        intake(REGION_STREET, "urban_management", Urgency::General),
         Disposition::Dispatch {
             unit: Some(STREET.into()),
             co_units: vec![MARKET.into()],

@@ -12,7 +12,7 @@ const YELLOW_AFTER: i64 = 18 * 60;
 const RED_AFTER: i64 = 21 * 60 + 36;
 
 fn general() -> Intake {
-    intake(REGION_STREET, "路灯", Urgency::General)
+    intake(REGION_STREET, "urban_rural_construction", Urgency::General)
 }
 
 fn chase() -> Command {

@@ -14,7 +14,7 @@ pub async fn reopening_keeps_everything(store: Arc<dyn Store>, url: String) {
         "backend()"
     );
     store.ping().await.expect("ping");
-    let lamp = || intake(REGION_STREET, "路灯", Urgency::General);
+    let lamp = || intake(REGION_STREET, "urban_rural_construction", Urgency::General);
     let opened = open(CENTRE, lamp(), to_unit(STREET), None, t0());
     let first = store
         .create_ticket(NewTicket {

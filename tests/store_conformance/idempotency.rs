@@ -6,7 +6,7 @@ use super::fixtures::*;
 /// another fingerprint is refused.
 pub async fn create_is_idempotent_on_request_id(store: Arc<dyn Store>) {
     let store = &*store;
-    let request = || intake(REGION_STREET, "路灯", Urgency::General);
+    let request = || intake(REGION_STREET, "urban_rural_construction", Urgency::General);
     let first_open = open(CENTRE, request(), to_unit(STREET), None, t0());
     let first = store
         .create_ticket(NewTicket {
@@ -92,7 +92,7 @@ pub async fn concurrent_creates_with_one_request_id_make_one_ticket(store: Arc<d
         tasks.push(tokio::spawn(async move {
             let opened = open(
                 CENTRE,
-                intake(REGION_STREET, "路灯", Urgency::General),
+                intake(REGION_STREET, "urban_rural_construction", Urgency::General),
                 to_unit(STREET),
                 None,
                 t0() + Duration::milliseconds(i as i64),
@@ -143,7 +143,7 @@ pub async fn concurrent_creates_with_distinct_request_ids_all_succeed(store: Arc
         tasks.push(tokio::spawn(async move {
             let opened = open(
                 CENTRE,
-                intake(REGION_STREET, "路灯", Urgency::General),
+                intake(REGION_STREET, "urban_rural_construction", Urgency::General),
                 to_unit(STREET),
                 None,
                 t0() + mins(i as i64),

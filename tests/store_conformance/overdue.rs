@@ -5,8 +5,8 @@ use super::fixtures::*;
 pub async fn list_overdue_names_the_missed_deadline(store: Arc<dyn Store>) {
     let store = &*store;
     let n = t0() + days(20);
-    let general = || intake(REGION_STREET, "路灯", Urgency::General);
-    let urgent = || intake(REGION_STREET, "燃气泄漏", Urgency::Urgent);
+    let general = || intake(REGION_STREET, "urban_rural_construction", Urgency::General);
+    let urgent = || intake(REGION_STREET, "utilities", Urgency::Urgent);
 
     // Dispatched 2 days ago, never signed: sign was due n-1d.
     let unsigned = dispatched(store, STREET, general(), n - days(2)).await;

@@ -4,14 +4,14 @@ use super::fixtures::*;
 
 pub async fn pull_assigned_leases_pullable_tickets_in_deadline_order(store: Arc<dyn Store>) {
     let store = &*store;
-    let general = || intake(REGION_STREET, "路灯", Urgency::General);
+    let general = || intake(REGION_STREET, "urban_rural_construction", Urgency::General);
 
     // Pullable for STREET, with reply deadlines:
     let p1 = dispatched(store, STREET, general(), t0()).await; // t0+7d
     let p2 = dispatched(
         store,
         STREET,
-        intake(REGION_STREET, "燃气泄漏", Urgency::Urgent),
+        intake(REGION_STREET, "utilities", Urgency::Urgent),
         t0(),
     )
     .await; // t0+2h
@@ -20,7 +20,7 @@ pub async fn pull_assigned_leases_pullable_tickets_in_deadline_order(store: Arc<
     let p4 = dispatched(
         store,
         STREET,
-        intake(REGION_STREET, "停水", Urgency::Utility),
+        intake(REGION_STREET, "utilities", Urgency::Utility),
         t0(),
     )
     .await; // t0+24h
@@ -28,7 +28,7 @@ pub async fn pull_assigned_leases_pullable_tickets_in_deadline_order(store: Arc<
     let p5 = dispatched(
         store,
         STREET,
-        intake(REGION_STREET, "违建", Urgency::Complex),
+        intake(REGION_STREET, "natural_resources", Urgency::Complex),
         t0(),
     )
     .await; // t0+15d
@@ -43,7 +43,7 @@ pub async fn pull_assigned_leases_pullable_tickets_in_deadline_order(store: Arc<
     let replied = dispatched(
         store,
         STREET,
-        intake(REGION_STREET, "燃气泄漏", Urgency::Urgent),
+        intake(REGION_STREET, "utilities", Urgency::Urgent),
         t0(),
     )
     .await;
@@ -201,7 +201,11 @@ pub async fn concurrent_pulls_never_hand_out_a_ticket_twice(store: Arc<dyn Store
         let t = dispatched(
             &*store,
             STREET_3,
-            intake(REGION_DISTRICT, "路灯", Urgency::General),
+            intake(
+                REGION_DISTRICT,
+                "urban_rural_construction",
+                Urgency::General,
+            ),
             t0() + Duration::seconds(i),
         )
         .await;

@@ -36,8 +36,8 @@ pub async fn rate_counts_match_a_hand_computed_scenario(store: Arc<dyn Store>) {
     // Period [P, P + 7d). General tickets: respond due 24 h after dispatch.
     let p = t0();
     let (from, to) = (p, p + days(7));
-    let lamp = "路灯";
-    let noise = "噪音";
+    let lamp = "urban_rural_construction";
+    let noise = "environmental_protection";
     let r1 = REGION_STREET;
     let r2 = REGION_STREET_2;
     let general = |region: &str, category: &str| intake(region, category, Urgency::General);

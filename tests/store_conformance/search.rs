@@ -7,14 +7,14 @@ pub async fn search_filters_and_keyset_pagination(store: Arc<dyn Store>) {
     let t1 = dispatched(
         store,
         STREET,
-        intake(REGION_STREET, "路灯", Urgency::General),
+        intake(REGION_STREET, "urban_rural_construction", Urgency::General),
         t0(),
     )
     .await;
     let t2 = dispatched(
         store,
         "qinhuai",
-        intake(REGION_QINHUAI, "噪音", Urgency::General),
+        intake(REGION_QINHUAI, "environmental_protection", Urgency::General),
         t0() + hours(1),
     )
     .await;
@@ -32,14 +32,18 @@ pub async fn search_filters_and_keyset_pagination(store: Arc<dyn Store>) {
     let t3 = dispatched(
         store,
         MARKET,
-        intake(REGION_STREET, "噪音", Urgency::General),
+        intake(REGION_STREET, "environmental_protection", Urgency::General),
         t0() + hours(2),
     )
     .await;
     let t3 = step(store, &t3, MARKET, Command::Sign, t0() + hours(2) + mins(5)).await;
     let t4 = create(
         store,
-        intake(REGION_DISTRICT, "路灯", Urgency::General),
+        intake(
+            REGION_DISTRICT,
+            "urban_rural_construction",
+            Urgency::General,
+        ),
         queue(),
         None,
         t0() + hours(3),
@@ -47,7 +51,7 @@ pub async fn search_filters_and_keyset_pagination(store: Arc<dyn Store>) {
     .await;
     let t5 = create(
         store,
-        intake("", "政策咨询", Urgency::General),
+        intake("", "government_services", Urgency::General),
         Disposition::AnswerDirectly {
             answer: "请登录政务服务网查询".into(),
         },
@@ -111,7 +115,7 @@ pub async fn search_filters_and_keyset_pagination(store: Arc<dyn Store>) {
         ),
         (
             "category",
-            f(&|f| f.category = Some("噪音".into())),
+            f(&|f| f.category = Some("environmental_protection".into())),
             sorted(vec![t2.id, t3.id]),
         ),
         (
@@ -141,7 +145,7 @@ pub async fn search_filters_and_keyset_pagination(store: Arc<dyn Store>) {
             "region and category",
             f(&|f| {
                 f.region = Some(REGION_STREET.into());
-                f.category = Some("噪音".into());
+                f.category = Some("environmental_protection".into());
             }),
             vec![t3.id],
         ),
@@ -209,7 +213,7 @@ pub async fn search_filters_and_keyset_pagination(store: Arc<dyn Store>) {
     // And over a filtered set, one at a time.
     let noisy = sorted(vec![t2.id, t3.id]);
     let page = |after_id| TicketFilter {
-        category: Some("噪音".into()),
+        category: Some("environmental_protection".into()),
         after_id,
         limit: 1,
         ..TicketFilter::default()
@@ -227,7 +231,7 @@ pub async fn search_filters_and_keyset_pagination(store: Arc<dyn Store>) {
 
 pub async fn merged_children_lists_duplicates(store: Arc<dyn Store>) {
     let store = &*store;
-    let lamp = || intake(REGION_STREET, "路灯", Urgency::General);
+    let lamp = || intake(REGION_STREET, "urban_rural_construction", Urgency::General);
     let parent = dispatched(store, STREET, lamp(), t0()).await;
     let other_parent = dispatched(store, MARKET, lamp(), t0()).await;
     // Merged at intake.

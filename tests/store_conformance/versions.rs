@@ -7,7 +7,7 @@ pub async fn save_transition_checks_the_version_all_or_nothing(store: Arc<dyn St
     let read = dispatched(
         store,
         STREET,
-        intake(REGION_STREET, "路灯", Urgency::General),
+        intake(REGION_STREET, "urban_rural_construction", Urgency::General),
         t0(),
     )
     .await;
