@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use serde::Deserialize;
 
+use crate::domain::assessment::Assessment;
 use crate::domain::{Policy, UnitCatalog};
 use crate::rules::{RulePaths, RuleSet, Source};
 
@@ -15,8 +16,10 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://hotline.db?mode=rwc";
 pub const DEFAULT_GRPC_ADDR: &str = "127.0.0.1:50051";
 pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9464";
 pub const DEFAULT_UNITS_PATH: &str = "config/units.toml";
+pub const DEFAULT_ASSESSMENT_PATH: &str = "config/assessment.toml";
 
 const BUILT_IN_UNITS: &str = include_str!("../config/units.toml");
+const BUILT_IN_ASSESSMENT: &str = include_str!("../config/assessment.toml");
 
 /// Keys of the optional `--config` file; every one may be omitted.
 #[derive(Debug, Default, Deserialize)]
@@ -28,6 +31,7 @@ pub struct FileConfig {
     pub metrics: Option<bool>,
     pub database_url: Option<String>,
     pub units: Option<PathBuf>,
+    pub assessment: Option<PathBuf>,
     pub shutdown_grace_seconds: Option<u64>,
 }
 
@@ -52,6 +56,19 @@ pub fn built_in_units() -> UnitCatalog {
         .expect("the shipped units.toml is validated by a unit test")
 }
 
+/// Reads and validates an assessment file; errors name the file, line and key.
+pub fn read_assessment(path: &Path) -> anyhow::Result<Assessment> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Assessment::from_toml(&path.display().to_string(), &text)?)
+}
+
+/// The assessment shipped in `config/assessment.toml`, compiled in for zero-config starts.
+pub fn built_in_assessment() -> Assessment {
+    Assessment::from_toml("built-in assessment.toml", BUILT_IN_ASSESSMENT)
+        .expect("the shipped assessment.toml is validated by a unit test")
+}
+
 /// Reads every rule file (or its built-in copy) into one generation; the first error
 /// names file, line and key.
 pub fn load_rule_set(paths: &RulePaths) -> anyhow::Result<RuleSet> {
@@ -60,9 +77,20 @@ pub fn load_rule_set(paths: &RulePaths) -> anyhow::Result<RuleSet> {
         Source::File(path) => read_units(path)?,
         Source::BuiltIn => built_in_units(),
     };
+    let assessment_source = Source::resolve(paths.assessment.as_deref(), DEFAULT_ASSESSMENT_PATH);
+    let assessment = match &assessment_source {
+        Source::File(path) => read_assessment(path)?,
+        Source::BuiltIn => built_in_assessment(),
+    };
+    let policy = Policy {
+        callbacks: assessment.callbacks,
+        ..Policy::default()
+    };
     Ok(RuleSet {
         units,
         units_source,
-        policy: Policy::default(),
+        policy,
+        assessment,
+        assessment_source,
     })
 }

@@ -1,8 +1,10 @@
-//! The rule files the daemon decides with — units, and the policy of the loop — loaded
-//! together and swapped together, so a decision never mixes an old file with a new one.
+//! The rule files the daemon decides with — units, the assessment, and the policy of the
+//! loop they set — loaded together and swapped together, so a decision never mixes an old
+//! file with a new one.
 
 use std::path::{Path, PathBuf};
 
+use crate::domain::assessment::Assessment;
 use crate::domain::{Policy, UnitCatalog};
 
 /// Where one rule file comes from.
@@ -38,6 +40,7 @@ impl std::fmt::Display for Source {
 #[derive(Debug, Clone, Default)]
 pub struct RulePaths {
     pub units: Option<PathBuf>,
+    pub assessment: Option<PathBuf>,
 }
 
 /// One consistent generation of rules.
@@ -46,4 +49,7 @@ pub struct RuleSet {
     pub units: UnitCatalog,
     pub units_source: Source,
     pub policy: Policy,
+    /// Rate weights and targets (its callback policy is in `policy`).
+    pub assessment: Assessment,
+    pub assessment_source: Source,
 }

@@ -32,12 +32,19 @@ pub struct ServerConfig {
     pub database_url: String,
     /// `None`: `config/units.toml` if present, else the built-in catalogue.
     pub units_path: Option<PathBuf>,
+    /// `None`: `config/assessment.toml` if present, else the built-in copy.
+    pub assessment_path: Option<PathBuf>,
+    /// How often the rate gauges of /metrics are recomputed from the store.
+    pub rate_gauges_every: Duration,
     /// How long shutdown waits for in-flight calls before cutting them off.
     pub shutdown_grace: Duration,
 }
 
 /// Default for [`ServerConfig::shutdown_grace`].
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Default for [`ServerConfig::rate_gauges_every`]: about one Prometheus scrape interval.
+pub const DEFAULT_RATE_GAUGES_EVERY: Duration = Duration::from_secs(30);
 
 /// A started daemon. Dropping it does not stop it; call [`RunningServer::shutdown`].
 pub struct RunningServer {
@@ -54,6 +61,7 @@ pub struct RunningServer {
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let rule_paths = RulePaths {
         units: config.units_path.clone(),
+        assessment: config.assessment_path.clone(),
     };
     let rules = crate::config::load_rule_set(&rule_paths)?;
     let store = crate::store::open(&config.database_url)

@@ -12,7 +12,8 @@ use crate::server::{self, ServerConfig};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Optional TOML file with the same keys (listen, metrics_listen, metrics, database_url, units).
+    /// Optional TOML file with the same keys (listen, metrics_listen, metrics, database_url,
+    /// units, assessment).
     #[arg(long, env = "HOTLINE_CONFIG")]
     config: Option<PathBuf>,
     /// gRPC listen address [default: 127.0.0.1:50051].
@@ -29,6 +30,10 @@ pub struct ServeArgs {
     /// Unit catalogue [default: config/units.toml if present, else the built-in copy].
     #[arg(long, env = "HOTLINE_UNITS")]
     units: Option<PathBuf>,
+    /// Rate weights, callback policy and targets [default: config/assessment.toml if
+    /// present, else the built-in copy].
+    #[arg(long, env = "HOTLINE_ASSESSMENT")]
+    assessment: Option<PathBuf>,
     /// Seconds to let in-flight calls finish on SIGTERM or Ctrl-C [default: 10].
     #[arg(long, env = "HOTLINE_SHUTDOWN_GRACE_SECONDS")]
     shutdown_grace_seconds: Option<u64>,
@@ -92,6 +97,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .or(file.database_url)
             .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string()),
         units_path: args.units.or(file.units),
+        assessment_path: args.assessment.or(file.assessment),
+        rate_gauges_every: server::DEFAULT_RATE_GAUGES_EVERY,
         shutdown_grace: args
             .shutdown_grace_seconds
             .or(file.shutdown_grace_seconds)
@@ -156,7 +163,11 @@ pub fn units(command: UnitsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UnitsCommand::List { file, json } => {
-            let catalog = config::load_rule_set(&crate::rules::RulePaths { units: file })?.units;
+            let catalog = config::load_rule_set(&crate::rules::RulePaths {
+                units: file,
+                ..Default::default()
+            })?
+            .units;
             if json {
                 let units: Vec<_> = catalog.iter().collect();
                 println!("{}", serde_json::to_string_pretty(&units)?);

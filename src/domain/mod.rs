@@ -2,6 +2,7 @@
 //! unit catalogue. Nothing here performs I/O, awaits, or knows about SQL or protobuf,
 //! so every rule is a plain function that unit tests can pin down.
 
+pub mod assessment;
 pub mod config_file;
 pub mod deadline;
 pub mod error;
@@ -10,6 +11,7 @@ pub mod intake;
 pub mod lifecycle;
 pub mod policy;
 pub mod rates;
+pub mod rates_ledger;
 pub mod taxonomy;
 pub mod ticket;
 pub mod unit;

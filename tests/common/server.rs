@@ -34,6 +34,9 @@ async fn boot(database_url: &str) -> RunningServer {
         metrics_addr: Some(localhost(0)),
         database_url: database_url.to_string(),
         units_path: None,
+        assessment_path: None,
+        // Often, so that tests see the rate gauges follow the store within a second.
+        rate_gauges_every: std::time::Duration::from_millis(250),
         shutdown_grace: std::time::Duration::from_secs(5),
     })
     .await
