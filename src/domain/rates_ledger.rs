@@ -18,7 +18,8 @@
 //! ticket had counted, so the aggregate stays exact; later events count nothing.
 //!
 //! The lifecycle writes what this module needs into each event's details (the unit, the
-//! dispatch instant of a response), so an event alone says what it counts.
+//! dispatch instant of a response), so an event alone says what it counts; for events
+//! written before it did, a replay falls back on the holder the earlier events assigned.
 
 use std::collections::BTreeMap;
 
@@ -149,8 +150,22 @@ pub fn leaves_scope(event: &Event) -> bool {
     )
 }
 
-/// What one event adds to the counts of a ticket that is in scope.
+/// Who holds the ticket, and since when: what an event whose details do not name its
+/// unit (written before they did) is attributed to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Holder {
+    unit: Option<UnitId>,
+    since: Option<Timestamp>,
+}
+
+/// What one event adds to the counts of a ticket that is in scope, read from the event
+/// alone.
 pub fn entries(event: &Event) -> Result<Vec<Entry>, UnreadableEvent> {
+    Ok(read(event, &Holder::default())?.0)
+}
+
+/// The entries of one event, and the holder after it when the event changes it.
+fn read(event: &Event, holder: &Holder) -> Result<(Vec<Entry>, Option<Holder>), UnreadableEvent> {
     let unreadable = |why: String| UnreadableEvent {
         ticket: event.ticket_id,
         version: event.version,
@@ -162,68 +177,96 @@ pub fn entries(event: &Event) -> Result<Vec<Entry>, UnreadableEvent> {
         "dispatch" | "review_return" | "escalate" | "respond" | "record_callback"
     );
     if !counted {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     let facts: Facts = serde_json::from_value(event.details.clone())
         .map_err(|e| unreadable(format!("details: {e}")))?;
     let needed = |value: Option<UnitId>, key: &str| {
-        value.ok_or_else(|| unreadable(format!("details lack `{key}`")))
+        value
+            .or_else(|| holder.unit.clone())
+            .ok_or_else(|| unreadable(format!("details lack `{key}`")))
     };
     let today = local_day(event.at);
-    let entry = |day: NaiveDate, unit: UnitId, delta: RateDelta| vec![Entry { day, unit, delta }];
     let dispatched = RateDelta {
         dispatched: 1,
         ..RateDelta::default()
     };
+    // A new holder: counts one dispatch for it on this day.
+    let assigned = |unit: Option<UnitId>| {
+        let entries = unit
+            .iter()
+            .map(|unit| Entry {
+                day: today,
+                unit: unit.clone(),
+                delta: dispatched,
+            })
+            .collect();
+        let since = unit.as_ref().map(|_| event.at);
+        (entries, Some(Holder { unit, since }))
+    };
     Ok(match event.command.as_str() {
-        "dispatch" => entry(today, needed(facts.unit, "unit")?, dispatched),
-        "review_return" => match (facts.approved, facts.unit) {
-            (Some(true), Some(unit)) => entry(today, unit, dispatched),
-            // Rejected (the unit keeps it) or approved back to the queue.
-            _ => Vec::new(),
+        "dispatch" => assigned(Some(
+            facts
+                .unit
+                .ok_or_else(|| unreadable("details lack `unit`".into()))?,
+        )),
+        "review_return" => match facts.approved {
+            // Reassigned (改派), or back to the queue when no unit is named.
+            Some(true) => assigned(facts.unit),
+            // Rejected: the unit keeps it.
+            _ => (Vec::new(), None),
         },
-        // 提级 to the centre's queue (no parent unit) assigns nobody.
-        "escalate" => facts
-            .to_unit
-            .map(|unit| entry(today, unit, dispatched))
-            .unwrap_or_default(),
+        // 提级 to the parent unit, or to the centre's queue when there is none.
+        "escalate" => assigned(facts.to_unit),
         "respond" if facts.in_time == Some(true) => {
             let dispatched_at = facts
                 .dispatched_at
+                .or(holder.since)
                 .ok_or_else(|| unreadable("details lack `dispatched_at`".into()))?;
-            let delta = RateDelta {
-                responded_in_time: 1,
-                ..RateDelta::default()
+            let entry = Entry {
+                day: local_day(dispatched_at),
+                unit: needed(facts.unit, "unit")?,
+                delta: RateDelta {
+                    responded_in_time: 1,
+                    ..RateDelta::default()
+                },
             };
-            entry(local_day(dispatched_at), needed(facts.unit, "unit")?, delta)
+            (vec![entry], None)
         }
-        "respond" => Vec::new(),
+        "respond" => (Vec::new(), None),
         "record_callback" => {
             let satisfaction = facts
                 .satisfaction
                 .ok_or_else(|| unreadable("details lack `satisfaction`".into()))?;
             let declined = satisfaction == Satisfaction::Declined;
-            let delta = RateDelta {
-                callbacks: 1,
-                declined: i64::from(declined),
-                resolved: i64::from(facts.resolved == Some(true) && !declined),
-                satisfied: i64::from(satisfaction == Satisfaction::Satisfied),
-                basically_satisfied: i64::from(satisfaction == Satisfaction::BasicallySatisfied),
-                dissatisfied: i64::from(satisfaction == Satisfaction::Dissatisfied),
-                ..RateDelta::default()
+            let entry = Entry {
+                day: today,
+                unit: needed(facts.unit, "unit")?,
+                delta: RateDelta {
+                    callbacks: 1,
+                    declined: i64::from(declined),
+                    resolved: i64::from(facts.resolved == Some(true) && !declined),
+                    satisfied: i64::from(satisfaction == Satisfaction::Satisfied),
+                    basically_satisfied: i64::from(
+                        satisfaction == Satisfaction::BasicallySatisfied,
+                    ),
+                    dissatisfied: i64::from(satisfaction == Satisfaction::Dissatisfied),
+                    ..RateDelta::default()
+                },
             };
-            entry(today, needed(facts.unit, "unit")?, delta)
+            (vec![entry], None)
         }
         _ => unreachable!("only counted commands get here"),
     })
 }
 
-/// One ticket's standing in the rates: whether it still counts, and what it has counted,
-/// per (day, unit), so that leaving the scope can take it back exactly.
+/// One ticket's standing in the rates: whether it still counts, what it has counted per
+/// (day, unit) so that leaving the scope can take it back exactly, and who holds it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Account {
     out_of_scope: bool,
     counted: BTreeMap<(NaiveDate, UnitId), RateDelta>,
+    holder: Holder,
 }
 
 impl Account {
@@ -234,6 +277,10 @@ impl Account {
         Account {
             out_of_scope: !ticket.in_rates_scope(),
             counted: BTreeMap::new(),
+            holder: Holder {
+                unit: ticket.assigned_unit.clone(),
+                since: ticket.dispatched_at,
+            },
         }
     }
 
@@ -266,8 +313,12 @@ impl Account {
                 })
                 .collect());
         }
+        let (entries, holder) = read(event, &self.holder)?;
+        if let Some(holder) = holder {
+            self.holder = holder;
+        }
         let mut merged: BTreeMap<(NaiveDate, UnitId), RateDelta> = BTreeMap::new();
-        for entry in entries(event)? {
+        for entry in entries {
             merged
                 .entry((entry.day, entry.unit))
                 .or_default()
@@ -559,6 +610,38 @@ mod tests {
                 json!({ "resolved": true, "satisfaction": "satisfied", "unit": B }),
             ),
         ]
+    }
+
+    #[test]
+    fn older_events_count_for_the_holder_the_replay_tracked() {
+        // Responses and callbacks recorded before their details named unit and dispatch.
+        let older = [
+            event(2, "dispatch", local(2, 23, 0), json!({ "unit": A })),
+            event(3, "respond", local(3, 1, 0), json!({ "in_time": true })),
+            event(
+                4,
+                "escalate",
+                local(3, 2, 0),
+                json!({ "from_unit": A, "to_unit": B }),
+            ),
+            event(
+                5,
+                "record_callback",
+                local(9, 2, 0),
+                json!({ "resolved": false, "satisfaction": "dissatisfied", "reopened": false }),
+            ),
+        ];
+        let mut account = Account::default();
+        let posted: Vec<Vec<Entry>> = older.iter().map(|e| account.post(e).unwrap()).collect();
+        assert_eq!(
+            posted[1][0].day,
+            day(2),
+            "the response lands on the dispatch day"
+        );
+        assert_eq!(posted[1][0].unit, A);
+        assert_eq!(posted[2], vec![dispatched(B, 3)]);
+        assert_eq!((posted[3][0].day, posted[3][0].unit.as_str()), (day(9), B));
+        assert_eq!(posted[3][0].delta, callback_delta(0, 0, 0, 1, 0));
     }
 
     #[test]

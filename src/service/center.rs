@@ -5,6 +5,8 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use super::App;
+use super::convert::ProtoEnum;
+use crate::domain::ExclusionReason;
 use crate::domain::lifecycle::Command;
 use crate::proto::{self, TicketResponse, center_service_server::CenterService};
 
@@ -79,6 +81,18 @@ impl CenterService for CenterApi {
     async fn archive(&self, request: Request<proto::ArchiveRequest>) -> Answer {
         self.0.execute(request, |_| Ok(Command::Archive)).await
     }
+
+    async fn exclude_from_rates(&self, request: Request<proto::ExcludeFromRatesRequest>) -> Answer {
+        self.0
+            .execute(request, |r| {
+                Ok(Command::ExcludeFromRates {
+                    reason: ExclusionReason::from_proto("reason", r.reason)?,
+                    note: r.note,
+                })
+            })
+            .await
+    }
+
     async fn reload_rules(
         &self,
         _request: Request<proto::ReloadRulesRequest>,
@@ -88,11 +102,13 @@ impl CenterService for CenterApi {
             .map_err(|e| Status::failed_precondition(format!("rules not reloaded: {e:#}")))?;
         let count = rules.units.len() as u32;
         let source = rules.units_source.to_string();
+        let assessment_source = rules.assessment_source.to_string();
         self.0.rules.store(Arc::new(rules));
-        tracing::info!(units = count, source = %source, "rules reloaded");
+        tracing::info!(units = count, source = %source, assessment = %assessment_source, "rules reloaded");
         Ok(Response::new(proto::ReloadRulesResponse {
             units: count,
             units_source: source,
+            assessment_source,
         }))
     }
 }

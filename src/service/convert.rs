@@ -64,6 +64,11 @@ proto_enum!(
     "EXPLAIN_REASON_"
 );
 proto_enum!(domain::Satisfaction, proto::Satisfaction, "SATISFACTION_");
+proto_enum!(
+    domain::ExclusionReason,
+    proto::ExclusionReason,
+    "EXCLUSION_REASON_"
+);
 
 /// Urgency is optional on the wire: UNSPECIFIED means the general tier.
 pub fn urgency(value: i32) -> Result<domain::Urgency, Status> {
@@ -307,6 +312,10 @@ pub fn ticket(ticket: &domain::Ticket) -> proto::Ticket {
         updated_at: Some(timestamp(ticket.updated_at)),
         dispatched_at: opt_timestamp(ticket.dispatched_at),
         closed_at: opt_timestamp(ticket.closed_at),
+        excluded_from_rates: ticket
+            .excluded_from_rates
+            .map(ProtoEnum::to_proto)
+            .unwrap_or_default(),
         history: Vec::new(),
     }
 }
@@ -344,6 +353,7 @@ mod tests {
         round_trip::<domain::LegalChannel>();
         round_trip::<domain::ExplainReason>();
         round_trip::<domain::Satisfaction>();
+        round_trip::<domain::ExclusionReason>();
     }
 
     #[test]

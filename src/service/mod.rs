@@ -155,6 +155,7 @@ ticket_target!(
     crate::proto::ReviewRequest,
     crate::proto::SuperviseRequest,
     crate::proto::ArchiveRequest,
+    crate::proto::ExcludeFromRatesRequest,
     crate::proto::RecordCallbackRequest,
     crate::proto::MergeDuplicateRequest,
     crate::proto::TransferEmergencyRequest,

@@ -36,19 +36,20 @@ mod prelude {
     pub use std::sync::{Arc, OnceLock};
     pub use std::time::Duration as StdDuration;
 
-    pub use chrono::{Duration, TimeZone, Utc};
+    pub use chrono::{Duration, NaiveDate, TimeZone, Utc};
     pub use hotline::config::built_in_units;
     pub use hotline::domain::deadline::{DeadlineKind, missed_deadline};
     pub use hotline::domain::intake::{self, Opened};
     pub use hotline::domain::lifecycle::{self, Command, Context, Transition};
     pub use hotline::domain::rates::RateCounts;
     pub use hotline::domain::{
-        Actor, Channel, Disposition, EmergencyLine, Event, ExplainReason, Intake, LegalChannel,
-        Policy, PolicyDomain, RequestType, Requester, Satisfaction, State, Ticket, TicketId,
-        Timestamp, UnitCatalog, Urgency, Utility,
+        Actor, Channel, Disposition, EmergencyLine, Event, ExclusionReason, ExplainReason, Intake,
+        LegalChannel, Policy, PolicyDomain, RequestType, Requester, Satisfaction, State, Ticket,
+        TicketId, Timestamp, UnitCatalog, Urgency, Utility,
     };
     pub use hotline::store::{
-        NewTicket, Overdue, RateGrouping, RateQuery, RateRow, Store, StoreError, TicketFilter,
+        NewTicket, Overdue, RateGrouping, RatePeriod, RateQuery, RateRow, Store, StoreError,
+        TicketFilter,
     };
 }
 
@@ -70,10 +71,13 @@ macro_rules! conformance_tests {
             search_filters_and_keyset_pagination,
             merged_children_lists_duplicates,
             rate_counts_match_a_hand_computed_scenario,
+            rates_follow_each_assignment,
+            leaving_the_scope_retracts_what_a_ticket_counted,
             list_overdue_names_the_missed_deadline,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,
+            rebuild_equals_incremental,
         );
     };
     (@store $run:path; $($case:ident),+ $(,)?) => {
