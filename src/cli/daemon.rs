@@ -1,4 +1,4 @@
-//! `hotline serve`, `hotline migrate` and `hotline units`.
+//! `hotline serve`, `hotline migrate`, `hotline units` and `hotline rates`.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -68,6 +68,19 @@ pub enum UnitsCommand {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RatesCommand {
+    /// Recompute the rate counts from the event log and replace them, reporting how many
+    /// rows were wrong (0: the counts kept by each transition were exact). Rate writes
+    /// wait while it runs. Use it after an upgrade from a version without the counts.
+    Rebuild(MigrateArgs),
+    /// Validate an assessment file (weights, callback policy, targets) and show it.
+    Assessment {
+        /// File to read [default: config/assessment.toml if present, else the built-in copy].
+        file: Option<PathBuf>,
     },
 }
 
@@ -153,6 +166,81 @@ pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
     println!("{} schema is up to date", store.backend());
     store.close().await;
     Ok(())
+}
+
+pub async fn rates(command: RatesCommand) -> anyhow::Result<()> {
+    match command {
+        RatesCommand::Rebuild(args) => {
+            let url = args
+                .database
+                .database_url
+                .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string());
+            let store = crate::store::open(&url).await?;
+            let report = store.rebuild_rate_counts().await;
+            store.close().await;
+            let r = report?;
+            println!(
+                "rate counts rebuilt from {} events of {} tickets: {} rows, {} changed",
+                r.events, r.tickets, r.rows, r.rows_changed
+            );
+            Ok(())
+        }
+        RatesCommand::Assessment { file } => {
+            let rules = config::load_rule_set(&crate::rules::RulePaths {
+                assessment: file,
+                ..Default::default()
+            })?;
+            print!("{}", assessment_table(&rules));
+            Ok(())
+        }
+    }
+}
+
+/// The assessment in force, as people read it.
+fn assessment_table(rules: &crate::rules::RuleSet) -> String {
+    use crate::domain::UnitKind;
+    let a = &rules.assessment;
+    let callbacks = rules.policy.callbacks;
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header([
+        "unit class",
+        "响应率 target",
+        "解决率 target",
+        "满意率 target",
+    ]);
+    for kind in [
+        UnitKind::SubCentre,
+        UnitKind::Department,
+        UnitKind::District,
+        UnitKind::Street,
+        UnitKind::Enterprise,
+    ] {
+        let t = a.targets.for_kind(kind);
+        let pct = |v: f64| format!("{:.1}%", v * 100.0);
+        table.add_row([
+            kind.to_string(),
+            pct(t.response),
+            pct(t.resolution),
+            pct(t.satisfaction),
+        ]);
+    }
+    format!(
+        "{}: valid\n满意率 = (满意 + {} × 基本满意) ÷ callbacks in scope\n\
+         reopen_when_dissatisfied = {}, reopen_when_unresolved = {}\n{table}\n",
+        rules.assessment_source,
+        a.weights.basically_satisfied,
+        reopen_code(callbacks.when_dissatisfied),
+        reopen_code(callbacks.when_unresolved),
+    )
+}
+
+/// The value as the assessment file spells it.
+fn reopen_code(reopen: crate::domain::policy::Reopen) -> String {
+    serde_json::to_value(reopen)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 pub fn units(command: UnitsCommand) -> anyhow::Result<()> {

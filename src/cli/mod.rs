@@ -31,6 +31,9 @@ pub enum Command {
     /// Inspect and validate the unit catalogue (config/units.toml).
     #[command(subcommand)]
     Units(daemon::UnitsCommand),
+    /// The rate counts in the database (rebuild) and the assessment file (config/assessment.toml).
+    #[command(subcommand)]
+    Rates(daemon::RatesCommand),
     /// Agent console: create (受理), show, search, merge (并单) and transfer tickets.
     Ticket(client::TicketCommand),
     /// A handling unit's back office: pull, watch, sign (签收), respond, handle, reply (反馈),
@@ -65,6 +68,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => daemon::serve(args).await,
         Command::Migrate(args) => daemon::migrate(args).await,
         Command::Units(command) => daemon::units(command),
+        Command::Rates(command) => daemon::rates(command).await,
         Command::Ticket(command) => command.run().await,
         Command::Unit(command) => command.run().await,
         Command::Centre(command) => command.run().await,
