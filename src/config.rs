@@ -33,6 +33,7 @@ pub struct FileConfig {
     pub units: Option<PathBuf>,
     pub assessment: Option<PathBuf>,
     pub shutdown_grace_seconds: Option<u64>,
+    pub rate_gauges_seconds: Option<u64>,
 }
 
 impl FileConfig {

@@ -1,5 +1,6 @@
-//! Assembles and runs the daemon: store, units, the five gRPC services, health checking,
-//! reflection and the metrics listener. Tests start it in-process on port 0.
+//! Assembles and runs the daemon: store, rules, the five gRPC services, health checking,
+//! reflection, the metrics listener with its gRPC layer, and the rate gauges' refresh.
+//! Tests start it in-process on port 0.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Server;
 
+use crate::metrics::grpc::{GrpcMetricsLayer, KnownMethods};
 use crate::proto::{
     center_service_server::CenterServiceServer, dispatch_service_server::DispatchServiceServer,
     feedback_service_server::FeedbackServiceServer, intake_service_server::IntakeServiceServer,
@@ -55,6 +57,7 @@ pub struct RunningServer {
     grace: Duration,
     grpc: JoinHandle<Result<(), tonic::transport::Error>>,
     metrics: Option<JoinHandle<()>>,
+    rate_gauges: Option<JoinHandle<()>>,
 }
 
 /// Opens the store (running migrations), loads the units and starts serving.
@@ -110,7 +113,19 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         None => None,
     };
 
+    // The rate gauges only matter where /metrics is served.
+    let rate_gauges = metrics
+        .as_ref()
+        .map(|_| crate::metrics::rates::spawn(app.clone(), config.rate_gauges_every, stop.clone()));
+    let known_methods = KnownMethods::from_descriptor_sets(&[
+        crate::proto::FILE_DESCRIPTOR_SET,
+        tonic_health::pb::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+    ]);
+
     let router = Server::builder()
+        .layer(GrpcMetricsLayer::new(known_methods))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -148,6 +163,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         grace: config.shutdown_grace,
         grpc,
         metrics: metrics.map(|(_, task)| task),
+        rate_gauges,
     })
 }
 
@@ -167,6 +183,11 @@ impl RunningServer {
         };
         if let Some(metrics) = self.metrics {
             let _ = tokio::time::timeout(self.grace, metrics).await;
+        }
+        if let Some(task) = self.rate_gauges {
+            // It stops at the next await; a refresh in flight is not worth waiting for.
+            task.abort();
+            let _ = task.await;
         }
         self.store.close().await;
         served.context("gRPC server failed")?;

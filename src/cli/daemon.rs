@@ -13,7 +13,7 @@ use crate::server::{self, ServerConfig};
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Optional TOML file with the same keys (listen, metrics_listen, metrics, database_url,
-    /// units, assessment).
+    /// units, assessment, shutdown_grace_seconds, rate_gauges_seconds).
     #[arg(long, env = "HOTLINE_CONFIG")]
     config: Option<PathBuf>,
     /// gRPC listen address [default: 127.0.0.1:50051].
@@ -37,6 +37,9 @@ pub struct ServeArgs {
     /// Seconds to let in-flight calls finish on SIGTERM or Ctrl-C [default: 10].
     #[arg(long, env = "HOTLINE_SHUTDOWN_GRACE_SECONDS")]
     shutdown_grace_seconds: Option<u64>,
+    /// Seconds between recomputations of the rate gauges from the database [default: 30].
+    #[arg(long, env = "HOTLINE_RATE_GAUGES_SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    rate_gauges_seconds: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -111,7 +114,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string()),
         units_path: args.units.or(file.units),
         assessment_path: args.assessment.or(file.assessment),
-        rate_gauges_every: server::DEFAULT_RATE_GAUGES_EVERY,
+        rate_gauges_every: args
+            .rate_gauges_seconds
+            .or(file.rate_gauges_seconds)
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(server::DEFAULT_RATE_GAUGES_EVERY),
         shutdown_grace: args
             .shutdown_grace_seconds
             .or(file.shutdown_grace_seconds)

@@ -22,19 +22,20 @@ pub enum Backend {
 pub struct TestServer {
     running: Option<RunningServer>,
     database_url: String,
+    assessment: Option<std::path::PathBuf>,
     _sqlite_dir: Option<tempfile::TempDir>,
     postgres: Option<TestDatabase>,
     pub channel: Channel,
 }
 
-async fn boot(database_url: &str) -> RunningServer {
+async fn boot(database_url: &str, assessment: Option<&std::path::Path>) -> RunningServer {
     let localhost = |port| SocketAddr::from(([127, 0, 0, 1], port));
     server::start(ServerConfig {
         grpc_addr: localhost(0),
         metrics_addr: Some(localhost(0)),
         database_url: database_url.to_string(),
         units_path: None,
-        assessment_path: None,
+        assessment_path: assessment.map(|p| p.to_path_buf()),
         // Often, so that tests see the rate gauges follow the store within a second.
         rate_gauges_every: std::time::Duration::from_millis(250),
         shutdown_grace: std::time::Duration::from_secs(5),
@@ -53,6 +54,14 @@ async fn connect(addr: SocketAddr) -> Channel {
 
 impl TestServer {
     pub async fn start(backend: Backend) -> Self {
+        Self::start_with_assessment(backend, None).await
+    }
+
+    /// A daemon that reads this assessment file instead of the shipped one.
+    pub async fn start_with_assessment(
+        backend: Backend,
+        assessment: Option<std::path::PathBuf>,
+    ) -> Self {
         let (database_url, sqlite_dir, postgres) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -67,11 +76,12 @@ impl TestServer {
                 (db.url.clone(), None, Some(db))
             }
         };
-        let running = boot(&database_url).await;
+        let running = boot(&database_url, assessment.as_deref()).await;
         let channel = connect(running.grpc_addr).await;
         TestServer {
             running: Some(running),
             database_url,
+            assessment,
             _sqlite_dir: sqlite_dir,
             postgres,
             channel,
@@ -95,7 +105,7 @@ impl TestServer {
         if let Some(running) = self.running.take() {
             running.shutdown().await.expect("clean shutdown");
         }
-        let running = boot(&self.database_url).await;
+        let running = boot(&self.database_url, self.assessment.as_deref()).await;
         self.channel = connect(running.grpc_addr).await;
         self.running = Some(running);
     }
