@@ -238,6 +238,33 @@ pub async fn rate_counts_match_a_hand_computed_scenario(store: Arc<dyn Store>) {
                 in_period("2026-03", STREET, [7, 4, 5, 1, 3, 2, 1, 1]),
             ],
         ),
+        (
+            "a day of February and the whole of March",
+            RateQuery {
+                from: date(2, 28),
+                to: date(4, 1),
+                unit: Some(STREET.into()),
+                ..by(RateGrouping::Unit)
+            },
+            // m1, and all of March as above.
+            vec![row(STREET, [8, 5, 5, 1, 3, 2, 1, 1])],
+        ),
+        (
+            "the same by month",
+            RateQuery {
+                from: date(2, 28),
+                to: date(4, 1),
+                period: RatePeriod::Month,
+                ..by(RateGrouping::Category)
+            },
+            rows(vec![
+                in_period("2026-02", LAMP, [1, 1, 0, 0, 0, 0, 0, 0]),
+                // a1, a4-a7, b1: dispatched 6; a1, a4, a6, b1 in time; a1, a4, a6, b1
+                // called: a4 declined, the others resolved and satisfied.
+                in_period("2026-03", LAMP, [6, 4, 4, 1, 3, 3, 0, 0]),
+                in_period("2026-03", NOISE, [2, 1, 2, 0, 1, 0, 1, 1]),
+            ]),
+        ),
     ];
     for (what, query, expected) in cases {
         assert_eq!(rates(store, &query).await, expected, "rate_counts: {what}");
