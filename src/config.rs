@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use serde::Deserialize;
 
 use crate::classify::Classifier;
+use crate::domain::assessment::Assessment;
 use crate::domain::deadline::DeadlinePolicy;
 use crate::domain::{Policy, UnitCatalog, deadline_file};
 use crate::route::RoutingTable;
@@ -21,9 +22,11 @@ pub const DEFAULT_UNITS_PATH: &str = "config/units.toml";
 pub const DEFAULT_RULES_PATH: &str = "config/rules.toml";
 pub const DEFAULT_ROUTING_PATH: &str = "config/routing.toml";
 pub const DEFAULT_DEADLINES_PATH: &str = "config/deadlines.toml";
+pub const DEFAULT_ASSESSMENT_PATH: &str = "config/assessment.toml";
 
 const BUILT_IN_UNITS: &str = include_str!("../config/units.toml");
 const BUILT_IN_DEADLINES: &str = include_str!("../config/deadlines.toml");
+const BUILT_IN_ASSESSMENT: &str = include_str!("../config/assessment.toml");
 
 /// How far ahead a missing holiday notice is worth a warning at load.
 const NOTICE_HORIZON_DAYS: u64 = 60;
@@ -41,8 +44,10 @@ pub struct FileConfig {
     pub rules: Option<PathBuf>,
     pub routing: Option<PathBuf>,
     pub deadlines: Option<PathBuf>,
+    pub assessment: Option<PathBuf>,
     pub shutdown_grace_seconds: Option<u64>,
     pub scan_interval_seconds: Option<u64>,
+    pub rate_gauges_seconds: Option<u64>,
 }
 
 impl FileConfig {
@@ -101,6 +106,19 @@ fn warn_of_missing_notices(policy: &DeadlinePolicy, source: &Source) {
     }
 }
 
+/// Reads and validates an assessment file; errors name the file, line and key.
+pub fn read_assessment(path: &Path) -> anyhow::Result<Assessment> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Assessment::from_toml(&path.display().to_string(), &text)?)
+}
+
+/// The assessment shipped in `config/assessment.toml`, compiled in for zero-config starts.
+pub fn built_in_assessment() -> Assessment {
+    Assessment::from_toml("built-in assessment.toml", BUILT_IN_ASSESSMENT)
+        .expect("the shipped assessment.toml is validated by a unit test")
+}
+
 /// Reads every rule file (or its built-in copy) into one generation; the first error
 /// names file, line and key.
 pub fn load_rule_set(paths: &RulePaths) -> anyhow::Result<RuleSet> {
@@ -143,14 +161,22 @@ pub fn load_rule_set(paths: &RulePaths) -> anyhow::Result<RuleSet> {
     warn_of_missing_notices(&deadlines, &source);
     record("deadlines", &source, "");
 
+    let source = Source::resolve(paths.assessment.as_deref(), DEFAULT_ASSESSMENT_PATH);
+    let assessment = match &source {
+        Source::File(path) => read_assessment(path)?,
+        Source::BuiltIn => built_in_assessment(),
+    };
+    record("assessment", &source, "");
+
     Ok(RuleSet {
         units,
         classifier,
         routing,
         policy: Policy {
             deadlines,
-            ..Policy::default()
+            callbacks: assessment.callbacks,
         },
+        assessment,
         files,
     })
 }

@@ -1,12 +1,20 @@
 //! Prometheus metrics: one process-wide recorder, served on `/metrics` by a small HTTP
-//! listener per daemon. Label values are bounded (commands, channels, outcomes), never
-//! personal data or free text.
+//! listener per daemon. Label values are bounded (commands, channels, outcomes, units of
+//! the catalogue, methods of the API), never personal data or free text.
+//!
+//! Counters of what this process committed are here; the rate gauges, recomputed from
+//! the store, are in [`rates`]; gRPC request metrics in [`grpc`].
+
+pub mod grpc;
+pub mod rates;
 
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 
-use metrics::{counter, describe_counter};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics::{counter, describe_counter, describe_gauge, describe_histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::domain::{Satisfaction, State, Ticket, Transition, UnitCatalog};
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -14,7 +22,13 @@ static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 pub fn handle() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {
-            let recorder = PrometheusBuilder::new().build_recorder();
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full(grpc::DURATION.to_string()),
+                    &grpc::DURATION_BUCKETS,
+                )
+                .expect("the bucket list is not empty")
+                .build_recorder();
             let handle = recorder.handle();
             if metrics::set_global_recorder(recorder).is_err() {
                 tracing::warn!("another metrics recorder is installed; /metrics will stay empty");
@@ -47,16 +61,114 @@ fn describe() {
         "Callbacks recorded, by satisfaction and resolution."
     );
     crate::metrics_deadlines::describe();
+    describe_counter!(
+        "hotline_tickets_dispatched_total",
+        "Tickets put on a unit's desk (派单, 改派, reassigned returns, 提级), by receiving unit."
+    );
+    describe_counter!(
+        "hotline_tickets_closed_total",
+        "Tickets whose loop ended, by the unit holding them (else the intake desk) and outcome: \
+         resolved, unresolved, declined (callback verdicts), answered, transferred, refused, merged."
+    );
+    for (rate, target) in [rates::RESPONSE, rates::RESOLUTION, rates::SATISFACTION] {
+        describe_gauge!(
+            rate,
+            "This month's rate per unit (local days, UTC+8), from the store; NaN without a denominator."
+        );
+        describe_gauge!(
+            target,
+            "The target of the unit's class (config/assessment.toml)."
+        );
+    }
+    describe_counter!(
+        grpc::REQUESTS,
+        "gRPC calls by service, method and status code."
+    );
+    describe_histogram!(
+        grpc::DURATION,
+        metrics::Unit::Seconds,
+        "gRPC call durations by service and method (a stream: its whole life)."
+    );
 }
 
-pub fn ticket_created(channel: &'static str, outcome: &'static str) {
+/// A unit id as a label value: only ids of the catalogue, so labels stay bounded.
+fn unit_label(units: &UnitCatalog, unit: Option<&str>) -> String {
+    match unit {
+        Some(id) if units.get(id).is_some() => id.to_string(),
+        Some(_) => "unknown".to_string(),
+        None => "none".to_string(),
+    }
+}
+
+/// The unit a ticket was newly put in front of, if `after` is a fresh assignment.
+fn newly_assigned<'t>(before: Option<&Ticket>, after: &'t Ticket) -> Option<&'t str> {
+    let fresh = after.state == State::Dispatched
+        && before.is_none_or(|b| b.dispatched_at != after.dispatched_at);
+    fresh.then_some(after.assigned_unit.as_deref()).flatten()
+}
+
+/// How a ticket's loop ended, if `after` ends it.
+fn closing_outcome(before: Option<&Ticket>, after: &Ticket) -> Option<&'static str> {
+    if before.is_some_and(|b| b.state.is_finished()) || !after.state.is_finished() {
+        return None;
+    }
+    Some(match after.state {
+        State::Closed => match &after.callback {
+            Some(c) if c.satisfaction == Satisfaction::Declined => "declined",
+            Some(c) if c.resolved => "resolved",
+            Some(_) => "unresolved",
+            None => "answered",
+        },
+        State::Transferred => "transferred",
+        State::Refused => "refused",
+        State::Merged => "merged",
+        // Archiving starts from a finished state, so it never gets here.
+        _ => return None,
+    })
+}
+
+/// Counts the assignment and the end of the loop a step made. `desk` is the acting unit,
+/// named when no unit holds the ticket.
+fn observe(before: Option<&Ticket>, after: &Ticket, desk: &str, units: &UnitCatalog) {
+    if let Some(unit) = newly_assigned(before, after) {
+        counter!("hotline_tickets_dispatched_total", "unit" => unit_label(units, Some(unit)))
+            .increment(1);
+    }
+    if let Some(outcome) = closing_outcome(before, after) {
+        let holder = before
+            .and_then(|b| b.assigned_unit.as_deref())
+            .or(after.assigned_unit.as_deref())
+            .unwrap_or(desk);
+        counter!("hotline_tickets_closed_total", "unit" => unit_label(units, Some(holder)), "outcome" => outcome)
+            .increment(1);
+    }
+}
+
+/// Counts a ticket just opened at the intake desk `desk`.
+pub fn ticket_opened(ticket: &Ticket, desk: &str, units: &UnitCatalog) {
+    ticket_created(ticket.intake.channel.code(), ticket.disposition.code());
+    observe(None, ticket, desk, units);
+}
+
+fn ticket_created(channel: &'static str, outcome: &'static str) {
     counter!("hotline_tickets_created_total", "channel" => channel, "outcome" => outcome)
         .increment(1);
 }
 
 /// Counts a committed transition (and, for a callback, its verdict).
-pub fn committed(transition: &crate::domain::Transition, command: &'static str) {
+pub fn committed(
+    before: &Ticket,
+    transition: &Transition,
+    command: &'static str,
+    units: &UnitCatalog,
+) {
     counter!("hotline_transitions_total", "command" => command).increment(1);
+    observe(
+        Some(before),
+        &transition.ticket,
+        &transition.event.actor.unit,
+        units,
+    );
     if let ("record_callback", Some(callback)) = (command, &transition.ticket.callback) {
         callback_recorded(callback.satisfaction.code(), callback.resolved);
     }
@@ -101,4 +213,95 @@ pub async fn serve(
         }
     });
     Ok((bound, task))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CallbackResult, Disposition, Intake, Requester};
+
+    fn ticket(state: State, callback: Option<(bool, Satisfaction)>) -> Ticket {
+        let intake = Intake {
+            channel: crate::domain::Channel::Phone,
+            line: "12345".into(),
+            request_type: crate::domain::RequestType::Complaint,
+            policy_domain: crate::domain::PolicyDomain::PublicServices,
+            category: "urban_rural_construction".into(),
+            topic: "municipal_facilities".into(),
+            urgency: crate::domain::Urgency::General,
+            title: String::new(),
+            description: "路灯不亮".into(),
+            region: "320102001".into(),
+            address: String::new(),
+            requester: Requester::default(),
+        };
+        let mut t = Ticket::received(
+            intake,
+            Disposition::Dispatch {
+                unit: None,
+                co_units: vec![],
+            },
+            chrono::Utc::now(),
+        );
+        t.state = state;
+        t.callback = callback.map(|(resolved, satisfaction)| CallbackResult {
+            resolved,
+            satisfaction,
+            note: String::new(),
+            at: t.created_at,
+        });
+        t
+    }
+
+    #[test]
+    fn each_way_a_loop_ends_has_one_bounded_outcome() {
+        use Satisfaction::*;
+        let open = ticket(State::AwaitingCallback, None);
+        let cases = [
+            (
+                ticket(State::Closed, Some((true, Satisfied))),
+                Some("resolved"),
+            ),
+            (
+                ticket(State::Closed, Some((false, Satisfied))),
+                Some("unresolved"),
+            ),
+            (
+                ticket(State::Closed, Some((false, Dissatisfied))),
+                Some("unresolved"),
+            ),
+            (
+                ticket(State::Closed, Some((false, Declined))),
+                Some("declined"),
+            ),
+            (ticket(State::Closed, None), Some("answered")),
+            (ticket(State::Transferred, None), Some("transferred")),
+            (ticket(State::Refused, None), Some("refused")),
+            (ticket(State::Merged, None), Some("merged")),
+            // Reopened by the callback: the loop goes on.
+            (ticket(State::InProgress, Some((false, Dissatisfied))), None),
+        ];
+        for (after, expected) in cases {
+            assert_eq!(
+                closing_outcome(Some(&open), &after),
+                expected,
+                "{}",
+                after.state
+            );
+        }
+        // Archiving a closed ticket ends nothing new.
+        let closed = ticket(State::Closed, Some((true, Satisfied)));
+        assert_eq!(
+            closing_outcome(Some(&closed), &ticket(State::Archived, None)),
+            None
+        );
+    }
+
+    #[test]
+    fn unit_labels_come_from_the_catalogue_only() {
+        let units = crate::config::built_in_units();
+        assert_eq!(unit_label(&units, Some("xuanwu-01")), "xuanwu-01");
+        assert_eq!(unit_label(&units, Some("not-a-unit")), "unknown");
+        assert_eq!(unit_label(&units, None), "none");
+    }
 }

@@ -1,11 +1,11 @@
 //! The rule files the daemon decides with — units, classification rules, the dispatch
-//! catalogue and the policy of the loop (time limits and calendar) — loaded together and
-//! swapped together, so a
-//! decision never mixes an old file with a new one.
+//! catalogue, time limits and calendar, and the assessment — loaded together and swapped
+//! together, so a decision never mixes an old file with a new one.
 
 use std::path::{Path, PathBuf};
 
 use crate::classify::Classifier;
+use crate::domain::assessment::Assessment;
 use crate::domain::{Policy, UnitCatalog};
 use crate::route::RoutingTable;
 
@@ -45,6 +45,7 @@ pub struct RulePaths {
     pub rules: Option<PathBuf>,
     pub routing: Option<PathBuf>,
     pub deadlines: Option<PathBuf>,
+    pub assessment: Option<PathBuf>,
 }
 
 /// One consistent generation of rules.
@@ -53,13 +54,15 @@ pub struct RuleSet {
     pub classifier: Classifier,
     pub routing: RoutingTable,
     pub policy: Policy,
+    /// Rate weights and targets (its callback policy is in `policy`).
+    pub assessment: Assessment,
     /// Where each file came from, and its version where it has one, for ReloadRules.
     pub files: Vec<LoadedFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadedFile {
-    /// units | rules | routing | …
+    /// units | rules | routing | deadlines | assessment
     pub name: &'static str,
     pub source: Source,
     pub version: String,

@@ -1,6 +1,6 @@
 //! Assembles and runs the daemon: store, rules, the five gRPC services, health checking,
-//! reflection, the metrics listener and the deadline scanner. Tests start it in-process on
-//! port 0.
+//! reflection, the metrics listener with its gRPC layer, the deadline scanner and the rate
+//! gauges' refresh. Tests start it in-process on port 0.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Server;
 
+use crate::metrics::grpc::{GrpcMetricsLayer, KnownMethods};
 use crate::proto::{
     center_service_server::CenterServiceServer, dispatch_service_server::DispatchServiceServer,
     feedback_service_server::FeedbackServiceServer, intake_service_server::IntakeServiceServer,
@@ -34,6 +35,8 @@ pub struct ServerConfig {
     pub rule_paths: RulePaths,
     /// Reload the rule files when they change on disk (SIGHUP and ReloadRules always work).
     pub watch_rules: bool,
+    /// How often the rate gauges of /metrics are recomputed from the store.
+    pub rate_gauges_every: Duration,
     /// How long shutdown waits for in-flight calls before cutting them off.
     pub shutdown_grace: Duration,
     /// How often the deadline scanner looks for warnings to record.
@@ -42,6 +45,9 @@ pub struct ServerConfig {
 
 /// Default for [`ServerConfig::shutdown_grace`].
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Default for [`ServerConfig::rate_gauges_every`]: about one Prometheus scrape interval.
+pub const DEFAULT_RATE_GAUGES_EVERY: Duration = Duration::from_secs(30);
 
 impl ServerConfig {
     /// A daemon on loopback with free ports, the shipped rules (not watched) and default
@@ -54,6 +60,7 @@ impl ServerConfig {
             database_url: database_url.into(),
             rule_paths: RulePaths::default(),
             watch_rules: false,
+            rate_gauges_every: DEFAULT_RATE_GAUGES_EVERY,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             scan_interval: crate::jobs::deadline_scanner::DEFAULT_INTERVAL,
         }
@@ -70,6 +77,7 @@ pub struct RunningServer {
     grpc: JoinHandle<Result<(), tonic::transport::Error>>,
     metrics: Option<JoinHandle<()>>,
     scanner: JoinHandle<()>,
+    rate_gauges: Option<JoinHandle<()>>,
 }
 
 /// Opens the store (running migrations), loads the units and starts serving.
@@ -126,7 +134,19 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         None => None,
     };
 
+    // The rate gauges only matter where /metrics is served.
+    let rate_gauges = metrics
+        .as_ref()
+        .map(|_| crate::metrics::rates::spawn(app.clone(), config.rate_gauges_every, stop.clone()));
+    let known_methods = KnownMethods::from_descriptor_sets(&[
+        crate::proto::FILE_DESCRIPTOR_SET,
+        tonic_health::pb::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+    ]);
+
     let router = Server::builder()
+        .layer(GrpcMetricsLayer::new(known_methods))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -166,6 +186,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         grpc,
         metrics: metrics.map(|(_, task)| task),
         scanner,
+        rate_gauges,
     })
 }
 
@@ -185,6 +206,11 @@ impl RunningServer {
         };
         if let Some(metrics) = self.metrics {
             let _ = tokio::time::timeout(self.grace, metrics).await;
+        }
+        if let Some(task) = self.rate_gauges {
+            // It stops at the next await; a refresh in flight is not worth waiting for.
+            task.abort();
+            let _ = task.await;
         }
         // A pass under way finishes, then the scanner gives its lock back.
         let mut scanner = self.scanner;

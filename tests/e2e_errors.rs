@@ -273,12 +273,13 @@ async fn bad_commands_get_precise_statuses(backend: Backend) {
     let status = server
         .report()
         .get_rates(proto::GetRatesRequest {
+            // Beijing midnights, the wrong way round.
             from: Some(prost_types::Timestamp {
-                seconds: 1_800_000_000,
+                seconds: 1_799_942_400,
                 nanos: 0,
             }),
             to: Some(prost_types::Timestamp {
-                seconds: 1_700_000_000,
+                seconds: 1_699_977_600,
                 nanos: 0,
             }),
             ..Default::default()

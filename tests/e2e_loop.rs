@@ -127,20 +127,18 @@ async fn whole_loop_with_history(backend: Backend) {
     );
     assert_eq!(shown.history[3].reason, "已电话联系王女士");
 
-    // The rates see the closed loop.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    // The rates see the closed loop: yesterday and today, in Beijing days.
+    use hotline::domain::rates_ledger::{day_start, local_day};
+    let today = day_start(local_day(chrono::Utc::now())).timestamp();
     let rates = server
         .report()
         .get_rates(proto::GetRatesRequest {
             from: Some(prost_types::Timestamp {
-                seconds: now - 3600,
+                seconds: today - 86_400,
                 nanos: 0,
             }),
             to: Some(prost_types::Timestamp {
-                seconds: now + 3600,
+                seconds: today + 86_400,
                 nanos: 0,
             }),
             group_by: proto::RateGrouping::Unit as i32,

@@ -1,4 +1,4 @@
-//! `hotline serve`, `hotline migrate` and `hotline units`.
+//! `hotline serve`, `hotline migrate`, `hotline units` and `hotline rates`.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -13,7 +13,8 @@ use crate::server::{self, ServerConfig};
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Optional TOML file with the same keys (listen, metrics_listen, metrics, database_url,
-    /// units, deadlines, shutdown_grace_seconds, scan_interval_seconds).
+    /// units, rules, routing, deadlines, assessment, shutdown_grace_seconds,
+    /// scan_interval_seconds, rate_gauges_seconds).
     #[arg(long, env = "HOTLINE_CONFIG")]
     config: Option<PathBuf>,
     /// gRPC listen address [default: 127.0.0.1:50051].
@@ -38,6 +39,9 @@ pub struct ServeArgs {
     /// Seconds to let in-flight calls finish on SIGTERM or Ctrl-C [default: 10].
     #[arg(long, env = "HOTLINE_SHUTDOWN_GRACE_SECONDS")]
     shutdown_grace_seconds: Option<u64>,
+    /// Seconds between recomputations of the rate gauges from the database [default: 30].
+    #[arg(long, env = "HOTLINE_RATE_GAUGES_SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    rate_gauges_seconds: Option<u64>,
 }
 
 /// The rule files; each defaults to `config/<name>.toml` if present, else the copy built
@@ -57,6 +61,9 @@ pub struct RuleFileArgs {
     /// Time limits and working-day calendar [default: config/deadlines.toml].
     #[arg(long, env = "HOTLINE_DEADLINES", value_name = "FILE")]
     pub deadlines: Option<PathBuf>,
+    /// Rate weights, callback policy and targets [default: config/assessment.toml].
+    #[arg(long, env = "HOTLINE_ASSESSMENT", value_name = "FILE")]
+    pub assessment: Option<PathBuf>,
 }
 
 impl RuleFileArgs {
@@ -67,6 +74,7 @@ impl RuleFileArgs {
             rules: self.rules.or_else(|| file.rules.clone()),
             routing: self.routing.or_else(|| file.routing.clone()),
             deadlines: self.deadlines.or_else(|| file.deadlines.clone()),
+            assessment: self.assessment.or_else(|| file.assessment.clone()),
         }
     }
 }
@@ -103,6 +111,19 @@ pub enum UnitsCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum RatesCommand {
+    /// Recompute the rate counts from the event log and replace them, reporting how many
+    /// rows were wrong (0: the counts kept by each transition were exact). Rate writes
+    /// wait while it runs. Use it after an upgrade from a version without the counts.
+    Rebuild(MigrateArgs),
+    /// Validate an assessment file (weights, callback policy, targets) and show it.
+    Assessment {
+        /// File to read [default: config/assessment.toml if present, else the built-in copy].
+        file: Option<PathBuf>,
+    },
+}
+
 fn parse_addr(value: &str) -> SocketAddr {
     value.parse().expect("default addresses are valid")
 }
@@ -131,6 +152,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string()),
         rule_paths,
         watch_rules: !args.no_watch,
+        rate_gauges_every: args
+            .rate_gauges_seconds
+            .or(file.rate_gauges_seconds)
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(server::DEFAULT_RATE_GAUGES_EVERY),
         shutdown_grace: args
             .shutdown_grace_seconds
             .or(file.shutdown_grace_seconds)
@@ -190,6 +216,84 @@ pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
     println!("{} schema is up to date", store.backend());
     store.close().await;
     Ok(())
+}
+
+pub async fn rates(command: RatesCommand) -> anyhow::Result<()> {
+    match command {
+        RatesCommand::Rebuild(args) => {
+            let url = args
+                .database
+                .database_url
+                .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string());
+            let store = crate::store::open(&url).await?;
+            let report = store.rebuild_rate_counts().await;
+            store.close().await;
+            let r = report?;
+            println!(
+                "rate counts rebuilt from {} events of {} tickets: {} rows, {} changed",
+                r.events, r.tickets, r.rows, r.rows_changed
+            );
+            Ok(())
+        }
+        RatesCommand::Assessment { file } => {
+            let rules = config::load_rule_set(&crate::rules::RulePaths {
+                assessment: file,
+                ..Default::default()
+            })?;
+            print!("{}", assessment_table(&rules));
+            Ok(())
+        }
+    }
+}
+
+/// The assessment in force, as people read it.
+fn assessment_table(rules: &crate::rules::RuleSet) -> String {
+    use crate::domain::UnitKind;
+    let a = &rules.assessment;
+    let callbacks = rules.policy.callbacks;
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header([
+        "unit class",
+        "响应率 target",
+        "解决率 target",
+        "满意率 target",
+    ]);
+    for kind in [
+        UnitKind::SubCentre,
+        UnitKind::Department,
+        UnitKind::District,
+        UnitKind::Street,
+        UnitKind::Enterprise,
+    ] {
+        let t = a.targets.for_kind(kind);
+        let pct = |v: f64| format!("{:.1}%", v * 100.0);
+        table.add_row([
+            kind.to_string(),
+            pct(t.response),
+            pct(t.resolution),
+            pct(t.satisfaction),
+        ]);
+    }
+    format!(
+        "{}: valid\n满意率 = (满意 + {} × 基本满意) ÷ callbacks in scope\n\
+         reopen_when_dissatisfied = {}, reopen_when_unresolved = {}\n{table}\n",
+        rules
+            .source_of("assessment")
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        a.weights.basically_satisfied,
+        reopen_code(callbacks.when_dissatisfied),
+        reopen_code(callbacks.when_unresolved),
+    )
+}
+
+/// The value as the assessment file spells it.
+fn reopen_code(reopen: crate::domain::policy::Reopen) -> String {
+    serde_json::to_value(reopen)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 pub fn units(command: UnitsCommand) -> anyhow::Result<()> {

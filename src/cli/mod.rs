@@ -41,6 +41,9 @@ pub enum Command {
     /// Inspect and validate the time limits and calendar (config/deadlines.toml).
     #[command(subcommand)]
     Deadlines(deadlines::DeadlinesCommand),
+    /// The rate counts in the database (rebuild) and the assessment file (config/assessment.toml).
+    #[command(subcommand)]
+    Rates(daemon::RatesCommand),
     /// Agent console: create (受理), show, search, merge (并单) and transfer tickets.
     Ticket(client::TicketCommand),
     /// A handling unit's back office: pull, watch, sign (签收), respond, handle, reply (反馈),
@@ -78,6 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Classify(args) => triage::classify(args),
         Command::Route(args) => triage::route(args),
         Command::Deadlines(command) => deadlines::run(command),
+        Command::Rates(command) => daemon::rates(command).await,
         Command::Ticket(command) => command.run().await,
         Command::Unit(command) => command.run().await,
         Command::Centre(command) => command.run().await,

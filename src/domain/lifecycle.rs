@@ -32,7 +32,7 @@ use super::calendar::{MAX_WORKING_DAYS, Window};
 use super::deadline::missed_deadline;
 use super::error::DomainError;
 use super::event::{Actor, Event};
-use super::policy::Policy;
+use super::policy::{Policy, Reopen};
 use super::ticket::*;
 use super::unit::{Unit, UnitCatalog, UnitKind};
 use super::validate;
@@ -123,6 +123,11 @@ pub enum Command {
         note: String,
     },
     Archive,
+    /// 甄别: the centre takes the ticket out of the assessment; what it counted is retracted.
+    ExcludeFromRates {
+        reason: ExclusionReason,
+        note: String,
+    },
 }
 
 impl Command {
@@ -149,6 +154,7 @@ impl Command {
             Command::ChaseUp { .. } => "chase_up",
             Command::AddNote { .. } => "add_note",
             Command::Archive => "archive",
+            Command::ExcludeFromRates { .. } => "exclude_from_rates",
         }
     }
 }
@@ -175,7 +181,8 @@ fn authority(command: &Command, state: State) -> Authority {
         | Command::ReviewReply { .. }
         | Command::Supervise { .. }
         | Command::ChaseUp { .. }
-        | Command::Archive => Authority::Centre,
+        | Command::Archive
+        | Command::ExcludeFromRates { .. } => Authority::Centre,
         Command::AnswerDirectly { .. }
         | Command::Transfer { .. }
         | Command::Refuse { .. }
@@ -312,6 +319,54 @@ fn unassign(ticket: &mut Ticket) {
     ticket.responded_at = None;
 }
 
+/// Whether a callback reopens the ticket (重办), by the callback policy: a verdict set to
+/// `always` reopens whatever was asked, one set to `never` refuses a request to reopen.
+fn reopens(
+    resolved: bool,
+    satisfaction: Satisfaction,
+    requested: bool,
+    ctx: &Context,
+) -> Result<bool, DomainError> {
+    let policy = ctx.policy.callbacks;
+    // A declined callback gives no verdict, so it is never unhappy.
+    let unhappy: Vec<(&str, Reopen)> = [
+        (satisfaction == Satisfaction::Dissatisfied)
+            .then_some(("reopen_when_dissatisfied", policy.when_dissatisfied)),
+        (!resolved && satisfaction != Satisfaction::Declined)
+            .then_some(("reopen_when_unresolved", policy.when_unresolved)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if unhappy.iter().any(|(_, r)| *r == Reopen::Always) {
+        return Ok(true);
+    }
+    if !requested {
+        return Ok(false);
+    }
+    if unhappy.is_empty() {
+        return Err(DomainError::invalid(
+            "reopen",
+            "only a dissatisfied or unresolved callback can reopen the ticket",
+        ));
+    }
+    if unhappy.iter().all(|(_, r)| *r == Reopen::Never) {
+        let keys: Vec<String> = unhappy
+            .iter()
+            .map(|(k, _)| format!("{k} = \"never\""))
+            .collect();
+        return Err(DomainError::illegal_because(
+            "record_callback",
+            State::AwaitingCallback,
+            format!(
+                "the assessment policy does not reopen on this verdict ({})",
+                keys.join(", ")
+            ),
+        ));
+    }
+    Ok(true)
+}
+
 /// Decides one step of the loop. Pure: the same inputs always give the same answer.
 pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transition, DomainError> {
     use State::*;
@@ -446,7 +501,12 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
             validate::text("reason", &note, validate::MAX_NOTE_CHARS, false)?;
             next.state = Responded;
             next.responded_at = Some(ctx.now);
-            details = json!({ "in_time": next.responded_in_time() });
+            // The response counts for the unit and the day of the dispatch it answers.
+            details = json!({
+                "in_time": next.responded_in_time(),
+                "unit": ticket.assigned_unit,
+                "dispatched_at": ticket.dispatched_at,
+            });
             reason = note;
         }
         Command::Handle { note } => {
@@ -684,15 +744,14 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
                     "a declined callback gives no verdict on resolution",
                 ));
             }
-            let unhappy = !resolved || satisfaction == Satisfaction::Dissatisfied;
-            if reopen && (!unhappy || satisfaction == Satisfaction::Declined) {
-                return Err(DomainError::invalid(
-                    "reopen",
-                    "only a dissatisfied or unresolved callback can reopen the ticket",
-                ));
-            }
-            details =
-                json!({ "resolved": resolved, "satisfaction": satisfaction, "reopened": reopen });
+            let reopen = reopens(resolved, satisfaction, reopen, ctx)?;
+            // The verdict counts for the unit that handled the ticket.
+            details = json!({
+                "resolved": resolved,
+                "satisfaction": satisfaction,
+                "reopened": reopen,
+                "unit": ticket.assigned_unit,
+            });
             next.callback = Some(CallbackResult {
                 resolved,
                 satisfaction,
@@ -757,6 +816,19 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
                 return Err(illegal());
             }
             next.state = Archived;
+        }
+        Command::ExcludeFromRates { reason: why, note } => {
+            if !ticket.in_rates_scope() {
+                return Err(DomainError::illegal_because(
+                    name,
+                    state,
+                    "the ticket is already outside the rates (excluded, merged or transferred)",
+                ));
+            }
+            required("note", &note)?;
+            details = json!({ "reason": why });
+            next.excluded_from_rates = Some(why);
+            reason = note;
         }
     }
 

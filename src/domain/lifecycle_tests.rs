@@ -16,7 +16,7 @@ use super::*;
 use crate::domain::calendar::{Calendar, china_standard_time};
 use crate::domain::deadline::{DEFAULT_MAX_EXTENSION, DeadlineKind, DeadlinePolicy, default_tiers};
 use crate::domain::intake::{self, Opened};
-use crate::domain::policy::Policy;
+use crate::domain::policy::{CallbackPolicy, Policy, Reopen};
 use crate::domain::warning::Thresholds;
 use State::*;
 
@@ -307,7 +307,7 @@ fn assert_not_permitted<T: Debug>(result: Result<T, DomainError>) {
 // Commands: one valid sample of each, and who may issue it
 // ---------------------------------------------------------------------------------------
 
-const COMMANDS: [&str; 20] = [
+const COMMANDS: [&str; 21] = [
     "dispatch",
     "answer_directly",
     "transfer",
@@ -328,6 +328,7 @@ const COMMANDS: [&str; 20] = [
     "chase_up",
     "add_note",
     "archive",
+    "exclude_from_rates",
 ];
 
 /// Commands whose sample carries no reason, so their event's reason stays empty.
@@ -444,6 +445,10 @@ fn sample(name: &str) -> Command {
         "chase_up" => Command::ChaseUp { note: reason() },
         "add_note" => Command::AddNote { note: reason() },
         "archive" => Command::Archive,
+        "exclude_from_rates" => Command::ExcludeFromRates {
+            reason: ExclusionReason::Unreasonable,
+            note: reason(),
+        },
         other => panic!("no sample for command `{other}`"),
     }
 }
@@ -472,7 +477,8 @@ fn authorised_unit(command: &Command) -> &'static str {
         | Command::Supervise { .. }
         | Command::ChaseUp { .. }
         | Command::AddNote { .. }
-        | Command::Archive => CENTRE,
+        | Command::Archive
+        | Command::ExcludeFromRates { .. } => CENTRE,
     }
 }
 
@@ -580,6 +586,18 @@ const LEGAL: &[(&str, State, State)] = &[
     ("archive", Transferred, Archived),
     ("archive", Refused, Archived),
     ("archive", Merged, Archived),
+    // 甄别: out of the assessment in any state, unless already out of the rates.
+    ("exclude_from_rates", Received, Received),
+    ("exclude_from_rates", Dispatched, Dispatched),
+    ("exclude_from_rates", Signed, Signed),
+    ("exclude_from_rates", Responded, Responded),
+    ("exclude_from_rates", InProgress, InProgress),
+    ("exclude_from_rates", ReturnRequested, ReturnRequested),
+    ("exclude_from_rates", Replied, Replied),
+    ("exclude_from_rates", AwaitingCallback, AwaitingCallback),
+    ("exclude_from_rates", Closed, Closed),
+    ("exclude_from_rates", Archived, Archived),
+    ("exclude_from_rates", Refused, Refused),
 ];
 
 fn expected_next(command: &str, from: State) -> Option<State> {
@@ -811,11 +829,14 @@ fn sign_and_respond_stamp_their_instants() {
     let step = run_at(&ticket_in(Signed), respond(), STREET, early).unwrap();
     assert_eq!(step.ticket.responded_at, Some(early));
     assert!(step.ticket.responded_in_time());
-    assert_eq!(step.event.details, json!({ "in_time": true }));
+    assert_eq!(
+        step.event.details,
+        json!({ "in_time": true, "unit": STREET, "dispatched_at": dispatched_at() })
+    );
 
     let late = ok(&ticket_in(Signed), respond(), STREET);
     assert_eq!(late.ticket.responded_at, Some(now()));
-    assert_eq!(late.event.details, json!({ "in_time": false }));
+    assert_eq!(late.event.details["in_time"], json!(false));
 }
 
 #[test]
@@ -1395,12 +1416,151 @@ fn a_callback_closes_or_reopens_the_ticket() {
                 assert_eq!(t.closed_at, (!reopened).then(now), "{case}");
                 assert_eq!(
                     step.event.details,
-                    json!({ "resolved": resolved, "satisfaction": satisfaction, "reopened": reopen }),
+                    json!({ "resolved": resolved, "satisfaction": satisfaction, "reopened": reopen, "unit": STREET }),
                     "{case}"
                 );
             }
         }
     }
+}
+
+/// (when dissatisfied, when unresolved, (resolved, satisfaction, reopen)) → reopened?, or
+/// words of the refusal.
+type PolicyCase = (
+    Reopen,
+    Reopen,
+    (bool, Satisfaction, bool),
+    Result<bool, &'static str>,
+);
+
+/// A callback on the awaiting ticket under a callback policy.
+fn callback_under(
+    when_dissatisfied: Reopen,
+    when_unresolved: Reopen,
+    verdict: (bool, Satisfaction, bool),
+) -> Result<Transition, DomainError> {
+    let policy = Policy {
+        callbacks: CallbackPolicy {
+            when_dissatisfied,
+            when_unresolved,
+        },
+        ..Policy::default()
+    };
+    let actor = actor(CENTRE);
+    let ctx = Context {
+        actor: &actor,
+        units: &UNITS,
+        policy: &policy,
+        now: now(),
+    };
+    let (resolved, satisfaction, reopen) = verdict;
+    apply(
+        &ticket_in(AwaitingCallback),
+        callback(resolved, satisfaction, reopen),
+        &ctx,
+    )
+}
+
+#[test]
+fn the_callback_policy_decides_when_a_verdict_reopens() {
+    use Reopen::*;
+    use Satisfaction::*;
+    // (dissatisfied policy, unresolved policy, verdict) → reopened?, or the refusal.
+    // A verdict can be unhappy on both counts; `always` on either reopens, and a request
+    // is refused only when every count that applies says `never`.
+    let cases: &[PolicyCase] = &[
+        (Always, OnRequest, (true, Dissatisfied, false), Ok(true)),
+        (Always, Never, (false, Dissatisfied, false), Ok(true)),
+        (OnRequest, Always, (false, Satisfied, false), Ok(true)),
+        (OnRequest, Always, (true, Dissatisfied, false), Ok(false)),
+        (Always, Always, (true, BasicallySatisfied, false), Ok(false)),
+        // Declined is never unhappy, not even under `always`.
+        (Always, Always, (false, Declined, false), Ok(false)),
+        (Never, OnRequest, (true, Dissatisfied, false), Ok(false)),
+        (
+            Never,
+            OnRequest,
+            (true, Dissatisfied, true),
+            Err("reopen_when_dissatisfied"),
+        ),
+        (
+            Never,
+            Never,
+            (false, Dissatisfied, true),
+            Err("reopen_when_dissatisfied = \"never\", reopen_when_unresolved"),
+        ),
+        (Never, OnRequest, (false, Dissatisfied, true), Ok(true)),
+        (
+            OnRequest,
+            Never,
+            (false, Satisfied, true),
+            Err("reopen_when_unresolved"),
+        ),
+        (Never, Never, (true, Satisfied, true), Err("field reopen")),
+    ];
+    for &(dissatisfied, unresolved, verdict, expected) in cases {
+        let case = format!("{dissatisfied:?}/{unresolved:?} {verdict:?}");
+        let result = callback_under(dissatisfied, unresolved, verdict);
+        match expected {
+            Ok(reopened) => {
+                let step = result.unwrap_or_else(|e| panic!("{case}: {e}"));
+                let to = if reopened { InProgress } else { Closed };
+                assert_eq!(step.ticket.state, to, "{case}");
+                assert_eq!(step.event.details["reopened"], json!(reopened), "{case}");
+                assert_eq!(step.ticket.rework_count, u32::from(reopened), "{case}");
+            }
+            Err("field reopen") => assert_invalid(result, "reopen"),
+            Err(words) => {
+                let err = result.unwrap_err();
+                assert!(
+                    matches!(
+                        err,
+                        DomainError::IllegalTransition {
+                            command: "record_callback",
+                            ..
+                        }
+                    ) && err.to_string().contains(words),
+                    "{case}: {err}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn exclusion_takes_a_ticket_out_of_the_rates_once() {
+    let exclude = |reason, note: &str| Command::ExcludeFromRates {
+        reason,
+        note: note.into(),
+    };
+    let closed = ticket_in(Closed);
+    assert!(closed.in_rates_scope());
+    let step = ok(&closed, exclude(ExclusionReason::Duplicate, REASON), CENTRE);
+    assert_eq!(
+        step.ticket.excluded_from_rates,
+        Some(ExclusionReason::Duplicate)
+    );
+    assert!(!step.ticket.in_rates_scope());
+    assert_eq!(step.ticket.state, Closed);
+    assert_eq!(step.event.details, json!({ "reason": "duplicate" }));
+    assert_eq!(step.event.reason, REASON);
+
+    assert_invalid(
+        run(&closed, exclude(ExclusionReason::Invalid, " "), CENTRE),
+        "note",
+    );
+    for out in [step.ticket, ticket_in(Merged), ticket_in(Transferred)] {
+        let err = run(&out, exclude(ExclusionReason::Invalid, REASON), CENTRE).unwrap_err();
+        assert!(
+            err.to_string().contains("already outside the rates"),
+            "{err}"
+        );
+    }
+    assert_not_permitted(run(
+        &closed,
+        exclude(ExclusionReason::Invalid, REASON),
+        STREET,
+    ));
 }
 
 #[test]
@@ -1616,12 +1776,13 @@ const UNIT_COMMANDS: [&str; 7] = [
 ];
 
 /// Commands only the centre may issue (dispatch too, once the ticket is assigned).
-const CENTRE_COMMANDS: [&str; 5] = [
+const CENTRE_COMMANDS: [&str; 6] = [
     "review_return",
     "review_extension",
     "review_reply",
     "supervise",
     "archive",
+    "exclude_from_rates",
 ];
 
 /// Desk work: the centre and sub-centres.

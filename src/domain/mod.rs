@@ -3,6 +3,7 @@
 //! catalogue. Nothing here performs I/O, awaits, or knows about SQL or protobuf,
 //! so every rule is a plain function that unit tests can pin down.
 
+pub mod assessment;
 pub mod calendar;
 #[macro_use]
 mod vocabulary;
@@ -16,6 +17,7 @@ pub mod intake;
 pub mod lifecycle;
 pub mod policy;
 pub mod rates;
+pub mod rates_ledger;
 pub mod taxonomy;
 pub mod ticket;
 pub mod unit;

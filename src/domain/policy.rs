@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::deadline::DeadlinePolicy;
 
-/// Whether an unhappy callback (dissatisfied or unresolved) reopens the ticket (重办).
+/// Whether an unhappy callback verdict reopens the ticket (重办).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reopen {
@@ -18,9 +18,13 @@ pub enum Reopen {
     Always,
 }
 
+/// What each unhappy verdict does; a declined callback is never unhappy.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallbackPolicy {
-    pub reopen: Reopen,
+    /// The requester answered 不满意.
+    pub when_dissatisfied: Reopen,
+    /// The requester said the matter is not resolved.
+    pub when_unresolved: Reopen,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -109,6 +109,18 @@ vocabulary! {
     pub enum Satisfaction { Satisfied, BasicallySatisfied, Dissatisfied, Declined }
 }
 
+vocabulary! {
+    /// Why the centre takes a ticket out of the assessment (甄别): it then counts in no rate.
+    pub enum ExclusionReason {
+        /// 不合理诉求: the request asks for something no unit can or should do.
+        Unreasonable,
+        /// 无效工单: no real request (test call, nonsense, wrong number).
+        Invalid,
+        /// 重复工单: a repeat of another ticket that was not merged at intake.
+        Duplicate,
+    }
+}
+
 impl State {
     /// States in which the assigned unit has work to do, so PullAssigned may hand them out.
     pub const PULLABLE: [State; 4] = [
@@ -304,6 +316,9 @@ pub struct Ticket {
     pub watch: Option<Watch>,
     pub reply: String,
     pub callback: Option<CallbackResult>,
+    /// Set when the centre took the ticket out of the assessment; absent in older bodies.
+    #[serde(default)]
+    pub excluded_from_rates: Option<ExclusionReason>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub dispatched_at: Option<Timestamp>,
@@ -338,6 +353,7 @@ impl Ticket {
             watch: None,
             reply: String::new(),
             callback: None,
+            excluded_from_rates: None,
             created_at: now,
             updated_at: now,
             dispatched_at: None,
@@ -351,6 +367,19 @@ impl Ticket {
     /// Whether the unit is the lead or a co-handling unit of this ticket.
     pub fn involves_unit(&self, unit: &str) -> bool {
         self.assigned_unit.as_deref() == Some(unit) || self.co_units.iter().any(|u| u == unit)
+    }
+
+    /// Whether the ticket still counts in the rates: not excluded by the centre, not a
+    /// merged duplicate, not handed to 110/119/120/122, a utility or the police.
+    pub fn in_rates_scope(&self) -> bool {
+        self.excluded_from_rates.is_none()
+            && self.merged_into.is_none()
+            && !matches!(
+                self.disposition,
+                Disposition::EmergencyTransfer { .. }
+                    | Disposition::UtilityTransfer { .. }
+                    | Disposition::ReferPolice { .. }
+            )
     }
 
     /// Whether the response came within the response window (for the response rate).

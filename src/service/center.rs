@@ -5,6 +5,8 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use super::App;
+use super::convert::ProtoEnum;
+use crate::domain::ExclusionReason;
 use crate::domain::lifecycle::Command;
 use crate::proto::{self, TicketResponse, center_service_server::CenterService};
 
@@ -85,6 +87,18 @@ impl CenterService for CenterApi {
     async fn archive(&self, request: Request<proto::ArchiveRequest>) -> Answer {
         self.0.execute(request, |_| Ok(Command::Archive)).await
     }
+
+    async fn exclude_from_rates(&self, request: Request<proto::ExcludeFromRatesRequest>) -> Answer {
+        self.0
+            .execute(request, |r| {
+                Ok(Command::ExcludeFromRates {
+                    reason: ExclusionReason::from_proto("reason", r.reason)?,
+                    note: r.note,
+                })
+            })
+            .await
+    }
+
     async fn reload_rules(
         &self,
         _request: Request<proto::ReloadRulesRequest>,

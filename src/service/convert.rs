@@ -70,6 +70,11 @@ proto_enum!(
 proto_enum!(domain::Satisfaction, proto::Satisfaction, "SATISFACTION_");
 proto_enum!(DeadlineKind, proto::DeadlineKind, "DEADLINE_KIND_");
 proto_enum!(WarningLevel, proto::WarningLevel, "WARNING_LEVEL_");
+proto_enum!(
+    domain::ExclusionReason,
+    proto::ExclusionReason,
+    "EXCLUSION_REASON_"
+);
 
 /// Urgency is optional on the wire: UNSPECIFIED means the general tier.
 pub fn urgency(value: i32) -> Result<domain::Urgency, Status> {
@@ -348,6 +353,10 @@ pub fn ticket(ticket: &domain::Ticket) -> proto::Ticket {
         dispatched_at: opt_timestamp(ticket.dispatched_at),
         closed_at: opt_timestamp(ticket.closed_at),
         chase_up_count: ticket.chase_up_count,
+        excluded_from_rates: ticket
+            .excluded_from_rates
+            .map(ProtoEnum::to_proto)
+            .unwrap_or_default(),
         history: Vec::new(),
         alerts: Vec::new(),
     }
@@ -409,6 +418,7 @@ mod tests {
         round_trip::<domain::Satisfaction>();
         round_trip::<DeadlineKind>();
         round_trip::<WarningLevel>();
+        round_trip::<domain::ExclusionReason>();
     }
 
     #[test]

@@ -221,7 +221,8 @@ impl IntakeService for IntakeApi {
         };
         if created.created {
             let ticket = &created.ticket;
-            crate::metrics::ticket_created(ticket.intake.channel.code(), ticket.disposition.code());
+            let desk = request.actor.as_ref().map_or("", |a| a.unit.as_str());
+            crate::metrics::ticket_opened(ticket, desk, &app.rules.load().units);
             app.announce_if_assigned(None, ticket);
             tracing::info!(ticket = ticket.id, outcome = ticket.disposition.code(), state = %ticket.state, "ticket created");
         }

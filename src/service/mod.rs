@@ -109,7 +109,7 @@ impl App {
         let name = command.name();
         let transition = lifecycle::apply(&before, command, &ctx)?;
         self.store.save_transition(&before, &transition).await?;
-        crate::metrics::committed(&transition, name);
+        crate::metrics::committed(&before, &transition, name, &rules.units);
         let after = transition.ticket;
         self.announce_if_assigned(Some(&before), &after);
         tracing::info!(ticket = ticket_id, command = name, from = %before.state, to = %after.state, unit = %actor.unit, "transition");
@@ -159,6 +159,7 @@ ticket_target!(
     crate::proto::SuperviseRequest,
     crate::proto::ChaseUpRequest,
     crate::proto::ArchiveRequest,
+    crate::proto::ExcludeFromRatesRequest,
     crate::proto::RecordCallbackRequest,
     crate::proto::MergeDuplicateRequest,
     crate::proto::TransferEmergencyRequest,

@@ -3,15 +3,16 @@
 
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use tonic::{Request, Response, Status};
 
 use super::convert::{self, ProtoEnum, timestamp};
 use super::{App, invalid};
-use crate::domain::rates::{self, RateWeights};
-use crate::domain::validate;
+use crate::domain::rates;
 use crate::domain::warning::WarningLevel;
+use crate::domain::{rates_ledger, validate};
 use crate::proto::{self, report_service_server::ReportService};
-use crate::store::{RateGrouping, RateQuery};
+use crate::store::{RateGrouping, RatePeriod, RateQuery};
 
 pub struct ReportApi(pub Arc<App>);
 
@@ -19,6 +20,27 @@ const DEFAULT_OVERDUE_LIMIT: u32 = 100;
 const MAX_OVERDUE_LIMIT: u32 = 500;
 /// Longest period one GetRates call may cover.
 const MAX_PERIOD_DAYS: i64 = 366 * 5;
+
+/// The local day a period bound starts: the rates are kept per day of UTC+8, so a bound
+/// must be a midnight there.
+fn local_midnight(
+    field: &str,
+    value: Option<&prost_types::Timestamp>,
+) -> Result<NaiveDate, Status> {
+    let at = value
+        .ok_or_else(|| invalid(field, "is required"))
+        .and_then(|t| convert::timestamp_from_proto(field, t))?;
+    rates_ledger::day_starting_at(at).ok_or_else(|| {
+        invalid(
+            field,
+            format!(
+                "must be a midnight in UTC+{} (the rates are kept per day), e.g. {}",
+                rates_ledger::ASSESSMENT_UTC_OFFSET_HOURS,
+                rates_ledger::day_start(rates_ledger::local_day(at)).to_rfc3339()
+            ),
+        )
+    })
+}
 
 fn filter(field: &str, value: String) -> Result<Option<String>, Status> {
     validate::label(field, &value, false)?;
@@ -32,15 +54,8 @@ impl ReportService for ReportApi {
         request: Request<proto::GetRatesRequest>,
     ) -> Result<Response<proto::GetRatesResponse>, Status> {
         let r = request.into_inner();
-        let from = r
-            .from
-            .as_ref()
-            .ok_or_else(|| invalid("from", "is required"))
-            .and_then(|t| convert::timestamp_from_proto("from", t))?;
-        let to =
-            r.to.as_ref()
-                .ok_or_else(|| invalid("to", "is required"))
-                .and_then(|t| convert::timestamp_from_proto("to", t))?;
+        let from = local_midnight("from", r.from.as_ref())?;
+        let to = local_midnight("to", r.to.as_ref())?;
         if to <= from {
             return Err(invalid("to", "must be after from"));
         }
@@ -56,15 +71,35 @@ impl ReportService for ReportApi {
             Ok(proto::RateGrouping::Category) => RateGrouping::Category,
             Err(_) => return Err(invalid("group_by", format!("unknown value {}", r.group_by))),
         };
+        let period = match proto::RatePeriod::try_from(r.period) {
+            Ok(proto::RatePeriod::Unspecified | proto::RatePeriod::None) => RatePeriod::Whole,
+            Ok(proto::RatePeriod::Day) => RatePeriod::Day,
+            Ok(proto::RatePeriod::Month) => RatePeriod::Month,
+            Err(_) => return Err(invalid("period", format!("unknown value {}", r.period))),
+        };
         let query = RateQuery {
             from,
             to,
             group_by,
+            period,
             unit: filter("unit", r.unit)?,
             region: filter("region", r.region)?,
             category: filter("category", r.category)?,
         };
-        let weights = RateWeights::default();
+        let rules = self.0.rules.load();
+        let weights = rules.assessment.weights;
+        let targets_of = |key: &str| {
+            let unit = rules
+                .units
+                .get(key)
+                .filter(|_| group_by == RateGrouping::Unit)?;
+            let t = rules.assessment.targets.for_kind(unit.kind);
+            Some(proto::RateTargets {
+                response: t.response,
+                resolution: t.resolution,
+                satisfaction: t.satisfaction,
+            })
+        };
         let rows = self
             .0
             .store
@@ -75,7 +110,9 @@ impl ReportService for ReportApi {
                 let c = row.counts;
                 let rates = rates::compute(&c, weights);
                 proto::RateRow {
+                    targets: targets_of(&row.key),
                     key: row.key,
+                    period: row.period,
                     dispatched: c.dispatched,
                     responded_in_time: c.responded_in_time,
                     response_rate: rates.response,

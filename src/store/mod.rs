@@ -9,6 +9,7 @@
 //! pass millisecond-precise instants, as the service's clock does, for exact round trips.
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 
 use crate::domain::deadline::DeadlineKind;
 use crate::domain::rates::RateCounts;
@@ -19,6 +20,7 @@ mod alerts;
 mod conditions;
 mod job_lock;
 mod postgres;
+mod rate_counts;
 mod sql;
 mod sqlite;
 
@@ -94,12 +96,25 @@ pub enum RateGrouping {
     Category,
 }
 
-/// Which tickets the rates are counted over: dispatches and callbacks in `[from, to)`.
+/// Whether rows are also split by day or month of the period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RatePeriod {
+    /// One row per group for the whole period.
+    #[default]
+    Whole,
+    Day,
+    Month,
+}
+
+/// The rates over the local days `[from, to)` (UTC+8, see
+/// [`rates_ledger`](crate::domain::rates_ledger)): dispatches on those days, responses in
+/// time to them, and callbacks on them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateQuery {
-    pub from: Timestamp,
-    pub to: Timestamp,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
     pub group_by: RateGrouping,
+    pub period: RatePeriod,
     pub unit: Option<String>,
     pub region: Option<String>,
     pub category: Option<String>,
@@ -107,8 +122,22 @@ pub struct RateQuery {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateRow {
+    /// `2026-03-02` by day, `2026-03` by month, empty for the whole period.
+    pub period: String,
+    /// Unit id, region code or category, per the grouping.
     pub key: String,
     pub counts: RateCounts,
+}
+
+/// What [`Store::rebuild_rate_counts`] found and did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RebuildReport {
+    pub tickets: u64,
+    pub events: u64,
+    /// Rows of the rebuilt table (day, unit, region, category with a count).
+    pub rows: u64,
+    /// Rows whose counts differed from the table before (0: it was exact).
+    pub rows_changed: u64,
 }
 
 /// A ticket at a warning level: its first running deadline, missed or about to be.
@@ -159,8 +188,8 @@ pub trait Store: Send + Sync + 'static {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
 
-    /// Creates the ticket and appends its events atomically. Idempotent on `request_id`:
-    /// a retry returns the stored ticket with `created: false`.
+    /// Creates the ticket, appends its events and adds their rate entries atomically.
+    /// Idempotent on `request_id`: a retry returns the stored ticket with `created: false`.
     async fn create_ticket(&self, new: NewTicket<'_>) -> StoreResult<Created>;
 
     async fn get_ticket(&self, id: TicketId) -> StoreResult<Ticket>;
@@ -174,9 +203,9 @@ pub trait Store: Send + Sync + 'static {
     /// Ids of tickets merged into this one.
     async fn merged_children(&self, id: TicketId) -> StoreResult<Vec<TicketId>>;
 
-    /// Writes the ticket's new state and appends the event in one transaction, only if the
-    /// stored version is still `before.version`. Clears the lease when the ticket leaves
-    /// its unit's desk (reassigned, replied, closed…).
+    /// Writes the ticket's new state, appends the event and adds its rate entries in one
+    /// transaction, only if the stored version is still `before.version`. Clears the lease
+    /// when the ticket leaves its unit's desk (reassigned, replied, closed…).
     async fn save_transition(&self, before: &Ticket, transition: &Transition) -> StoreResult<()>;
 
     /// Leases up to `max` tickets of `unit` in a pullable state whose lease is free or
@@ -193,7 +222,8 @@ pub trait Store: Send + Sync + 'static {
 
     async fn search(&self, filter: &TicketFilter) -> StoreResult<Vec<Ticket>>;
 
-    /// Counts for the three rates, one row per group key, sorted by key.
+    /// Counts for the three rates, one row per period and group key, sorted by both.
+    /// Groups whose counts are all zero are left out.
     async fn rate_counts(&self, query: &RateQuery) -> StoreResult<Vec<RateRow>>;
 
     /// The newest unfinished ticket created since `since` by the requester with this
@@ -204,6 +234,10 @@ pub trait Store: Send + Sync + 'static {
         category: &str,
         since: Timestamp,
     ) -> StoreResult<Option<TicketId>>;
+
+    /// Recomputes the rate counts from the event log (the way each transition adds them)
+    /// and replaces the table, in one transaction that holds off rate writes meanwhile.
+    async fn rebuild_rate_counts(&self) -> StoreResult<RebuildReport>;
 
     /// Open tickets at `level` or worse at `now` (through the projected warning instants),
     /// ordered by their first running deadline, then id.

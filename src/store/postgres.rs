@@ -30,6 +30,7 @@ pub async fn open(url: &str) -> anyhow::Result<SqlStore> {
         .run(&pool)
         .await
         .context("running PostgreSQL migrations")?;
+    super::rate_counts::warn_if_unbuilt(&pool).await?;
     Ok(SqlStore::new(Dialect::Postgres, pool.clone(), pool))
 }
 

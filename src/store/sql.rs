@@ -2,8 +2,6 @@
 //! set of queries (`$N` placeholders work on both), with the few dialect differences
 //! (row locking for pulls) chosen by [`Dialect`].
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use sqlx::AnyPool;
@@ -11,11 +9,11 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::conditions::Conditions;
+use super::rate_counts;
 use super::{
-    Created, JobLock, NewTicket, Overdue, RateGrouping, RateQuery, RateRow, RecordedAlert, Store,
+    Created, JobLock, NewTicket, Overdue, RateQuery, RateRow, RebuildReport, RecordedAlert, Store,
     StoreError, StoreResult, TicketFilter, UnitDeadlineCounts, alerts, job_lock,
 };
-use crate::domain::rates::RateCounts;
 use crate::domain::warning::{Alert, WarningLevel};
 use crate::domain::{Actor, Event, State, Ticket, TicketId, Timestamp, Transition};
 
@@ -93,7 +91,11 @@ pub(super) fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
     Ok(ticket)
 }
 
-fn event_from_row(row: &AnyRow) -> StoreResult<Event> {
+/// The columns [`event_from_row`] reads.
+pub(super) const SELECT_EVENT: &str = "SELECT ticket_id, version, command, from_state, to_state, \
+     actor_unit, actor_person, at, reason, details FROM ticket_events";
+
+pub(super) fn event_from_row(row: &AnyRow) -> StoreResult<Event> {
     let from_state: Option<String> = row.try_get("from_state")?;
     let details: String = row.try_get("details")?;
     Ok(Event {
@@ -247,6 +249,8 @@ impl Store for SqlStore {
         for event in new.events {
             insert_event(&mut tx, event, id).await?;
         }
+        let entries = rate_counts::for_new_ticket(new.events)?;
+        rate_counts::add(&mut tx, ticket, &entries).await?;
         tx.commit().await?;
         Ok(Created {
             ticket: stored,
@@ -275,10 +279,9 @@ impl Store for SqlStore {
     }
 
     async fn history(&self, id: TicketId) -> StoreResult<Vec<Event>> {
-        let rows = sqlx::query(
-            "SELECT ticket_id, version, command, from_state, to_state, actor_unit, actor_person, \
-             at, reason, details FROM ticket_events WHERE ticket_id = $1 ORDER BY version",
-        )
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{SELECT_EVENT} WHERE ticket_id = $1 ORDER BY version"
+        )))
         .bind(id)
         .fetch_all(&self.reader)
         .await?;
@@ -318,7 +321,9 @@ impl Store for SqlStore {
                 },
             });
         }
+        let entries = rate_counts::for_transition(&mut tx, before, &transition.event).await?;
         insert_event(&mut tx, &transition.event, before.id).await?;
+        rate_counts::add(&mut tx, before, &entries).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -386,73 +391,11 @@ impl Store for SqlStore {
     }
 
     async fn rate_counts(&self, query: &RateQuery) -> StoreResult<Vec<RateRow>> {
-        let key = match query.group_by {
-            RateGrouping::Unit => "COALESCE(assigned_unit, '')",
-            RateGrouping::Region => "region",
-            RateGrouping::Category => "category",
-        };
-        // Tickets whose `time_column` falls in the period, narrowed by the filters.
-        let scope = |time_column: &str| {
-            let mut c = Conditions::default();
-            c.and(&format!("{time_column} >="), millis(query.from))
-                .and(&format!("{time_column} <"), millis(query.to))
-                .and_some("assigned_unit =", query.unit.as_deref())
-                .and_some("region =", query.region.as_deref())
-                .and_some("category =", query.category.as_deref());
-            c
-        };
-        // Merged duplicates and tickets handed to 110/119/120/122 or a utility are outside
-        // every rate's scope: no unit is judged on them.
-        let out_of_scope = "state NOT IN ('merged', 'transferred')";
-        let dispatched = scope("dispatched_at");
-        let dispatched_sql = format!(
-            "SELECT {key} AS k, COUNT(*) AS dispatched, \
-             COUNT(*) FILTER (WHERE responded_at IS NOT NULL AND responded_at <= respond_due_at) AS in_time \
-             FROM tickets WHERE {out_of_scope}{} GROUP BY {key}",
-            dispatched.sql()
-        );
-        let called_back = scope("callback_at");
-        let callbacks_sql = format!(
-            "SELECT {key} AS k, COUNT(*) AS callbacks, \
-             COUNT(*) FILTER (WHERE callback_satisfaction = 'declined') AS declined, \
-             COUNT(*) FILTER (WHERE callback_resolved AND callback_satisfaction <> 'declined') AS resolved, \
-             COUNT(*) FILTER (WHERE callback_satisfaction = 'satisfied') AS satisfied, \
-             COUNT(*) FILTER (WHERE callback_satisfaction = 'basically_satisfied') AS basically, \
-             COUNT(*) FILTER (WHERE callback_satisfaction = 'dissatisfied') AS dissatisfied \
-             FROM tickets WHERE {out_of_scope}{} GROUP BY {key}",
-            called_back.sql()
-        );
-        let count = |row: &AnyRow, column: &str| -> StoreResult<u64> {
-            Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or_default())
-        };
+        rate_counts::query(&self.reader, query).await
+    }
 
-        let mut groups: BTreeMap<String, RateCounts> = BTreeMap::new();
-        for row in dispatched
-            .query(dispatched_sql)
-            .fetch_all(&self.reader)
-            .await?
-        {
-            let counts = groups.entry(row.try_get("k")?).or_default();
-            counts.dispatched = count(&row, "dispatched")?;
-            counts.responded_in_time = count(&row, "in_time")?;
-        }
-        for row in called_back
-            .query(callbacks_sql)
-            .fetch_all(&self.reader)
-            .await?
-        {
-            let counts = groups.entry(row.try_get("k")?).or_default();
-            counts.callbacks = count(&row, "callbacks")?;
-            counts.declined = count(&row, "declined")?;
-            counts.resolved = count(&row, "resolved")?;
-            counts.satisfied = count(&row, "satisfied")?;
-            counts.basically_satisfied = count(&row, "basically")?;
-            counts.dissatisfied = count(&row, "dissatisfied")?;
-        }
-        Ok(groups
-            .into_iter()
-            .map(|(key, counts)| RateRow { key, counts })
-            .collect())
+    async fn rebuild_rate_counts(&self) -> StoreResult<RebuildReport> {
+        rate_counts::rebuild(&self.writer, self.dialect).await
     }
 
     async fn find_open_repeat(

@@ -42,6 +42,7 @@ pub async fn open(url: &str) -> anyhow::Result<SqlStore> {
         .run(&writer)
         .await
         .context("running SQLite migrations")?;
+    super::rate_counts::warn_if_unbuilt(&writer).await?;
     let reader = pool_options(READERS).connect(url).await?;
     Ok(SqlStore::new(Dialect::Sqlite, writer, reader))
 }

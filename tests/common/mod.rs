@@ -1,7 +1,9 @@
 //! Helpers shared by integration tests. Each test binary uses only part of them.
 #![allow(dead_code)]
 
+pub mod metrics;
 pub mod postgres;
+pub mod rates;
 pub mod server;
 
 /// Runs each named `async fn(Backend)` scenario as two tests, `sqlite::name` and

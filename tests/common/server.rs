@@ -55,6 +55,8 @@ async fn boot(database_url: &str, options: &Options) -> RunningServer {
         watch_rules: options.watch_rules,
         shutdown_grace: Duration::from_secs(5),
         scan_interval: options.scan_interval,
+        // Often, so that tests see the rate gauges follow the store within a second.
+        rate_gauges_every: Duration::from_millis(250),
         ..ServerConfig::local(database_url)
     })
     .await
@@ -72,6 +74,21 @@ async fn connect(addr: SocketAddr) -> Channel {
 impl TestServer {
     pub async fn start(backend: Backend) -> Self {
         Self::start_with(backend, Options::default()).await
+    }
+
+    /// A daemon that reads this assessment file instead of the shipped one.
+    pub async fn start_with_assessment(
+        backend: Backend,
+        assessment: Option<std::path::PathBuf>,
+    ) -> Self {
+        let options = Options {
+            rule_paths: RulePaths {
+                assessment,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        Self::start_with(backend, options).await
     }
 
     pub async fn start_with(backend: Backend, options: Options) -> Self {

@@ -70,9 +70,10 @@ pub async fn reopening_keeps_everything(store: Arc<dyn Store>, url: String) {
     assert_eq!(ids(&leased), vec![parent.id]);
 
     let rates = RateQuery {
-        from: t0(),
-        to: t0() + days(7),
+        from: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2026, 3, 8).unwrap(),
         group_by: RateGrouping::Unit,
+        period: RatePeriod::Day,
         unit: None,
         region: None,
         category: None,
@@ -100,6 +101,35 @@ pub async fn reopening_keeps_everything(store: Arc<dyn Store>, url: String) {
     assert_eq!(ids(&before.0), sorted(vec![closed.id, parent.id, child.id]));
     assert_eq!(before.2, vec![child.id]);
     assert_eq!(before.3, Some((closed.clone(), "fp-durable".to_string())));
+    let street_on = |period: &str, counts: RateCounts| RateRow {
+        period: period.into(),
+        key: STREET.into(),
+        counts,
+    };
+    assert_eq!(
+        before.4,
+        vec![
+            // Both dispatched on 3-02 (Beijing), the first responded in time.
+            street_on(
+                "2026-03-02",
+                RateCounts {
+                    dispatched: 2,
+                    responded_in_time: 1,
+                    ..RateCounts::default()
+                }
+            ),
+            // Its callback, satisfied and resolved, on 3-04.
+            street_on(
+                "2026-03-04",
+                RateCounts {
+                    callbacks: 1,
+                    resolved: 1,
+                    satisfied: 1,
+                    ..RateCounts::default()
+                }
+            ),
+        ]
+    );
     store.close().await;
     drop(store);
 

@@ -38,7 +38,7 @@ mod prelude {
     pub use std::sync::{Arc, OnceLock};
     pub use std::time::Duration as StdDuration;
 
-    pub use chrono::{Duration, TimeZone, Utc};
+    pub use chrono::{Duration, NaiveDate, TimeZone, Utc};
     pub use hotline::config::built_in_units;
     pub use hotline::domain::deadline::{DeadlineKind, missed_deadline};
     pub use hotline::domain::intake::{self, Opened};
@@ -46,13 +46,13 @@ mod prelude {
     pub use hotline::domain::rates::RateCounts;
     pub use hotline::domain::warning::{Alert, WarningLevel};
     pub use hotline::domain::{
-        Actor, Channel, Disposition, EmergencyLine, Event, ExplainReason, Intake, LegalChannel,
-        Policy, PolicyDomain, RequestType, Requester, Satisfaction, State, Ticket, TicketId,
-        Timestamp, UnitCatalog, Urgency, Utility,
+        Actor, Channel, Disposition, EmergencyLine, Event, ExclusionReason, ExplainReason, Intake,
+        LegalChannel, Policy, PolicyDomain, RequestType, Requester, Satisfaction, State, Ticket,
+        TicketId, Timestamp, UnitCatalog, Urgency, Utility,
     };
     pub use hotline::store::{
-        NewTicket, Overdue, RateGrouping, RateQuery, RateRow, RecordedAlert, Store, StoreError,
-        TicketFilter, UnitDeadlineCounts,
+        NewTicket, Overdue, RateGrouping, RatePeriod, RateQuery, RateRow, RecordedAlert, Store,
+        StoreError, TicketFilter, UnitDeadlineCounts,
     };
 }
 
@@ -74,6 +74,8 @@ macro_rules! conformance_tests {
             search_filters_and_keyset_pagination,
             merged_children_lists_duplicates,
             rate_counts_match_a_hand_computed_scenario,
+            rates_follow_each_assignment,
+            leaving_the_scope_retracts_what_a_ticket_counted,
             list_overdue_names_the_missed_deadline,
             warnings_are_listed_by_level,
             the_scanner_cursor_records_each_warning_once,
@@ -82,6 +84,7 @@ macro_rules! conformance_tests {
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,
             the_scanner_lock_is_held_by_one_store_at_a_time,
+            rebuild_equals_incremental,
         );
     };
     (@store $run:path; $($case:ident),+ $(,)?) => {

@@ -7,6 +7,7 @@ use clap::{ArgGroup, Args, Subcommand};
 use super::args::{CentreActor, ClientArgs, TicketRef};
 use super::connection::Client;
 use super::ticket;
+use super::vocabulary::EXCLUSION_REASON;
 use crate::proto;
 
 #[derive(Debug, Args)]
@@ -33,6 +34,9 @@ enum CentreAction {
     ChaseUp(ChaseUpArgs),
     /// 归档: archive a closed ticket.
     Archive(ArchiveArgs),
+    /// 甄别: take a ticket out of the three rates (unreasonable, invalid or duplicate);
+    /// what it counted is taken back.
+    Exclude(ExcludeArgs),
     /// What waits for the centre: tickets to dispatch (received), returns to review
     /// (return_requested) and replies to review (replied).
     Queue(QueueArgs),
@@ -150,6 +154,20 @@ struct ArchiveArgs {
 }
 
 #[derive(Debug, Args)]
+struct ExcludeArgs {
+    #[command(flatten)]
+    ticket: TicketRef,
+    /// unreasonable (不合理诉求), invalid (无效工单) or duplicate (重复工单).
+    #[arg(long, value_parser = EXCLUSION_REASON.parser())]
+    reason: i32,
+    /// What the review found.
+    #[arg(long, value_name = "TEXT")]
+    note: String,
+    #[command(flatten)]
+    actor: CentreActor,
+}
+
+#[derive(Debug, Args)]
 struct QueueArgs {
     /// Tickets per page, 1-200 [default: 50].
     #[arg(long, value_name = "N")]
@@ -172,6 +190,7 @@ impl CentreCommand {
             CentreAction::Supervise(args) => supervise(&client, args).await,
             CentreAction::ChaseUp(args) => chase_up(&client, args).await,
             CentreAction::Archive(args) => archive(&client, args).await,
+            CentreAction::Exclude(args) => exclude(&client, args).await,
             CentreAction::Queue(args) => queue(&client, args).await,
             CentreAction::Reload => reload(&client).await,
         }
@@ -304,6 +323,21 @@ async fn archive(client: &Client, args: ArchiveArgs) -> anyhow::Result<()> {
                 actor: Some(args.actor.actor()),
             };
             client.centre().archive(request).await
+        })
+        .await
+}
+
+async fn exclude(client: &Client, args: ExcludeArgs) -> anyhow::Result<()> {
+    client
+        .transition(args.ticket, |ticket_id, expected_version| async move {
+            let request = proto::ExcludeFromRatesRequest {
+                ticket_id,
+                expected_version,
+                actor: Some(args.actor.actor()),
+                reason: args.reason,
+                note: args.note,
+            };
+            client.centre().exclude_from_rates(request).await
         })
         .await
 }

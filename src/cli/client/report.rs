@@ -39,6 +39,13 @@ enum Grouping {
     Category,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Period {
+    None,
+    Day,
+    Month,
+}
+
 #[derive(Debug, Args)]
 struct RatesArgs {
     /// First day of the period, YYYY-MM-DD in Beijing time [default: the 1st of this month].
@@ -50,6 +57,9 @@ struct RatesArgs {
     /// One row per unit, region or category.
     #[arg(long, value_enum, default_value = "unit")]
     by: Grouping,
+    /// Also one row per day or month of the period.
+    #[arg(long, value_enum, default_value = "none")]
+    period: Period,
     /// Only this unit.
     #[arg(long)]
     unit: Option<String>,
@@ -97,8 +107,15 @@ fn percent(rate: Option<f64>) -> String {
         .unwrap_or_else(|| "-".to_string())
 }
 
+/// The rate as a percentage, marked `↓` when it is under the unit's target.
+fn against(rate: Option<f64>, target: Option<f64>) -> String {
+    let below = matches!((rate, target), (Some(r), Some(t)) if r < t);
+    format!("{}{}", percent(rate), if below { " ↓" } else { "" })
+}
+
 fn rates_table(rates: &proto::GetRatesResponse) -> String {
-    let mut t = table(&[
+    let by_period = rates.rows.iter().any(|r| !r.period.is_empty());
+    let mut header = vec![
         "Key",
         "Dispatched",
         "Responded in time",
@@ -111,30 +128,40 @@ fn rates_table(rates: &proto::GetRatesResponse) -> String {
         "不满意",
         "满意率",
         "Declined",
-    ]);
+    ];
+    if by_period {
+        header.insert(0, "Period");
+    }
+    let mut t = table(&header);
     for row in &rates.rows {
         let key = if row.key.is_empty() {
             "(none)".to_string()
         } else {
             row.key.clone()
         };
-        t.add_row(vec![
+        let target = |pick: fn(&proto::RateTargets) -> f64| row.targets.as_ref().map(pick);
+        let mut cells = vec![
             key,
             row.dispatched.to_string(),
             row.responded_in_time.to_string(),
-            percent(row.response_rate),
+            against(row.response_rate, target(|t| t.response)),
             row.callbacks_in_scope.to_string(),
             row.resolved.to_string(),
-            percent(row.resolution_rate),
+            against(row.resolution_rate, target(|t| t.resolution)),
             row.satisfied.to_string(),
             row.basically_satisfied.to_string(),
             row.dissatisfied.to_string(),
-            percent(row.satisfaction_rate),
+            against(row.satisfaction_rate, target(|t| t.satisfaction)),
             row.declined.to_string(),
-        ]);
+        ];
+        if by_period {
+            cells.insert(0, row.period.clone());
+        }
+        t.add_row(cells);
     }
     format!(
-        "{t}\n满意率 = (满意 + {} × 基本满意) ÷ callbacks; declined callbacks are outside the scope",
+        "{t}\n满意率 = (满意 + {} × 基本满意) ÷ callbacks; declined callbacks are outside the scope; \
+         ↓ under the unit's target",
         rates.basically_satisfied_weight
     )
 }
@@ -155,6 +182,11 @@ async fn rates(client: &Client, args: RatesArgs) -> anyhow::Result<()> {
         unit: args.unit.unwrap_or_default(),
         region: args.region.unwrap_or_default(),
         category: args.category.unwrap_or_default(),
+        period: match args.period {
+            Period::None => proto::RatePeriod::None,
+            Period::Day => proto::RatePeriod::Day,
+            Period::Month => proto::RatePeriod::Month,
+        } as i32,
     };
     let rates = client.reply(client.report().get_rates(request).await)?;
     client.output.print(&rates, |r| {
@@ -289,5 +321,8 @@ mod tests {
     fn rates_print_as_percentages() {
         assert_eq!(percent(Some(0.9567)), "95.7%");
         assert_eq!(percent(None), "-");
+        assert_eq!(against(Some(0.9), Some(0.95)), "90.0% ↓");
+        assert_eq!(against(Some(0.95), Some(0.95)), "95.0%");
+        assert_eq!(against(None, Some(0.95)), "-");
     }
 }

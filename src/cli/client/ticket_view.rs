@@ -7,8 +7,8 @@ use super::beijing;
 use super::mask;
 use super::output::{fields, table};
 use super::vocabulary::{
-    CHANNEL, DEADLINE_KIND, EMERGENCY_LINE, EXPLAIN_REASON, LEGAL_CHANNEL, POLICY_DOMAIN,
-    REQUEST_TYPE, SATISFACTION, TICKET_STATE, URGENCY, UTILITY, WARNING_LEVEL,
+    CHANNEL, DEADLINE_KIND, EMERGENCY_LINE, EXCLUSION_REASON, EXPLAIN_REASON, LEGAL_CHANNEL,
+    POLICY_DOMAIN, REQUEST_TYPE, SATISFACTION, TICKET_STATE, URGENCY, UTILITY, WARNING_LEVEL,
 };
 use crate::proto::{self, disposition::Outcome};
 
@@ -241,6 +241,14 @@ pub fn card(t: &proto::Ticket) -> Table {
         ("Warnings", warnings(deadlines.watch.as_ref())),
         ("Reply", t.reply.clone()),
         ("Callback", callback(t)),
+        (
+            "Out of the rates",
+            if t.excluded_from_rates != 0 {
+                EXCLUSION_REASON.code(t.excluded_from_rates)
+            } else {
+                String::new()
+            },
+        ),
         ("Created", time(&t.created_at)),
         ("Dispatched", time(&t.dispatched_at)),
         ("Updated", time(&t.updated_at)),

@@ -24,6 +24,7 @@ pub const UTILITY: Vocabulary = Vocabulary("hotline.v1.Utility");
 pub const LEGAL_CHANNEL: Vocabulary = Vocabulary("hotline.v1.LegalChannel");
 pub const EXPLAIN_REASON: Vocabulary = Vocabulary("hotline.v1.ExplainReason");
 pub const SATISFACTION: Vocabulary = Vocabulary("hotline.v1.Satisfaction");
+pub const EXCLUSION_REASON: Vocabulary = Vocabulary("hotline.v1.ExclusionReason");
 pub const DEADLINE_KIND: Vocabulary = Vocabulary("hotline.v1.DeadlineKind");
 pub const WARNING_LEVEL: Vocabulary = Vocabulary("hotline.v1.WarningLevel");
 
