@@ -34,8 +34,14 @@ fn label_of(category: &str, topic: &str) -> &'static str {
         _ => {}
     }
     match category {
-        "urban_rural_construction" | "urban_management" | "utilities" | "natural_resources"
-        | "agriculture_rural" | "public_security" | "government_services" | "other" => "城乡建设",
+        "urban_rural_construction"
+        | "urban_management"
+        | "utilities"
+        | "natural_resources"
+        | "agriculture_rural"
+        | "public_security"
+        | "government_services"
+        | "other" => "城乡建设",
         "environmental_protection" => "环境保护",
         "transport" => "交通运输",
         "education_culture_sports" => "教育文体",
@@ -54,7 +60,10 @@ struct Message {
 }
 
 fn messages() -> Vec<Message> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/citizen-messages-sample.csv");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/citizen-messages-sample.csv"
+    );
     let mut reader = csv::Reader::from_path(path).expect("the sample CSV is readable");
     reader
         .records()
@@ -87,7 +96,11 @@ fn category_accuracy_on_real_messages() {
     let mut confusion: std::collections::BTreeMap<(String, &str), usize> = Default::default();
     let mut misses = Vec::new();
     for m in &messages {
-        assert!(taxonomy::category_by_name(&m.label).is_some(), "label {}", m.label);
+        assert!(
+            taxonomy::category_by_name(&m.label).is_some(),
+            "label {}",
+            m.label
+        );
         let c = classifier.classify(&ClassifyInput {
             title: &m.title,
             description: &m.body,
@@ -114,7 +127,7 @@ fn category_accuracy_on_real_messages() {
     );
     println!("confusion (expected → predicted: count):");
     let mut pairs: Vec<_> = confusion.into_iter().collect();
-    pairs.sort_by(|a, b| b.1.cmp(&a.1));
+    pairs.sort_by_key(|p| std::cmp::Reverse(p.1));
     for ((expected, predicted), n) in pairs {
         println!("  {expected} → {predicted}: {n}");
     }

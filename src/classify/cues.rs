@@ -61,8 +61,7 @@ impl Guarding {
             .map(|c| (c.start, c.end))
             .collect();
         cues.retain(|c| {
-            c.kind != CueKind::Neutral
-                && !neutral.iter().any(|&(s, e)| s <= c.start && c.end <= e)
+            c.kind != CueKind::Neutral && !neutral.iter().any(|&(s, e)| s <= c.start && c.end <= e)
         });
     }
 

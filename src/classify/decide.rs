@@ -69,7 +69,9 @@ fn matched_rules(set: &RuleSet, hits: &[Hit]) -> Vec<Matched> {
             // The first repeat of a word adds a little; more repeats add nothing.
             let earlier = group[..i]
                 .iter()
-                .filter(|h| h.suppressed.is_none() && h.field == hit.field && h.source == hit.source)
+                .filter(|h| {
+                    h.suppressed.is_none() && h.field == hit.field && h.source == hit.source
+                })
                 .count();
             let repeat = match earlier {
                 0 => 1.0,
@@ -224,7 +226,8 @@ fn choose_topic(set: &RuleSet, matched: &[Matched]) -> (Option<&'static Topic>, 
             None => categories.push((t.category, *score)),
         }
     }
-    let better = |a: &(&'static Topic, f32, u16, (Field, u32)), b: &(&'static Topic, f32, u16, (Field, u32))| {
+    let better = |a: &(&'static Topic, f32, u16, (Field, u32)),
+                  b: &(&'static Topic, f32, u16, (Field, u32))| {
         a.1.partial_cmp(&b.1)
             .unwrap_or(Ordering::Equal)
             .then(a.2.cmp(&b.2))

@@ -24,7 +24,11 @@ impl Sources<'_> {
     fn original(&self, field: Field, start: u32, end: u32) -> (usize, usize, String) {
         let (original, normalized) = self.field(field);
         let chars = normalized.original_chars(start as usize..end as usize);
-        let text = original.chars().skip(chars.start).take(chars.len()).collect();
+        let text = original
+            .chars()
+            .skip(chars.start)
+            .take(chars.len())
+            .collect();
         (chars.start, chars.end, text)
     }
 }

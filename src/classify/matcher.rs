@@ -87,8 +87,7 @@ struct PartHit {
 
 struct RuleShape {
     guards: Guards,
-    /// Topic words compete by length: 医疗保险 is insurance, not also 医疗 (health).
-    longest_only: bool,
+    family: Family,
     phrase_gap: usize,
     /// Number of parts of each phrase.
     phrase_parts: Vec<u16>,
@@ -169,7 +168,7 @@ impl Matcher {
             }
             shapes.push(RuleShape {
                 guards: rule.guards,
-                longest_only: rule.family == Family::Topic,
+                family: rule.family,
                 phrase_gap: rule.phrase_gap,
                 phrase_parts: rule.phrases.iter().map(|p| p.len() as u16).collect(),
             });
@@ -211,7 +210,8 @@ impl Matcher {
             for m in self.automaton.find_overlapping_iter(text) {
                 let (start, end) = (m.start() as u32, m.end() as u32);
                 let p = m.pattern().as_usize();
-                let roles = &self.roles[self.role_index[p] as usize..self.role_index[p + 1] as usize];
+                let roles =
+                    &self.roles[self.role_index[p] as usize..self.role_index[p + 1] as usize];
                 for role in roles {
                     match *role {
                         Role::Keyword { rule } => hits.push(Hit {
@@ -256,39 +256,57 @@ impl Matcher {
             Guarding::drop_neutralised(&mut cues);
             for hit in &mut hits[field_start..] {
                 let shape = &self.shapes[hit.rule as usize];
-                let rule_unless = unless.iter().filter(|u| u.0 == hit.rule).map(|u| (u.1, u.2));
-                hit.suppressed = self.guarding.check(text, hit, shape.guards, &cues, rule_unless);
+                let rule_unless = unless
+                    .iter()
+                    .filter(|u| u.0 == hit.rule)
+                    .map(|u| (u.1, u.2));
+                hit.suppressed = self
+                    .guarding
+                    .check(text, hit, shape.guards, &cues, rule_unless);
             }
         }
         hits.sort_unstable_by_key(|h| (h.rule, h.field, h.start, h.end));
         hits
     }
 
-    /// Drops hits of longest-only rules that lie strictly inside a longer hit of another
-    /// (or the same) longest-only rule in the same field.
+    /// Drops every hit that lies strictly inside a longer hit of a rule of the same family
+    /// in the same field: 已经申请了劳动仲裁 is the settled case, not also a new 劳动仲裁;
+    /// 医疗保险 is insurance, not also 医疗 (health).
     fn drop_shadowed(&self, from: usize, hits: &mut Vec<Hit>) {
-        let longest = |h: &Hit| self.shapes[h.rule as usize].longest_only;
-        let candidates: Vec<(u32, u32)> = hits[from..]
-            .iter()
-            .filter(|h| longest(h))
-            .map(|h| (h.start, h.end))
-            .collect();
-        if candidates.len() < 2 {
+        let family = |h: &Hit| self.shapes[h.rule as usize].family;
+        let field = &mut hits[from..];
+        if field.len() < 2 {
             return;
         }
-        let mut i = from;
-        while i < hits.len() {
-            let h = hits[i];
-            let shadowed = longest(&h)
-                && candidates.iter().any(|&(s, e)| {
-                    s <= h.start && h.end <= e && (e - s) > (h.end - h.start)
-                });
-            if shadowed {
-                hits.swap_remove(i);
-            } else {
-                i += 1;
+        // Per family by start, longest first: a hit is shadowed when an earlier-starting hit
+        // reaches at least as far, or a same-start hit reaches further.
+        field.sort_unstable_by_key(|h| (family(h), h.start, std::cmp::Reverse(h.end)));
+        let mut keep = vec![true; field.len()];
+        let mut i = 0;
+        while i < field.len() {
+            let f = family(&field[i]);
+            let mut reach_before: Option<u32> = None; // max end of hits starting earlier
+            let mut j = i;
+            while j < field.len() && family(&field[j]) == f {
+                let start = field[j].start;
+                let run_end = field[j].end; // longest of this start
+                let mut k = j;
+                while k < field.len() && family(&field[k]) == f && field[k].start == start {
+                    let h = field[k];
+                    keep[k] = !(reach_before.is_some_and(|r| r >= h.end) || run_end > h.end);
+                    k += 1;
+                }
+                reach_before = Some(reach_before.map_or(run_end, |r| r.max(run_end)));
+                j = k;
             }
+            i = j;
         }
+        let mut index = 0;
+        hits.retain(|_| {
+            let kept = index < from || keep[index - from];
+            index += 1;
+            kept
+        });
     }
 
     /// Chains phrase parts: part k+1 must start after part k ends, within the rule's gap

@@ -66,12 +66,27 @@ pub struct Classification {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outcome {
     Dispatch,
-    AnswerDirectly { answer: String, rule: String },
-    EmergencyTransfer { line: EmergencyLine },
-    UtilityTransfer { utility: Utility },
-    LegalChannel { channel: LegalChannel, advice: String },
-    Explain { reason: ExplainReason, explanation: String },
-    ReferPolice { reason: String },
+    AnswerDirectly {
+        answer: String,
+        rule: String,
+    },
+    EmergencyTransfer {
+        line: EmergencyLine,
+    },
+    UtilityTransfer {
+        utility: Utility,
+    },
+    LegalChannel {
+        channel: LegalChannel,
+        advice: String,
+    },
+    Explain {
+        reason: ExplainReason,
+        explanation: String,
+    },
+    ReferPolice {
+        reason: String,
+    },
 }
 
 impl Outcome {

@@ -138,7 +138,10 @@ mod tests {
 
     #[test]
     fn whitespace_runs_fold_to_one_space_or_line_break() {
-        assert_eq!(normalize("停\u{3000}\u{3000}水  了\r\n\t啊").as_str(), "停 水 了\n啊");
+        assert_eq!(
+            normalize("停\u{3000}\u{3000}水  了\r\n\t啊").as_str(),
+            "停 水 了\n啊"
+        );
     }
 
     #[test]

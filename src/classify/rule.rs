@@ -3,14 +3,22 @@
 use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 use crate::domain::taxonomy::Topic;
-use crate::domain::{
-    EmergencyLine, ExplainReason, LegalChannel, RequestType, Urgency, Utility,
-};
+use crate::domain::{EmergencyLine, ExplainReason, LegalChannel, RequestType, Urgency, Utility};
 
 /// Rule families, in decision order: an earlier family's outcome beats a later one's.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Display, EnumString,
-    IntoStaticStr, EnumIter,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
 )]
 #[strum(serialize_all = "snake_case")]
 pub enum Family {
@@ -67,9 +75,17 @@ pub struct Guards {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Emergency(EmergencyLine),
-    ReferPolice { reason: String },
-    LegalChannel { channel: LegalChannel, advice: String },
-    Explain { reason: ExplainReason, explanation: String },
+    ReferPolice {
+        reason: String,
+    },
+    LegalChannel {
+        channel: LegalChannel,
+        advice: String,
+    },
+    Explain {
+        reason: ExplainReason,
+        explanation: String,
+    },
     Utility(Utility),
     Answer(String),
     Topic(&'static Topic),

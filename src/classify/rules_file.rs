@@ -149,7 +149,12 @@ struct Locator<'a> {
 }
 
 impl Locator<'_> {
-    fn error(&self, line: usize, key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    fn error(
+        &self,
+        line: usize,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ConfigError {
         ConfigError::new(self.source_name, Some(line), key, message)
     }
 
@@ -212,11 +217,7 @@ pub fn parse(source_name: &str, text: &str) -> Result<RuleSet, ConfigError> {
         let rule = parse_rule(&at, spanned)?;
         if !ids.insert(rule.id.clone()) {
             let line = at.key_line(&spanned.span(), "id");
-            return Err(at.error(
-                line,
-                format!("rule `{}`.id", rule.id),
-                "duplicate rule id",
-            ));
+            return Err(at.error(line, format!("rule `{}`.id", rule.id), "duplicate rule id"));
         }
         rules.push(rule);
     }
@@ -278,7 +279,7 @@ fn parse_cues(at: &Locator, raw: &Spanned<RawCues>) -> Result<Cues, ConfigError>
         return Err(at.error(line, "cues.negation", "needs at least one cue"));
     }
     let breaks = |key: &str, value: &str| -> Result<Vec<char>, ConfigError> {
-        let chars: Vec<char> = value.chars().map(|c| normalize_char(c)).collect();
+        let chars: Vec<char> = value.chars().map(normalize_char).collect();
         if chars.is_empty() {
             let line = at.key_line(&span, key);
             return Err(at.error(line, format!("cues.{key}"), "needs at least one char"));
@@ -305,7 +306,11 @@ fn parse_cues(at: &Locator, raw: &Spanned<RawCues>) -> Result<Cues, ConfigError>
 /// Break chars go through the same folding as text (full-width ，→ ,); '\n' stays, as
 /// whitespace folding keeps no newline, callers rely on the punctuation.
 fn normalize_char(c: char) -> char {
-    normalize(&c.to_string()).as_str().chars().next().unwrap_or(c)
+    normalize(&c.to_string())
+        .as_str()
+        .chars()
+        .next()
+        .unwrap_or(c)
 }
 
 fn parse_scoring(at: &Locator, raw: &Spanned<RawScoring>) -> Result<Scoring, ConfigError> {
@@ -339,7 +344,13 @@ fn parse_defaults(at: &Locator, raw: &Spanned<RawDefaults>) -> Result<Defaults, 
     let span = raw.span();
     let d = raw.get_ref();
     Ok(Defaults {
-        request_type: code(at, &span, "request_type", "defaults.request_type", &d.request_type)?,
+        request_type: code(
+            at,
+            &span,
+            "request_type",
+            "defaults.request_type",
+            &d.request_type,
+        )?,
         urgency: code(at, &span, "urgency", "defaults.urgency", &d.urgency)?,
     })
 }
@@ -359,7 +370,10 @@ fn code<T: FromStr + IntoEnumIterator + std::fmt::Display>(
             error_key,
             format!(
                 "unknown value `{value}` (expected one of: {})",
-                T::iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+                T::iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )
     })
@@ -392,10 +406,18 @@ fn parse_rule(at: &Locator, spanned: &Spanned<RawRule>) -> Result<Rule, ConfigEr
     }
     let weight = raw.weight.unwrap_or(1.0);
     if raw.weight.is_some() && family != Family::Topic {
-        return Err(at.error(line("weight"), key("weight"), "only topic rules have a weight"));
+        return Err(at.error(
+            line("weight"),
+            key("weight"),
+            "only topic rules have a weight",
+        ));
     }
     if !(weight > 0.0 && weight <= 10.0) {
-        return Err(at.error(line("weight"), key("weight"), format!("{weight} is outside (0, 10]")));
+        return Err(at.error(
+            line("weight"),
+            key("weight"),
+            format!("{weight} is outside (0, 10]"),
+        ));
     }
 
     let keywords = words(at, &span, "keywords", &key("keywords"), &raw.keywords)?;
@@ -418,7 +440,13 @@ fn parse_rule(at: &Locator, spanned: &Spanned<RawRule>) -> Result<Rule, ConfigEr
     }
     for pattern in &raw.patterns {
         if let Err(e) = regex::Regex::new(pattern) {
-            let message = e.to_string().lines().last().unwrap_or("invalid").trim().to_string();
+            let message = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or("invalid")
+                .trim()
+                .to_string();
             return Err(at.error(
                 at.value_line(&span, "patterns", pattern),
                 key("patterns"),

@@ -55,7 +55,8 @@ fn a_good_rule_is_normalised() {
 
 #[test]
 fn impossible_priority() {
-    let rules = "\n[[rule]]\nid = \"x\"\nfamily = \"repeat\"\npriority = 1200\nkeywords = [\"催办\"]\n";
+    let rules =
+        "\n[[rule]]\nid = \"x\"\nfamily = \"repeat\"\npriority = 1200\nkeywords = [\"催办\"]\n";
     assert_error(rules, 5, "rule `x`.priority", "impossible priority 1200");
     let negative = rules.replace("1200", "-1");
     assert_error(&negative, 5, "rule `x`.priority", "impossible priority -1");
@@ -63,13 +64,20 @@ fn impossible_priority() {
 
 #[test]
 fn bad_regex_names_its_own_line() {
-    let rules = "\n[[rule]]\nid = \"x\"\nfamily = \"repeat\"\npatterns = [\n  'ok',\n  '(unclosed',\n]\n";
-    assert_error(rules, 7, "rule `x`.patterns", "bad regular expression `(unclosed`");
+    let rules =
+        "\n[[rule]]\nid = \"x\"\nfamily = \"repeat\"\npatterns = [\n  'ok',\n  '(unclosed',\n]\n";
+    assert_error(
+        rules,
+        7,
+        "rule `x`.patterns",
+        "bad regular expression `(unclosed`",
+    );
 }
 
 #[test]
 fn unknown_topic_and_enum_values() {
-    let topic = "\n[[rule]]\nid = \"x\"\nfamily = \"topic\"\ntopic = \"rockets\"\nkeywords = [\"火箭\"]\n";
+    let topic =
+        "\n[[rule]]\nid = \"x\"\nfamily = \"topic\"\ntopic = \"rockets\"\nkeywords = [\"火箭\"]\n";
     assert_error(topic, 5, "rule `x`.topic", "unknown topic `rockets`");
     let line = "\n[[rule]]\nid = \"x\"\nfamily = \"emergency\"\nline = \"police_999\"\nkeywords = [\"a\"]\n";
     assert_error(line, 5, "rule `x`.line", "unknown value `police_999`");
@@ -98,9 +106,19 @@ fn empty_match_spec_and_empty_words() {
 #[test]
 fn effect_fields_must_fit_the_family() {
     let missing = "\n[[rule]]\nid = \"x\"\nfamily = \"legal_channel\"\nchannel = \"litigation\"\nkeywords = [\"a\"]\n";
-    assert_error(missing, 4, "rule `x`.advice", "required for family legal_channel");
+    assert_error(
+        missing,
+        4,
+        "rule `x`.advice",
+        "required for family legal_channel",
+    );
     let foreign = "\n[[rule]]\nid = \"x\"\nfamily = \"utility\"\nutility = \"water\"\ntopic = \"prices\"\nkeywords = [\"a\"]\n";
-    assert_error(foreign, 6, "rule `x`.topic", "not allowed for family utility");
+    assert_error(
+        foreign,
+        6,
+        "rule `x`.topic",
+        "not allowed for family utility",
+    );
     let weight = "\n[[rule]]\nid = \"x\"\nfamily = \"repeat\"\nweight = 2\nkeywords = [\"a\"]\n";
     assert_error(weight, 5, "rule `x`.weight", "only topic rules");
 }
@@ -109,9 +127,11 @@ fn effect_fields_must_fit_the_family() {
 fn bad_ids_guards_and_unknown_keys() {
     let id = "\n[[rule]]\nid = \"Big Id\"\nfamily = \"repeat\"\nkeywords = [\"a\"]\n";
     assert_error(id, 3, "rule.id", "not a valid id");
-    let guard = "\n[[rule]]\nid = \"x\"\nfamily = \"repeat\"\nkeywords = [\"a\"]\nguards = [\"sarcasm\"]\n";
+    let guard =
+        "\n[[rule]]\nid = \"x\"\nfamily = \"repeat\"\nkeywords = [\"a\"]\nguards = [\"sarcasm\"]\n";
     assert_error(guard, 6, "rule `x`.guards", "unknown guard `sarcasm`");
-    let unknown = "\n[[rule]]\nid = \"x\"\nfamily = \"repeat\"\nkeywords = [\"a\"]\ncolour = \"red\"\n";
+    let unknown =
+        "\n[[rule]]\nid = \"x\"\nfamily = \"repeat\"\nkeywords = [\"a\"]\ncolour = \"red\"\n";
     let e = parse_rules(unknown).unwrap_err();
     assert_eq!((e.line, e.key.as_str()), (Some(head_lines() + 6), "toml"));
     assert!(e.message.contains("colour"), "{e}");

@@ -104,7 +104,10 @@ keywords = ["隐患", "杂物"]
 #[test]
 fn emergency_beats_every_other_outcome() {
     let c = classifier(ORDER_RULES);
-    let r = classify(&c, "着火了！有人骂人，还要起诉，说的是机密，而且停水。请问几点上班");
+    let r = classify(
+        &c,
+        "着火了！有人骂人，还要起诉，说的是机密，而且停水。请问几点上班",
+    );
     assert_eq!(
         r.outcome,
         Outcome::EmergencyTransfer {
@@ -114,7 +117,10 @@ fn emergency_beats_every_other_outcome() {
     let firsts: Vec<_> = r.explanation.iter().map(|m| m.rule.as_str()).collect();
     assert_eq!(firsts[0], "fire");
     let abuse = r.explanation.iter().find(|m| m.rule == "abuse").unwrap();
-    assert_eq!(abuse.suppressed.as_deref(), Some("outranked by rule `fire`"));
+    assert_eq!(
+        abuse.suppressed.as_deref(),
+        Some("outranked by rule `fire`")
+    );
 }
 
 #[test]
@@ -152,8 +158,14 @@ fn negation_suppresses_and_is_explained() {
     let sue = r.explanation.iter().find(|m| m.rule == "sue").unwrap();
     assert_eq!(sue.suppressed.as_deref(), Some("negated: 不是要起诉"));
     // A clause break ends the negation's reach; a neutral phrase is no negation.
-    assert_eq!(classify(&c, "没有办法，只能起诉").outcome.code(), "legal_channel");
-    assert_eq!(classify(&c, "这不是第一次着火").outcome.code(), "emergency_transfer");
+    assert_eq!(
+        classify(&c, "没有办法，只能起诉").outcome.code(),
+        "legal_channel"
+    );
+    assert_eq!(
+        classify(&c, "这不是第一次着火").outcome.code(),
+        "emergency_transfer"
+    );
 }
 
 #[test]
@@ -188,9 +200,18 @@ keywords = ["判了"]
 guards = ["negation", "reported", "moved_on"]
 "#;
     let c = classifier(rules);
-    assert_eq!(classify(&c, "朋友说可以起诉，我想先问问").outcome, Outcome::Dispatch);
-    assert_eq!(classify(&c, "法院判了以后，单位还是不办").outcome, Outcome::Dispatch);
-    assert_eq!(classify(&c, "法院已经判了，对方不给钱").outcome.code(), "legal_channel");
+    assert_eq!(
+        classify(&c, "朋友说可以起诉，我想先问问").outcome,
+        Outcome::Dispatch
+    );
+    assert_eq!(
+        classify(&c, "法院判了以后，单位还是不办").outcome,
+        Outcome::Dispatch
+    );
+    assert_eq!(
+        classify(&c, "法院已经判了，对方不给钱").outcome.code(),
+        "legal_channel"
+    );
     // `sue` has no moved_on guard.
     assert_eq!(classify(&c, "起诉以后再说").outcome.code(), "legal_channel");
 }
@@ -215,8 +236,18 @@ keywords = ["停电"]
         title: "停电",
         description: "停水又停电",
     });
-    assert_eq!(r.outcome, Outcome::UtilityTransfer { utility: Utility::Power });
-    assert_eq!(classify(&c, "停水又停电").outcome, Outcome::UtilityTransfer { utility: Utility::Water });
+    assert_eq!(
+        r.outcome,
+        Outcome::UtilityTransfer {
+            utility: Utility::Power
+        }
+    );
+    assert_eq!(
+        classify(&c, "停水又停电").outcome,
+        Outcome::UtilityTransfer {
+            utility: Utility::Water
+        }
+    );
 }
 
 #[test]
@@ -240,7 +271,10 @@ fn nothing_matched_is_a_general_dispatch_with_defaults() {
     let c = classifier(ORDER_RULES);
     let r = classify(&c, "你好");
     assert_eq!(r.outcome, Outcome::Dispatch);
-    assert_eq!((r.category, r.topic, r.topic_confident), ("other", "general", false));
+    assert_eq!(
+        (r.category, r.topic, r.topic_confident),
+        ("other", "general", false)
+    );
     assert_eq!(r.request_type, RequestType::Complaint);
     assert_eq!(r.urgency, Urgency::General);
     assert!(r.explanation.is_empty());
@@ -266,7 +300,13 @@ fn version_carries_the_file_hash() {
     let text = format!("{CUES}\n{ORDER_RULES}");
     let c = Classifier::from_toml("t.toml", &text).unwrap();
     let digest = Sha256::digest(text.as_bytes());
-    assert_eq!(c.version(), format!("t1+{:02x}{:02x}{:02x}{:02x}", digest[0], digest[1], digest[2], digest[3]));
+    assert_eq!(
+        c.version(),
+        format!(
+            "t1+{:02x}{:02x}{:02x}{:02x}",
+            digest[0], digest[1], digest[2], digest[3]
+        )
+    );
 }
 
 #[test]
