@@ -145,7 +145,9 @@ fn the_examples_cover_every_outcome_and_family() {
         }
         if c.explanation.iter().any(|m| {
             m.suppressed.as_deref().is_some_and(|s| {
-                s.starts_with("negated") || s.starts_with("reported") || s.starts_with("settled")
+                ["negated", "reported", "hypothetical", "settled"]
+                    .iter()
+                    .any(|k| s.starts_with(k))
             })
         }) {
             suppressed_by_cue += 1;

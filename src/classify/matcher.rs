@@ -31,6 +31,7 @@ impl Field {
 pub enum SuppressKind {
     Negated,
     Reported,
+    Hypothetical,
     MovedOn,
     Unless,
 }
@@ -39,7 +40,8 @@ impl SuppressKind {
     pub fn label(self) -> &'static str {
         match self {
             SuppressKind::Negated => "negated",
-            SuppressKind::Reported => "reported or hypothetical",
+            SuppressKind::Reported => "reported",
+            SuppressKind::Hypothetical => "hypothetical",
             SuppressKind::MovedOn => "settled elsewhere, asks about something else",
             SuppressKind::Unless => "unless",
         }
@@ -127,6 +129,7 @@ impl Matcher {
         let Cues {
             negation,
             reported,
+            hypothetical,
             moved_on,
             neutral,
             ..
@@ -134,6 +137,7 @@ impl Matcher {
         for (list, kind) in [
             (negation, CueKind::Negation),
             (reported, CueKind::Reported),
+            (hypothetical, CueKind::Hypothetical),
             (moved_on, CueKind::MovedOn),
             (neutral, CueKind::Neutral),
         ] {

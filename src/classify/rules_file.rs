@@ -38,6 +38,8 @@ struct RawCues {
     #[serde(default)]
     reported: Vec<String>,
     #[serde(default)]
+    hypothetical: Vec<String>,
+    #[serde(default)]
     moved_on: Vec<String>,
     #[serde(default)]
     neutral: Vec<String>,
@@ -293,6 +295,7 @@ fn parse_cues(at: &Locator, raw: &Spanned<RawCues>) -> Result<Cues, ConfigError>
     Ok(Cues {
         negation: list("negation", &c.negation)?,
         reported: list("reported", &c.reported)?,
+        hypothetical: list("hypothetical", &c.hypothetical)?,
         moved_on: list("moved_on", &c.moved_on)?,
         neutral: list("neutral", &c.neutral)?,
         negation_window: c.negation_window,
@@ -492,12 +495,15 @@ fn guards(
         match name.as_str() {
             "negation" => g.negation = true,
             "reported" => g.reported = true,
+            "hypothetical" => g.hypothetical = true,
             "moved_on" => g.moved_on = true,
             other => {
                 return Err(at.error(
                     at.value_line(span, "guards", other),
                     error_key,
-                    format!("unknown guard `{other}` (expected negation, reported, moved_on)"),
+                    format!(
+                        "unknown guard `{other}` (expected negation, reported, hypothetical, moved_on)"
+                    ),
                 ));
             }
         }

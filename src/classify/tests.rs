@@ -6,7 +6,8 @@ const CUES: &str = r#"
 version = "t1"
 [cues]
 negation = ["不是", "没有", "不想"]
-reported = ["朋友说", "如果"]
+reported = ["朋友说"]
+hypothetical = ["如果", "一旦"]
 moved_on = ["以后", "但是"]
 neutral = ["不是第一次"]
 negation_window = 6
@@ -214,6 +215,22 @@ guards = ["negation", "reported", "moved_on"]
     );
     // `sue` has no moved_on guard.
     assert_eq!(classify(&c, "起诉以后再说").outcome.code(), "legal_channel");
+}
+
+#[test]
+fn hypotheses_do_not_trigger_emergencies_but_relayed_facts_do() {
+    let c = classifier(ORDER_RULES);
+    let r = classify(&c, "楼道堆满杂物，一旦着火跑都跑不掉");
+    assert_eq!(r.outcome, Outcome::Dispatch);
+    let fire = r.explanation.iter().find(|m| m.rule == "fire").unwrap();
+    assert_eq!(fire.suppressed.as_deref(), Some("hypothetical: 一旦着火"));
+    // Emergencies have no `reported` guard: a relayed fire is a fire.
+    assert_eq!(
+        classify(&c, "朋友说他家着火了").outcome.code(),
+        "emergency_transfer"
+    );
+    // Legal channels have it.
+    assert_eq!(classify(&c, "朋友说可以起诉").outcome, Outcome::Dispatch);
 }
 
 #[test]
