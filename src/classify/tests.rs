@@ -333,7 +333,37 @@ fn classifier_is_send_and_sync() {
 }
 
 #[test]
-fn the_shipped_rules_load() {
+fn the_shipped_rules_cover_every_topic_and_every_outcome_target() {
+    use crate::domain::taxonomy::TOPICS;
+    use strum::IntoEnumIterator;
+
     let c = Classifier::built_in();
     assert!(c.version().starts_with("2025."));
+    let effects: Vec<&Effect> = c.set.rules.iter().map(|r| &r.effect).collect();
+    for topic in TOPICS.iter().filter(|t| t.id != "general") {
+        assert!(
+            effects.iter().any(|e| matches!(e, Effect::Topic(t) if t.id == topic.id)),
+            "no rule for topic {}",
+            topic.id
+        );
+    }
+    let covered = |wanted: &dyn Fn(&Effect) -> bool| effects.iter().any(|e| wanted(e));
+    for line in EmergencyLine::iter() {
+        assert!(covered(&|e| *e == Effect::Emergency(line)), "{line}");
+    }
+    for utility in Utility::iter() {
+        assert!(covered(&|e| *e == Effect::Utility(utility)), "{utility}");
+    }
+    for channel in LegalChannel::iter() {
+        assert!(
+            covered(&|e| matches!(e, Effect::LegalChannel { channel: c, .. } if *c == channel)),
+            "{channel}"
+        );
+    }
+    for reason in ExplainReason::iter() {
+        assert!(
+            covered(&|e| matches!(e, Effect::Explain { reason: r, .. } if *r == reason)),
+            "{reason}"
+        );
+    }
 }
