@@ -4,6 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use hotline::classify::normalize::normalize;
 use hotline::classify::{Classifier, ClassifyInput};
 
 const REQUESTS: &[(&str, &str)] = &[
@@ -41,6 +42,15 @@ fn classify(c: &mut Criterion) {
         b.iter(|| {
             for input in &inputs {
                 black_box(classifier.classify(black_box(input)));
+            }
+        })
+    });
+    // The share of normalisation (traditional → simplified, width, case) in the above.
+    group.bench_function("five_requests_normalise_only", |b| {
+        b.iter(|| {
+            for (title, description) in REQUESTS {
+                black_box(normalize(black_box(title)));
+                black_box(normalize(black_box(description)));
             }
         })
     });

@@ -342,7 +342,9 @@ fn the_shipped_rules_cover_every_topic_and_every_outcome_target() {
     let effects: Vec<&Effect> = c.set.rules.iter().map(|r| &r.effect).collect();
     for topic in TOPICS.iter().filter(|t| t.id != "general") {
         assert!(
-            effects.iter().any(|e| matches!(e, Effect::Topic(t) if t.id == topic.id)),
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::Topic(t) if t.id == topic.id)),
             "no rule for topic {}",
             topic.id
         );
