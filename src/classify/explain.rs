@@ -74,13 +74,13 @@ pub fn explain(set: &RuleSet, sources: &Sources, matched: &[Matched]) -> Vec<Rul
             });
             RuleMatch {
                 rule: rule.id.clone(),
-                family: rule.family.to_string(),
+                family: <&str>::from(rule.family).to_string(),
                 priority: rule.priority,
                 text: text.to_string(),
                 field: m.hit.field.name(),
                 start,
                 end,
-                effect: rule.effect.describe(),
+                effect: rule.effect_text.clone(),
                 suppressed,
             }
         })

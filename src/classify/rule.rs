@@ -139,6 +139,8 @@ pub struct Rule {
     pub unless: Vec<String>,
     pub guards: Guards,
     pub effect: Effect,
+    /// `effect.describe()`, computed once for explanations.
+    pub effect_text: String,
 }
 
 /// Context cues shared by all rules, normalised.

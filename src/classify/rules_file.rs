@@ -480,6 +480,7 @@ fn parse_rule(at: &Locator, spanned: &Spanned<RawRule>) -> Result<Rule, ConfigEr
         patterns: raw.patterns.clone(),
         unless,
         guards,
+        effect_text: effect.describe(),
         effect,
     })
 }
