@@ -14,7 +14,8 @@
 //! - 卫生计生 (health and family planning) took food safety and drugs;
 //! - 劳动和社会保障 also took civil-affairs benefits (低保, elderly care, disability,
 //!   veterans' resettlement);
-//! - 交通运输 also took customs (shipping goods out);
+//! - 交通运输 also took customs (shipping goods out); telecom operators, regulated as an
+//!   industry rather than a housing matter, went to 商贸旅游;
 //! - nothing matched (`other`) and government-service complaints map to the largest
 //!   label of the full data set, 城乡建设.
 
@@ -30,6 +31,7 @@ fn label_of(category: &str, topic: &str) -> &'static str {
         "food_safety" | "drugs" => return "卫生计生",
         "fraud" | "animal_husbandry" => return "商贸旅游",
         "customs" => return "交通运输",
+        "telecom_service" => return "商贸旅游",
         "housing_fund" => return "城乡建设",
         _ => {}
     }
