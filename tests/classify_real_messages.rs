@@ -14,7 +14,8 @@
 //! - 卫生计生 (health and family planning) took food safety and drugs;
 //! - 劳动和社会保障 also took civil-affairs benefits (低保, elderly care, disability,
 //!   veterans' resettlement);
-//! - 交通运输 also took customs (shipping goods out);
+//! - 交通运输 also took customs (shipping goods out); telecom operators, regulated as an
+//!   industry rather than a housing matter, went to 商贸旅游;
 //! - nothing matched (`other`) and government-service complaints map to the largest
 //!   label of the full data set, 城乡建设.
 
@@ -23,13 +24,14 @@ use hotline::domain::taxonomy;
 
 /// Accuracy measured when the rules were last tuned is printed by the test; the floor is a
 /// few points below it so that rule edits that hurt the general case are noticed.
-const FLOOR: f64 = 0.70;
+const FLOOR: f64 = 0.84;
 
 fn label_of(category: &str, topic: &str) -> &'static str {
     match topic {
         "food_safety" | "drugs" => return "卫生计生",
         "fraud" | "animal_husbandry" => return "商贸旅游",
         "customs" => return "交通运输",
+        "telecom_service" => return "商贸旅游",
         "housing_fund" => return "城乡建设",
         _ => {}
     }
@@ -95,6 +97,7 @@ fn category_accuracy_on_real_messages() {
     let mut correct = 0;
     let mut confusion: std::collections::BTreeMap<(String, &str), usize> = Default::default();
     let mut misses = Vec::new();
+    let mut outcomes: std::collections::BTreeMap<&str, usize> = Default::default();
     for m in &messages {
         assert!(
             taxonomy::category_by_name(&m.label).is_some(),
@@ -106,6 +109,11 @@ fn category_accuracy_on_real_messages() {
             description: &m.body,
         });
         let predicted = label_of(c.category, c.topic);
+        *outcomes.entry(c.outcome.code()).or_default() += 1;
+        if std::env::var_os("SHOW_OUTCOMES").is_some() && c.outcome.code() != "dispatch" {
+            let rule = c.explanation.first().map_or("", |m| m.text.as_str());
+            println!("  {} {} «{rule}» {}", m.id, c.outcome.code(), m.title);
+        }
         if std::env::var("FOCUS").is_ok_and(|ids| ids.split(',').any(|id| id == m.id)) {
             println!("{} {}\n{:#?}", m.id, m.title, c.explanation);
         }
@@ -125,9 +133,10 @@ fn category_accuracy_on_real_messages() {
         messages.len(),
         accuracy * 100.0
     );
+    println!("outcomes: {outcomes:?}");
     println!("confusion (expected → predicted: count):");
     let mut pairs: Vec<_> = confusion.into_iter().collect();
-    pairs.sort_by(|a, b| b.1.cmp(&a.1));
+    pairs.sort_by_key(|p| std::cmp::Reverse(p.1));
     for ((expected, predicted), n) in pairs {
         println!("  {expected} → {predicted}: {n}");
     }

@@ -1,5 +1,6 @@
 //! Context guards: a keyword is not a request when the caller denies it (不是要打官司),
-//! reports someone else's idea or a hypothesis (朋友说可以去仲裁, 如果…), or mentions a
+//! reports someone else's idea (朋友说可以去仲裁), speaks of a hypothesis (如果…, 一旦…), or
+//! mentions a
 //! matter settled elsewhere before moving on to another (法院判了以后，单位还是…). The cue
 //! words and windows come from `[cues]` in rules.toml; this module only applies them.
 
@@ -10,6 +11,7 @@ use super::rule::{Cues, Guards};
 pub enum CueKind {
     Negation,
     Reported,
+    Hypothetical,
     MovedOn,
     /// A phrase that contains a cue word without its meaning; it cancels cues inside it.
     Neutral,
@@ -50,7 +52,8 @@ impl Guarding {
         between.contains(self.clause_breaks.as_slice())
     }
 
-    /// Removes cues that lie inside a neutral phrase, and the neutral phrases themselves.
+    /// Removes cues that lie strictly inside a neutral phrase (不是 in 是不是, but not the cue
+    /// 是不是 itself), and the neutral phrases themselves.
     pub fn drop_neutralised(cues: &mut Vec<CueHit>) {
         if !cues.iter().any(|c| c.kind == CueKind::Neutral) {
             return;
@@ -61,7 +64,10 @@ impl Guarding {
             .map(|c| (c.start, c.end))
             .collect();
         cues.retain(|c| {
-            c.kind != CueKind::Neutral && !neutral.iter().any(|&(s, e)| s <= c.start && c.end <= e)
+            c.kind != CueKind::Neutral
+                && !neutral
+                    .iter()
+                    .any(|&(s, e)| s <= c.start && c.end <= e && (e - s) > (c.end - c.start))
         });
     }
 
@@ -96,12 +102,15 @@ impl Guarding {
             let kind = match cue.kind {
                 CueKind::Negation if guards.negation => SuppressKind::Negated,
                 CueKind::Reported if guards.reported => SuppressKind::Reported,
+                CueKind::Hypothetical if guards.hypothetical => SuppressKind::Hypothetical,
                 CueKind::MovedOn if guards.moved_on => SuppressKind::MovedOn,
                 _ => continue,
             };
             let applies = match kind {
                 SuppressKind::Negated => self.before(text, cue, hit, self.negation_window, true),
-                SuppressKind::Reported => self.before(text, cue, hit, self.reported_window, false),
+                SuppressKind::Reported | SuppressKind::Hypothetical => {
+                    self.before(text, cue, hit, self.reported_window, false)
+                }
                 _ => self.after(text, cue, hit),
             };
             if applies {

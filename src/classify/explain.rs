@@ -8,28 +8,48 @@ use super::rule::RuleSet;
 
 /// Each field as the caller wrote it and as it was matched.
 pub struct Sources<'a> {
-    pub title: (&'a str, &'a Normalized),
-    pub description: (&'a str, &'a Normalized),
+    title: Source<'a>,
+    description: Source<'a>,
 }
 
-impl Sources<'_> {
-    fn field(&self, field: Field) -> (&str, &Normalized) {
-        match field {
-            Field::Title => self.title,
-            Field::Description => self.description,
+struct Source<'a> {
+    original: &'a str,
+    normalized: &'a Normalized,
+    /// Byte offset of every original char, plus the end: char ranges slice in O(1).
+    char_bytes: Vec<usize>,
+}
+
+impl<'a> Source<'a> {
+    fn new(original: &'a str, normalized: &'a Normalized) -> Self {
+        let mut char_bytes: Vec<usize> = original.char_indices().map(|(i, _)| i).collect();
+        char_bytes.push(original.len());
+        Source {
+            original,
+            normalized,
+            char_bytes,
+        }
+    }
+}
+
+impl<'a> Sources<'a> {
+    pub fn new(title: (&'a str, &'a Normalized), description: (&'a str, &'a Normalized)) -> Self {
+        Sources {
+            title: Source::new(title.0, title.1),
+            description: Source::new(description.0, description.1),
         }
     }
 
     /// Original char range and text behind a normalised byte range of a field.
-    fn original(&self, field: Field, start: u32, end: u32) -> (usize, usize, String) {
-        let (original, normalized) = self.field(field);
-        let chars = normalized.original_chars(start as usize..end as usize);
-        let text = original
-            .chars()
-            .skip(chars.start)
-            .take(chars.len())
-            .collect();
-        (chars.start, chars.end, text)
+    fn original(&self, field: Field, start: u32, end: u32) -> (usize, usize, &'a str) {
+        let source = match field {
+            Field::Title => &self.title,
+            Field::Description => &self.description,
+        };
+        let chars = source
+            .normalized
+            .original_chars(start as usize..end as usize);
+        let bytes = source.char_bytes[chars.start]..source.char_bytes[chars.end];
+        (chars.start, chars.end, &source.original[bytes])
     }
 }
 
@@ -54,13 +74,13 @@ pub fn explain(set: &RuleSet, sources: &Sources, matched: &[Matched]) -> Vec<Rul
             });
             RuleMatch {
                 rule: rule.id.clone(),
-                family: rule.family.to_string(),
+                family: <&str>::from(rule.family).to_string(),
                 priority: rule.priority,
-                text,
+                text: text.to_string(),
                 field: m.hit.field.name(),
                 start,
                 end,
-                effect: rule.effect.describe(),
+                effect: rule.effect_text.clone(),
                 suppressed,
             }
         })

@@ -31,6 +31,7 @@ impl Field {
 pub enum SuppressKind {
     Negated,
     Reported,
+    Hypothetical,
     MovedOn,
     Unless,
 }
@@ -39,7 +40,8 @@ impl SuppressKind {
     pub fn label(self) -> &'static str {
         match self {
             SuppressKind::Negated => "negated",
-            SuppressKind::Reported => "reported or hypothetical",
+            SuppressKind::Reported => "reported",
+            SuppressKind::Hypothetical => "hypothetical",
             SuppressKind::MovedOn => "settled elsewhere, asks about something else",
             SuppressKind::Unless => "unless",
         }
@@ -87,8 +89,7 @@ struct PartHit {
 
 struct RuleShape {
     guards: Guards,
-    /// Topic words compete by length: 医疗保险 is insurance, not also 医疗 (health).
-    longest_only: bool,
+    family: Family,
     phrase_gap: usize,
     /// Number of parts of each phrase.
     phrase_parts: Vec<u16>,
@@ -128,6 +129,7 @@ impl Matcher {
         let Cues {
             negation,
             reported,
+            hypothetical,
             moved_on,
             neutral,
             ..
@@ -135,6 +137,7 @@ impl Matcher {
         for (list, kind) in [
             (negation, CueKind::Negation),
             (reported, CueKind::Reported),
+            (hypothetical, CueKind::Hypothetical),
             (moved_on, CueKind::MovedOn),
             (neutral, CueKind::Neutral),
         ] {
@@ -169,7 +172,7 @@ impl Matcher {
             }
             shapes.push(RuleShape {
                 guards: rule.guards,
-                longest_only: rule.family == Family::Topic,
+                family: rule.family,
                 phrase_gap: rule.phrase_gap,
                 phrase_parts: rule.phrases.iter().map(|p| p.len() as u16).collect(),
             });
@@ -270,31 +273,44 @@ impl Matcher {
         hits
     }
 
-    /// Drops hits of longest-only rules that lie strictly inside a longer hit of another
-    /// (or the same) longest-only rule in the same field.
+    /// Drops every hit that lies strictly inside a longer hit of a rule of the same family
+    /// in the same field: 已经申请了劳动仲裁 is the settled case, not also a new 劳动仲裁;
+    /// 医疗保险 is insurance, not also 医疗 (health).
     fn drop_shadowed(&self, from: usize, hits: &mut Vec<Hit>) {
-        let longest = |h: &Hit| self.shapes[h.rule as usize].longest_only;
-        let candidates: Vec<(u32, u32)> = hits[from..]
-            .iter()
-            .filter(|h| longest(h))
-            .map(|h| (h.start, h.end))
-            .collect();
-        if candidates.len() < 2 {
+        let family = |h: &Hit| self.shapes[h.rule as usize].family;
+        let field = &mut hits[from..];
+        if field.len() < 2 {
             return;
         }
-        let mut i = from;
-        while i < hits.len() {
-            let h = hits[i];
-            let shadowed = longest(&h)
-                && candidates
-                    .iter()
-                    .any(|&(s, e)| s <= h.start && h.end <= e && (e - s) > (h.end - h.start));
-            if shadowed {
-                hits.swap_remove(i);
-            } else {
-                i += 1;
+        // Per family by start, longest first: a hit is shadowed when an earlier-starting hit
+        // reaches at least as far, or a same-start hit reaches further.
+        field.sort_unstable_by_key(|h| (family(h), h.start, std::cmp::Reverse(h.end)));
+        let mut keep = vec![true; field.len()];
+        let mut i = 0;
+        while i < field.len() {
+            let f = family(&field[i]);
+            let mut reach_before: Option<u32> = None; // max end of hits starting earlier
+            let mut j = i;
+            while j < field.len() && family(&field[j]) == f {
+                let start = field[j].start;
+                let run_end = field[j].end; // longest of this start
+                let mut k = j;
+                while k < field.len() && family(&field[k]) == f && field[k].start == start {
+                    let h = field[k];
+                    keep[k] = !(reach_before.is_some_and(|r| r >= h.end) || run_end > h.end);
+                    k += 1;
+                }
+                reach_before = Some(reach_before.map_or(run_end, |r| r.max(run_end)));
+                j = k;
             }
+            i = j;
         }
+        let mut index = 0;
+        hits.retain(|_| {
+            let kept = index < from || keep[index - from];
+            index += 1;
+            kept
+        });
     }
 
     /// Chains phrase parts: part k+1 must start after part k ends, within the rule's gap

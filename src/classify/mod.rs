@@ -171,10 +171,8 @@ impl Classifier {
                 (other.id, "general", other.domain)
             }
         };
-        let sources = explain::Sources {
-            title: (input.title, &title),
-            description: (input.description, &description),
-        };
+        let sources =
+            explain::Sources::new((input.title, &title), (input.description, &description));
         Classification {
             outcome,
             request_type: decision.request_type,

@@ -38,16 +38,22 @@ impl Normalized {
 
 /// Normalises `original`. Never fails; unknown characters pass through unchanged.
 pub fn normalize(original: &str) -> Normalized {
+    let converter = get_builtin_converter(Variant::ZhHans);
+    normalize_with(original, |text| converter.convert(text))
+}
+
+/// Normalisation with a given traditional → simplified conversion (a seam for tests).
+fn normalize_with(original: &str, simplify: impl Fn(&str) -> String) -> Normalized {
     let mut out = Normalized {
         text: String::with_capacity(original.len()),
         origin: Vec::with_capacity(original.len()),
         original_chars: 0,
     };
-    let simplified = get_builtin_converter(Variant::ZhHans).convert(original);
+    let simplified = simplify(original);
     let original_count = original.chars().count();
     out.original_chars = original_count as u32;
     if simplified.chars().count() == original_count {
-        // The usual case: conversion is char for char, so the i-th chars correspond.
+        // The usual case (the zh-Hans table maps char for char): the i-th chars correspond.
         for (i, c) in simplified.chars().enumerate() {
             push_folded(&mut out, c, i as u32);
         }
@@ -56,8 +62,7 @@ pub fn normalize(original: &str) -> Normalized {
         // each output char still knows its source char.
         let mut buffer = [0u8; 4];
         for (i, c) in original.chars().enumerate() {
-            let single = get_builtin_converter(Variant::ZhHans).convert(c.encode_utf8(&mut buffer));
-            for s in single.chars() {
+            for s in simplify(c.encode_utf8(&mut buffer)).chars() {
                 push_folded(&mut out, s, i as u32);
             }
         }
@@ -142,6 +147,17 @@ mod tests {
             normalize("停\u{3000}\u{3000}水  了\r\n\t啊").as_str(),
             "停 水 了\n啊"
         );
+    }
+
+    #[test]
+    fn a_conversion_that_changes_length_still_maps_back() {
+        let widen = |text: &str| text.replace('乾', "干干");
+        let original = "乾淨的ＡＢ";
+        let n = normalize_with(original, widen);
+        assert_eq!(n.as_str(), "干干淨的ab");
+        assert_eq!(n.original_chars(0..6), 0..1);
+        let at = n.as_str().find("的").unwrap();
+        assert_eq!(n.original_chars(at..n.as_str().len()), 2..5);
     }
 
     #[test]

@@ -43,18 +43,24 @@ impl Family {
 
     /// The guards a rule of this family gets unless it lists its own.
     pub fn default_guards(self) -> Guards {
+        let negation = Guards {
+            negation: true,
+            ..Guards::default()
+        };
         match self {
+            // A refusal needs the caller's own, real request.
             Family::LegalChannel | Family::Explain => Guards {
-                negation: true,
                 reported: true,
-                moved_on: false,
+                hypothetical: true,
+                ..negation
+            },
+            // A relayed emergency is still one; "if it caught fire…" is not.
+            Family::Emergency | Family::Utility => Guards {
+                hypothetical: true,
+                ..negation
             },
             Family::Topic => Guards::default(),
-            _ => Guards {
-                negation: true,
-                reported: false,
-                moved_on: false,
-            },
+            _ => negation,
         }
     }
 }
@@ -64,8 +70,10 @@ impl Family {
 pub struct Guards {
     /// 不是/没有/不想… shortly before the match.
     pub negation: bool,
-    /// 朋友说/听说/如果/是否需要… earlier in the sentence: someone else's idea or a hypothesis.
+    /// 朋友说/听说… earlier in the sentence: someone else's idea, not the caller's request.
     pub reported: bool,
+    /// 如果/一旦/是否需要… earlier in the sentence: a hypothesis or a question, not a fact.
+    pub hypothetical: bool,
     /// 以后/之后/但是… shortly after: the matter was settled elsewhere and the caller moved on
     /// to a different one.
     pub moved_on: bool,
@@ -131,6 +139,8 @@ pub struct Rule {
     pub unless: Vec<String>,
     pub guards: Guards,
     pub effect: Effect,
+    /// `effect.describe()`, computed once for explanations.
+    pub effect_text: String,
 }
 
 /// Context cues shared by all rules, normalised.
@@ -138,12 +148,15 @@ pub struct Rule {
 pub struct Cues {
     pub negation: Vec<String>,
     pub reported: Vec<String>,
+    pub hypothetical: Vec<String>,
     pub moved_on: Vec<String>,
-    /// Phrases that contain a cue word without carrying its meaning (不是第一次, 没有人管).
+    /// Phrases that contain a shorter cue word without carrying its meaning (不是第一次,
+    /// 没有人管).
     pub neutral: Vec<String>,
     /// Max chars between a negation cue's end and the match; the cue must be in the clause.
     pub negation_window: usize,
-    /// Max chars between a reported-speech cue's end and the match, within the sentence.
+    /// Max chars between a reported-speech or hypothetical cue's end and the match, within
+    /// the sentence.
     pub reported_window: usize,
     /// Max chars between the match's end and a moved-on cue, within the sentence.
     pub moved_on_window: usize,

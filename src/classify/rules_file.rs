@@ -38,6 +38,8 @@ struct RawCues {
     #[serde(default)]
     reported: Vec<String>,
     #[serde(default)]
+    hypothetical: Vec<String>,
+    #[serde(default)]
     moved_on: Vec<String>,
     #[serde(default)]
     neutral: Vec<String>,
@@ -279,7 +281,7 @@ fn parse_cues(at: &Locator, raw: &Spanned<RawCues>) -> Result<Cues, ConfigError>
         return Err(at.error(line, "cues.negation", "needs at least one cue"));
     }
     let breaks = |key: &str, value: &str| -> Result<Vec<char>, ConfigError> {
-        let chars: Vec<char> = value.chars().map(|c| normalize_char(c)).collect();
+        let chars: Vec<char> = value.chars().map(normalize_char).collect();
         if chars.is_empty() {
             let line = at.key_line(&span, key);
             return Err(at.error(line, format!("cues.{key}"), "needs at least one char"));
@@ -293,6 +295,7 @@ fn parse_cues(at: &Locator, raw: &Spanned<RawCues>) -> Result<Cues, ConfigError>
     Ok(Cues {
         negation: list("negation", &c.negation)?,
         reported: list("reported", &c.reported)?,
+        hypothetical: list("hypothetical", &c.hypothetical)?,
         moved_on: list("moved_on", &c.moved_on)?,
         neutral: list("neutral", &c.neutral)?,
         negation_window: c.negation_window,
@@ -477,6 +480,7 @@ fn parse_rule(at: &Locator, spanned: &Spanned<RawRule>) -> Result<Rule, ConfigEr
         patterns: raw.patterns.clone(),
         unless,
         guards,
+        effect_text: effect.describe(),
         effect,
     })
 }
@@ -492,12 +496,15 @@ fn guards(
         match name.as_str() {
             "negation" => g.negation = true,
             "reported" => g.reported = true,
+            "hypothetical" => g.hypothetical = true,
             "moved_on" => g.moved_on = true,
             other => {
                 return Err(at.error(
                     at.value_line(span, "guards", other),
                     error_key,
-                    format!("unknown guard `{other}` (expected negation, reported, moved_on)"),
+                    format!(
+                        "unknown guard `{other}` (expected negation, reported, hypothetical, moved_on)"
+                    ),
                 ));
             }
         }

@@ -6,7 +6,8 @@ const CUES: &str = r#"
 version = "t1"
 [cues]
 negation = ["不是", "没有", "不想"]
-reported = ["朋友说", "如果"]
+reported = ["朋友说"]
+hypothetical = ["如果", "一旦"]
 moved_on = ["以后", "但是"]
 neutral = ["不是第一次"]
 negation_window = 6
@@ -217,6 +218,22 @@ guards = ["negation", "reported", "moved_on"]
 }
 
 #[test]
+fn hypotheses_do_not_trigger_emergencies_but_relayed_facts_do() {
+    let c = classifier(ORDER_RULES);
+    let r = classify(&c, "楼道堆满杂物，一旦着火跑都跑不掉");
+    assert_eq!(r.outcome, Outcome::Dispatch);
+    let fire = r.explanation.iter().find(|m| m.rule == "fire").unwrap();
+    assert_eq!(fire.suppressed.as_deref(), Some("hypothetical: 一旦着火"));
+    // Emergencies have no `reported` guard: a relayed fire is a fire.
+    assert_eq!(
+        classify(&c, "朋友说他家着火了").outcome.code(),
+        "emergency_transfer"
+    );
+    // Legal channels have it.
+    assert_eq!(classify(&c, "朋友说可以起诉").outcome, Outcome::Dispatch);
+}
+
+#[test]
 fn ties_go_to_the_earliest_match_title_first() {
     let rules = r#"
 [[rule]]
@@ -316,7 +333,39 @@ fn classifier_is_send_and_sync() {
 }
 
 #[test]
-fn the_shipped_rules_load() {
+fn the_shipped_rules_cover_every_topic_and_every_outcome_target() {
+    use crate::domain::taxonomy::TOPICS;
+    use strum::IntoEnumIterator;
+
     let c = Classifier::built_in();
     assert!(c.version().starts_with("2025."));
+    let effects: Vec<&Effect> = c.set.rules.iter().map(|r| &r.effect).collect();
+    for topic in TOPICS.iter().filter(|t| t.id != "general") {
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::Topic(t) if t.id == topic.id)),
+            "no rule for topic {}",
+            topic.id
+        );
+    }
+    let covered = |wanted: &dyn Fn(&Effect) -> bool| effects.iter().any(|e| wanted(e));
+    for line in EmergencyLine::iter() {
+        assert!(covered(&|e| *e == Effect::Emergency(line)), "{line}");
+    }
+    for utility in Utility::iter() {
+        assert!(covered(&|e| *e == Effect::Utility(utility)), "{utility}");
+    }
+    for channel in LegalChannel::iter() {
+        assert!(
+            covered(&|e| matches!(e, Effect::LegalChannel { channel: c, .. } if *c == channel)),
+            "{channel}"
+        );
+    }
+    for reason in ExplainReason::iter() {
+        assert!(
+            covered(&|e| matches!(e, Effect::Explain { reason: r, .. } if *r == reason)),
+            "{reason}"
+        );
+    }
 }
