@@ -1,4 +1,4 @@
-//! Classification throughput on realistic ~200-character requests with the shipped rules.
+//! Classification (and classification + routing) throughput on realistic ~200-character requests with the shipped rules.
 //! Target: ≥ 50,000 requests/s on one core (≤ 20 µs each).
 
 use std::hint::black_box;
@@ -57,5 +57,27 @@ fn classify(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, classify);
+/// The whole intake decision as CreateTicket makes it: classify, then route with a street
+/// region (the costlier path: street, district copy, explanation).
+fn classify_and_route(c: &mut Criterion) {
+    let rules = hotline::config::load_rule_set(&Default::default()).expect("the shipped rules");
+    let mut group = c.benchmark_group("triage");
+    group.throughput(Throughput::Elements(REQUESTS.len() as u64));
+    group.bench_function("five_requests", |b| {
+        b.iter(|| {
+            for (title, description) in REQUESTS {
+                let request = hotline::triage::Request {
+                    title,
+                    description,
+                    line: "12345",
+                    region: "320102001",
+                };
+                black_box(hotline::triage::triage(&rules, black_box(&request)));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, classify, classify_and_route);
 criterion_main!(benches);

@@ -2,7 +2,6 @@
 //! (`config/units.toml`) and the fixed taxonomy: coverage and the typical Nanjing cases.
 
 use std::collections::BTreeSet;
-use std::time::Instant;
 
 use hotline::domain::taxonomy::{self, TOPICS};
 use hotline::domain::{UnitCatalog, UnitKind};
@@ -229,38 +228,4 @@ fn the_legacy_lines_follow_their_merger_modes() {
         let line = table.line(number).unwrap_or_else(|| panic!("{number}"));
         assert_eq!((line.owner.as_str(), line.mode), (owner, mode), "{number}");
     }
-}
-
-/// Timing note, not a benchmark: `cargo test --release --test route_catalogue -- --ignored
-/// --nocapture` prints the mean cost of one decision over a mix of typical inputs.
-#[test]
-#[ignore = "timing; run in release"]
-fn routing_costs_well_under_five_microseconds() {
-    let (table, units) = load();
-    let inputs = [
-        input("tax", ""),
-        input("property_management", "320102001"),
-        input("roads_bridges", "320118002"),
-        RouteInput {
-            line: "12366",
-            ..input("wage_arrears", "320104003")
-        },
-        RouteInput {
-            topic_confident: false,
-            ..input("general", "320106")
-        },
-    ];
-    let rounds = 40_000;
-    let started = Instant::now();
-    let mut leads = 0usize;
-    for _ in 0..rounds {
-        for input in &inputs {
-            leads += std::hint::black_box(table.route(std::hint::black_box(input), &units))
-                .lead
-                .is_some() as usize;
-        }
-    }
-    let per_call = started.elapsed() / (rounds * inputs.len() as u32);
-    println!("route(): {per_call:?} per call ({leads} leads)");
-    assert!(per_call.as_micros() < 5, "{per_call:?}");
 }
