@@ -129,3 +129,31 @@ fn series_names_skip_strings_numbers_and_functions() {
         .collect();
     assert_eq!(names, expected);
 }
+
+/// The other half of the contract: every name above is one the daemon's source still
+/// records, so a metric renamed in `src/` breaks this test too.
+#[test]
+fn exported_metrics_are_recorded_by_the_daemon() {
+    let mut source = String::new();
+    let mut dirs = vec![std::path::PathBuf::from("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                source.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    for name in EXPORTED_METRICS.iter().filter(|n| **n != "up") {
+        let base = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .unwrap_or(name);
+        assert!(
+            source.contains(&format!("\"{base}\"")),
+            "`{base}` is in the deploy files' list but no longer recorded in src/"
+        );
+    }
+}
