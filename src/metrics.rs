@@ -218,23 +218,10 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{CallbackResult, Disposition, Intake, Requester};
+    use crate::domain::{CallbackResult, Disposition, Intake};
 
     fn ticket(state: State, callback: Option<(bool, Satisfaction)>) -> Ticket {
-        let intake = Intake {
-            channel: crate::domain::Channel::Phone,
-            line: "12345".into(),
-            request_type: crate::domain::RequestType::Complaint,
-            policy_domain: crate::domain::PolicyDomain::PublicServices,
-            category: "urban_rural_construction".into(),
-            topic: "municipal_facilities".into(),
-            urgency: crate::domain::Urgency::General,
-            title: String::new(),
-            description: "路灯不亮".into(),
-            region: "320102001".into(),
-            address: String::new(),
-            requester: Requester::default(),
-        };
+        let intake = Intake::sample();
         let mut t = Ticket::received(
             intake,
             Disposition::Dispatch {

@@ -1,21 +1,8 @@
 //! The daemon side of the CLI, run as a real process: configuration errors are precise,
 //! and migrations are idempotent.
 
-use std::process::{Command, Output};
-
-const BINARY: &str = env!("CARGO_BIN_EXE_hotline");
-
-fn hotline(args: &[&str]) -> Output {
-    Command::new(BINARY)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("run hotline")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::cli::{hotline, text};
 
 #[test]
 fn units_check_accepts_the_shipped_catalogue() {

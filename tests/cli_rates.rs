@@ -1,21 +1,8 @@
 //! `hotline rates …` and `--assessment`, run as a real process: the assessment file is
 //! validated with file, line and key, and the rate counts rebuild from the event log.
 
-use std::process::{Command, Output};
-
-const BINARY: &str = env!("CARGO_BIN_EXE_hotline");
-
-fn hotline(args: &[&str]) -> Output {
-    Command::new(BINARY)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("run hotline")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::cli::{hotline, text};
 
 #[test]
 fn the_shipped_assessment_is_shown() {

@@ -7,15 +7,8 @@ use std::time::{Duration, Instant};
 
 use hotline::proto::{self, intake_service_client::IntakeServiceClient};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_hotline");
-
-fn hotline(args: &[&str]) -> Output {
-    Command::new(BINARY)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("run hotline")
-}
+mod common;
+use common::cli::{BINARY, hotline};
 
 fn json_of(out: &Output) -> serde_json::Value {
     assert!(

@@ -277,18 +277,9 @@ mod tests {
 
     fn intake(urgency: Urgency, region: &str) -> Intake {
         Intake {
-            channel: crate::domain::Channel::Phone,
-            line: "12345".into(),
-            request_type: crate::domain::RequestType::Complaint,
-            policy_domain: crate::domain::PolicyDomain::PublicServices,
-            category: "urban_rural_construction".into(),
-            topic: "municipal_facilities".into(),
             urgency,
-            title: String::new(),
-            description: "路灯不亮".into(),
             region: region.into(),
-            address: String::new(),
-            requester: Default::default(),
+            ..Intake::sample()
         }
     }
 

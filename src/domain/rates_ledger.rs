@@ -723,20 +723,7 @@ mod tests {
         let events = history();
         let mut replayed = Account::replay(&events[..4]).unwrap();
         let mut ticket = Ticket::received(
-            crate::domain::ticket::Intake {
-                channel: crate::domain::ticket::Channel::Phone,
-                line: "12345".into(),
-                request_type: crate::domain::ticket::RequestType::Complaint,
-                policy_domain: crate::domain::ticket::PolicyDomain::PublicServices,
-                category: "urban_rural_construction".into(),
-                topic: "municipal_facilities".into(),
-                urgency: crate::domain::ticket::Urgency::General,
-                title: String::new(),
-                description: "路灯不亮".into(),
-                region: "320102001".into(),
-                address: String::new(),
-                requester: Default::default(),
-            },
+            crate::domain::ticket::Intake::sample(),
             crate::domain::ticket::Disposition::Dispatch {
                 unit: Some(A.into()),
                 co_units: vec![],

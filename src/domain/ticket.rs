@@ -390,3 +390,25 @@ impl Ticket {
         }
     }
 }
+
+impl Intake {
+    /// A plain complaint about a street lamp in a Xuanwu street, general tier: the fixture
+    /// unit tests start from and vary.
+    #[cfg(test)]
+    pub(crate) fn sample() -> Intake {
+        Intake {
+            channel: Channel::Phone,
+            line: "12345".into(),
+            request_type: RequestType::Complaint,
+            policy_domain: PolicyDomain::PublicServices,
+            category: "urban_rural_construction".into(),
+            topic: "municipal_facilities".into(),
+            urgency: Urgency::General,
+            title: String::new(),
+            description: "路灯不亮".into(),
+            region: "320102001".into(),
+            address: String::new(),
+            requester: Requester::default(),
+        }
+    }
+}

@@ -166,7 +166,7 @@ pub fn next_alert_after(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ticket::{Deadlines, Disposition, Intake, State, Urgency};
+    use crate::domain::ticket::{Deadlines, Disposition, Intake, State};
     use chrono::{TimeZone, Utc};
 
     fn at(h: u32, m: u32) -> Timestamp {
@@ -175,20 +175,7 @@ mod tests {
 
     /// Dispatched at 08:00: sign due 09:00, respond 10:00, reply 18:00.
     fn ticket(state: State) -> Ticket {
-        let intake = Intake {
-            channel: crate::domain::Channel::Phone,
-            line: "12345".into(),
-            request_type: crate::domain::RequestType::Complaint,
-            policy_domain: crate::domain::PolicyDomain::PublicServices,
-            category: "urban_rural_construction".into(),
-            topic: "municipal_facilities".into(),
-            urgency: Urgency::General,
-            title: String::new(),
-            description: "路灯不亮".into(),
-            region: "320102001".into(),
-            address: String::new(),
-            requester: Default::default(),
-        };
+        let intake = Intake::sample();
         let mut t = Ticket::received(
             intake,
             Disposition::Dispatch {

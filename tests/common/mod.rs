@@ -1,6 +1,7 @@
 //! Helpers shared by integration tests. Each test binary uses only part of them.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod metrics;
 pub mod postgres;
 pub mod rates;
