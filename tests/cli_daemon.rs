@@ -2,7 +2,7 @@
 //! and migrations are idempotent.
 
 mod common;
-use common::cli::{hotline, text};
+use common::cli::{assert_serve_refuses, hotline, text};
 
 #[test]
 fn units_check_accepts_the_shipped_catalogue() {
@@ -33,20 +33,7 @@ fn units_check_names_file_line_and_key() {
     );
 
     // The daemon refuses to start on it with the same message.
-    let out = hotline(&[
-        "serve",
-        "--units",
-        file.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-        "--no-metrics",
-    ]);
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains(&expected),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_serve_refuses("--units", &file, &expected);
 }
 
 #[test]
@@ -128,18 +115,5 @@ fn deadlines_check_names_file_line_and_key() {
     );
 
     // The daemon refuses to start on it with the same message.
-    let out = hotline(&[
-        "serve",
-        "--deadlines",
-        file.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-        "--no-metrics",
-    ]);
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains(&expected),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_serve_refuses("--deadlines", &file, &expected);
 }

@@ -2,7 +2,7 @@
 //! validated with file, line and key, and the rate counts rebuild from the event log.
 
 mod common;
-use common::cli::{hotline, text};
+use common::cli::{assert_serve_refuses, hotline, text};
 
 #[test]
 fn the_shipped_assessment_is_shown() {
@@ -61,20 +61,7 @@ fn an_edited_assessment_is_read_and_a_broken_one_refused_with_its_line() {
     );
 
     // The daemon refuses to start on it with the same message.
-    let out = hotline(&[
-        "serve",
-        "--assessment",
-        file.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-        "--no-metrics",
-    ]);
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains(&expected),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_serve_refuses("--assessment", &file, &expected);
 }
 
 #[test]

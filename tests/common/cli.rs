@@ -15,3 +15,22 @@ pub fn hotline(args: &[&str]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// Asserts that `hotline serve` refuses to start on a bad rule file, given by `flag`,
+/// with the same `expected` message the file's check command printed.
+pub fn assert_serve_refuses(flag: &str, file: &std::path::Path, expected: &str) {
+    let out = hotline(&[
+        "serve",
+        flag,
+        file.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--no-metrics",
+    ]);
+    assert!(!out.status.success(), "the daemon started on a bad {flag}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(expected),
+        "expected `{expected}` in:\n{stderr}"
+    );
+}
