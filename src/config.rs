@@ -48,6 +48,7 @@ pub struct FileConfig {
     pub shutdown_grace_seconds: Option<u64>,
     pub scan_interval_seconds: Option<u64>,
     pub rate_gauges_seconds: Option<u64>,
+    pub health_interval_seconds: Option<u64>,
 }
 
 impl FileConfig {

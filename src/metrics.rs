@@ -11,7 +11,7 @@ pub mod rates;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 
-use metrics::{counter, describe_counter, describe_gauge, describe_histogram};
+use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::domain::{Satisfaction, State, Ticket, Transition, UnitCatalog};
@@ -80,6 +80,10 @@ fn describe() {
             "The target of the unit's class (config/assessment.toml)."
         );
     }
+    describe_gauge!(
+        "hotline_database_up",
+        "1 while the health probe reaches the database, 0 while it cannot (the gRPC services then report NOT_SERVING)."
+    );
     describe_counter!(
         grpc::REQUESTS,
         "gRPC calls by service, method and status code."
@@ -177,6 +181,11 @@ pub fn committed(
 pub fn rules_reloaded(trigger: &'static str, ok: bool) {
     let result = if ok { "ok" } else { "rejected" };
     counter!("hotline_rule_reloads_total", "trigger" => trigger, "result" => result).increment(1);
+}
+
+/// What the last health probe found.
+pub fn database_up(up: bool) {
+    gauge!("hotline_database_up").set(if up { 1.0 } else { 0.0 });
 }
 
 pub fn pulled(count: usize) {

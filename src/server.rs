@@ -1,6 +1,6 @@
-//! Assembles and runs the daemon: store, rules, the five gRPC services, health checking,
-//! reflection, the metrics listener with its gRPC layer, the deadline scanner and the rate
-//! gauges' refresh. Tests start it in-process on port 0.
+//! Assembles and runs the daemon: store, rules, the five gRPC services, health checking
+//! with its database probe, reflection, the metrics listener with its gRPC layer, the
+//! deadline scanner and the rate gauges' refresh. Tests start it in-process on port 0.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,10 +8,13 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
+use tonic::server::NamedService;
 use tonic::transport::Server;
 
+use crate::jobs::health_probe::{self, Health};
 use crate::metrics::grpc::{GrpcMetricsLayer, KnownMethods};
 use crate::proto::{
     center_service_server::CenterServiceServer, dispatch_service_server::DispatchServiceServer,
@@ -41,6 +44,8 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
     /// How often the deadline scanner looks for warnings to record.
     pub scan_interval: Duration,
+    /// How often the health probe pings the database.
+    pub health_interval: Duration,
 }
 
 /// Default for [`ServerConfig::shutdown_grace`].
@@ -63,6 +68,7 @@ impl ServerConfig {
             rate_gauges_every: DEFAULT_RATE_GAUGES_EVERY,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             scan_interval: crate::jobs::deadline_scanner::DEFAULT_INTERVAL,
+            health_interval: health_probe::DEFAULT_INTERVAL,
         }
     }
 }
@@ -72,18 +78,35 @@ pub struct RunningServer {
     pub grpc_addr: SocketAddr,
     pub metrics_addr: Option<SocketAddr>,
     pub store: Arc<dyn Store>,
+    app: Arc<App>,
+    health: Health,
     stop: CancellationToken,
     grace: Duration,
     grpc: JoinHandle<Result<(), tonic::transport::Error>>,
     metrics: Option<JoinHandle<()>>,
     scanner: JoinHandle<()>,
     rate_gauges: Option<JoinHandle<()>>,
+    health_probe: JoinHandle<()>,
+}
+
+/// The gRPC names of the API's services, whose health follows the database.
+fn api_services() -> Vec<&'static str> {
+    vec![
+        IntakeServiceServer::<IntakeApi>::NAME,
+        DispatchServiceServer::<DispatchApi>::NAME,
+        CenterServiceServer::<CenterApi>::NAME,
+        FeedbackServiceServer::<FeedbackApi>::NAME,
+        ReportServiceServer::<ReportApi>::NAME,
+    ]
 }
 
 /// Opens the store (running migrations), loads the units and starts serving.
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     if config.scan_interval.is_zero() {
         anyhow::bail!("the deadline scan interval must be longer than zero");
+    }
+    if config.health_interval.is_zero() {
+        anyhow::bail!("the health probe interval must be longer than zero");
     }
     let rule_paths = config.rule_paths.clone();
     let rules = crate::config::load_rule_set(&rule_paths)?;
@@ -99,16 +122,9 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let app = App::new(store.clone(), rules, rule_paths, stop.clone());
     crate::service::spawn_reloaders(app.clone(), config.watch_rules)?;
 
-    let (health, health_service) = tonic_health::server::health_reporter();
-    health.set_serving::<IntakeServiceServer<IntakeApi>>().await;
-    health
-        .set_serving::<DispatchServiceServer<DispatchApi>>()
-        .await;
-    health.set_serving::<CenterServiceServer<CenterApi>>().await;
-    health
-        .set_serving::<FeedbackServiceServer<FeedbackApi>>()
-        .await;
-    health.set_serving::<ReportServiceServer<ReportApi>>().await;
+    let (reporter, health_service) = tonic_health::server::health_reporter();
+    let health = Health::new(reporter, api_services());
+    health.set(true).await;
 
     // Both reflection versions: grpcurl and older clients still ask v1alpha.
     let reflection = || {
@@ -174,29 +190,44 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         TcpListenerStream::new(listener),
         stop.clone().cancelled_owned(),
     ));
-    let scanner = crate::jobs::deadline_scanner::spawn(app, config.scan_interval, stop.clone());
+    let scanner =
+        crate::jobs::deadline_scanner::spawn(app.clone(), config.scan_interval, stop.clone());
+    let health_probe = health_probe::spawn(
+        store.clone(),
+        health.clone(),
+        config.health_interval,
+        stop.clone(),
+    );
     tracing::info!(%grpc_addr, backend = store.backend(), "hotline serving");
 
     Ok(RunningServer {
         grpc_addr,
         metrics_addr: metrics.as_ref().map(|(addr, _)| *addr),
         store,
+        app,
+        health,
         stop,
         grace: config.shutdown_grace,
         grpc,
         metrics: metrics.map(|(_, task)| task),
         scanner,
         rate_gauges,
+        health_probe,
     })
 }
 
 impl RunningServer {
-    /// Stops accepting, ends watch streams, lets in-flight calls finish within the grace
-    /// period (then cuts them off), and closes the store.
+    /// Reports NOT_SERVING, stops accepting, ends watch streams, lets in-flight calls finish
+    /// (then cuts them off), gives back the leases this daemon's pulls granted, and closes
+    /// the store — all within the grace period, counted from the call.
     pub async fn shutdown(self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + self.grace;
+        // The probe first, so that it cannot report SERVING again.
+        self.health_probe.abort();
+        self.health.set(false).await;
         self.stop.cancel();
         let mut grpc = self.grpc;
-        let served = match tokio::time::timeout(self.grace, &mut grpc).await {
+        let served = match tokio::time::timeout_at(deadline, &mut grpc).await {
             Ok(joined) => joined.context("gRPC server task panicked")?,
             Err(_) => {
                 tracing::warn!(grace = ?self.grace, "in-flight calls outlived the grace period; cutting them off");
@@ -204,8 +235,10 @@ impl RunningServer {
                 Ok(())
             }
         };
+        // No call runs any more: whatever the book lists is held by nobody here.
+        release_leases(&self.app, deadline).await;
         if let Some(metrics) = self.metrics {
-            let _ = tokio::time::timeout(self.grace, metrics).await;
+            let _ = tokio::time::timeout_at(deadline, metrics).await;
         }
         if let Some(task) = self.rate_gauges {
             // It stops at the next await; a refresh in flight is not worth waiting for.
@@ -214,15 +247,37 @@ impl RunningServer {
         }
         // A pass under way finishes, then the scanner gives its lock back.
         let mut scanner = self.scanner;
-        if tokio::time::timeout(self.grace, &mut scanner)
+        if tokio::time::timeout_at(deadline, &mut scanner)
             .await
             .is_err()
         {
             tracing::warn!("the deadline scanner outlived the grace period; stopping it");
             scanner.abort();
         }
-        self.store.close().await;
+        if tokio::time::timeout_at(deadline, self.store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the store did not close within the grace period");
+        }
         served.context("gRPC server failed")?;
         Ok(())
+    }
+}
+
+/// Frees the leases this daemon granted that are still running, so that pullers on
+/// another replica (or after a restart) get those tickets at once. Best effort: a lease
+/// not released simply runs out.
+async fn release_leases(app: &App, deadline: Instant) {
+    let leases = app.leases.take_outstanding(crate::service::now());
+    if leases.is_empty() {
+        return;
+    }
+    match tokio::time::timeout_at(deadline, app.store.release_leases(&leases)).await {
+        Ok(Ok(freed)) => tracing::info!(freed, granted = leases.len(), "leases given back"),
+        Ok(Err(error)) => tracing::warn!(%error, "leases not given back; they run out instead"),
+        Err(_) => {
+            tracing::warn!("leases not given back within the grace period; they run out instead")
+        }
     }
 }

@@ -14,7 +14,7 @@ use crate::server::{self, ServerConfig};
 pub struct ServeArgs {
     /// Optional TOML file with the same keys (listen, metrics_listen, metrics, database_url,
     /// units, rules, routing, deadlines, assessment, shutdown_grace_seconds,
-    /// scan_interval_seconds, rate_gauges_seconds).
+    /// scan_interval_seconds, rate_gauges_seconds, health_interval_seconds).
     #[arg(long, env = "HOTLINE_CONFIG")]
     config: Option<PathBuf>,
     /// gRPC listen address [default: 127.0.0.1:50051].
@@ -36,9 +36,14 @@ pub struct ServeArgs {
     /// Seconds between two passes of the deadline scanner [default: 30].
     #[arg(long, env = "HOTLINE_SCAN_INTERVAL_SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     scan_interval_seconds: Option<u64>,
-    /// Seconds to let in-flight calls finish on SIGTERM or Ctrl-C [default: 10].
+    /// Seconds from SIGTERM or Ctrl-C to exit: in-flight calls finish (then are cut off),
+    /// leases this daemon granted are given back, the store is closed [default: 10].
     #[arg(long, env = "HOTLINE_SHUTDOWN_GRACE_SECONDS")]
     shutdown_grace_seconds: Option<u64>,
+    /// Seconds between two pings of the database by the health probe; while it fails, the
+    /// gRPC health service reports NOT_SERVING [default: 5].
+    #[arg(long, env = "HOTLINE_HEALTH_INTERVAL_SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    health_interval_seconds: Option<u64>,
     /// Seconds between recomputations of the rate gauges from the database [default: 30].
     #[arg(long, env = "HOTLINE_RATE_GAUGES_SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     rate_gauges_seconds: Option<u64>,
@@ -167,6 +172,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .or(file.scan_interval_seconds)
             .map(std::time::Duration::from_secs)
             .unwrap_or(crate::jobs::deadline_scanner::DEFAULT_INTERVAL),
+        health_interval: args
+            .health_interval_seconds
+            .or(file.health_interval_seconds)
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(crate::jobs::health_probe::DEFAULT_INTERVAL),
     };
     let running = server::start(config).await?;
     // A banner for people and scripts; ignore a closed stderr rather than panic.

@@ -382,6 +382,13 @@ impl Ticket {
             )
     }
 
+    /// Whether a lease on `before` survives the step to `self`: the ticket is still
+    /// pullable and on the same unit's desk. Any other step hands the ticket on, so the
+    /// worker who pulled it no longer holds it.
+    pub fn keeps_lease_of(&self, before: &Ticket) -> bool {
+        self.state.is_pullable() && self.assigned_unit == before.assigned_unit
+    }
+
     /// Whether the response came within the response window (for the response rate).
     pub fn responded_in_time(&self) -> bool {
         match (self.responded_at, self.due.respond) {

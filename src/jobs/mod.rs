@@ -2,3 +2,4 @@
 //! stopped with it.
 
 pub mod deadline_scanner;
+pub mod health_probe;

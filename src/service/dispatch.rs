@@ -71,6 +71,12 @@ impl DispatchService for DispatchApi {
             .store
             .pull_assigned(&request.unit, &request.worker, max, now, lease_until)
             .await?;
+        self.0.leases.granted(
+            &request.worker,
+            lease_until,
+            tickets.iter().map(|t| t.id),
+            now,
+        );
         crate::metrics::pulled(tickets.len());
         Ok(Response::new(proto::PullAssignedResponse {
             tickets: tickets.iter().map(convert::ticket).collect(),

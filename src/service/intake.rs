@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use prost::Message;
 use sha2::{Digest, Sha256};
-use tonic::{Request, Response, Status};
+use tonic::{Code, Request, Response, Status};
 
 use super::convert::{self, ProtoEnum};
 use super::{App, invalid};
@@ -200,6 +200,11 @@ impl IntakeService for IntakeApi {
         let fingerprint = fingerprint(&request);
         let created = match app.open_ticket(&request, &fingerprint).await {
             Ok(created) => created,
+            // The database failed, not the request: say so at once (a look-up would only
+            // wait for the same database again).
+            Err(failure) if matches!(failure.code(), Code::Unavailable | Code::Internal) => {
+                return Err(failure);
+            }
             // Refused now, yet perhaps a retry of a request accepted earlier (the catalogue
             // may have changed since): answer as the first attempt was answered. The store
             // itself answers retries that are accepted again, so this look-up stays off the

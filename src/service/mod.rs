@@ -7,6 +7,7 @@ pub mod convert;
 mod dispatch;
 mod feedback;
 mod intake;
+mod leases;
 mod preview;
 mod reload;
 mod report;
@@ -29,6 +30,7 @@ pub use center::CenterApi;
 pub use dispatch::DispatchApi;
 pub use feedback::FeedbackApi;
 pub use intake::IntakeApi;
+pub use leases::LeaseBook;
 pub use reload::spawn_reloaders;
 pub use report::ReportApi;
 pub use status::invalid;
@@ -52,6 +54,8 @@ pub struct App {
     pub assignments: broadcast::Sender<AssignmentNotice>,
     /// Cancelled when the daemon stops; long-lived streams end on it.
     pub shutdown: CancellationToken,
+    /// Leases this daemon granted, given back when it stops.
+    pub leases: LeaseBook,
 }
 
 impl App {
@@ -68,6 +72,7 @@ impl App {
             rule_paths,
             assignments,
             shutdown,
+            leases: LeaseBook::default(),
         })
     }
 
@@ -111,6 +116,9 @@ impl App {
         self.store.save_transition(&before, &transition).await?;
         crate::metrics::committed(&before, &transition, name, &rules.units);
         let after = transition.ticket;
+        if !after.keeps_lease_of(&before) {
+            self.leases.handed_on(ticket_id);
+        }
         self.announce_if_assigned(Some(&before), &after);
         tracing::info!(ticket = ticket_id, command = name, from = %before.state, to = %after.state, unit = %actor.unit, "transition");
         Ok(after)

@@ -19,6 +19,7 @@ use crate::domain::{Event, State, Ticket, TicketId, Timestamp, Transition};
 mod alerts;
 mod conditions;
 mod job_lock;
+mod leases;
 mod postgres;
 mod rate_counts;
 mod sql;
@@ -173,6 +174,14 @@ pub struct UnitDeadlineCounts {
     pub chase_ups: u64,
 }
 
+/// A lease [`Store::pull_assigned`] granted, as the granting daemon remembers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub ticket_id: TicketId,
+    pub worker: String,
+    pub until: Timestamp,
+}
+
 /// A lock that lets one replica run a singleton job (the deadline scanner). On PostgreSQL
 /// a session advisory lock on a connection of its own: if the replica dies, its session
 /// ends and the lock goes with it.
@@ -285,6 +294,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Closes the connections; in-flight calls finish first.
     async fn close(&self);
+
+    /// Frees each lease still held exactly as granted (same worker, same expiry), so its
+    /// ticket can be pulled at once; a lease that has since been cleared by a transition,
+    /// or expired and been granted again, is left alone. Answers how many were freed.
+    async fn release_leases(&self, leases: &[Lease]) -> StoreResult<u64>;
 }
 
 /// "sqlite" or "postgres", from a database URL, for messages.

@@ -12,11 +12,17 @@ use sqlx::any::AnyPoolOptions;
 use super::sql::{Dialect, SqlStore};
 
 const MAX_CONNECTIONS: u32 = 16;
+/// How long a call waits for a connection. While PostgreSQL is down or restarting, every
+/// call waits this long (sqlx retries refused connections until then) before it fails
+/// with UNAVAILABLE, so it is short: clients fail fast and retry, instead of piling up
+/// behind a database that is not there. A healthy pool hands out connections in
+/// microseconds; waiting seconds means the database is gone or hopelessly overloaded.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub async fn open(url: &str) -> anyhow::Result<SqlStore> {
     let pool = AnyPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .after_connect(|conn, _| {
             Box::pin(async move {
                 conn.execute("SET synchronous_commit = on").await?;

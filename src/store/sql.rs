@@ -298,7 +298,7 @@ impl Store for SqlStore {
 
     async fn save_transition(&self, before: &Ticket, transition: &Transition) -> StoreResult<()> {
         let after = &transition.ticket;
-        let keeps_desk = after.state.is_pullable() && after.assigned_unit == before.assigned_unit;
+        let keeps_desk = after.keeps_lease_of(before);
         let mut tx = self.writer.begin().await?;
         let updated = bind_projection(sqlx::query(UPDATE_TICKET), after)?
             .bind(keeps_desk)
@@ -472,5 +472,9 @@ impl Store for SqlStore {
     async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+    }
+
+    async fn release_leases(&self, leases: &[super::Lease]) -> StoreResult<u64> {
+        super::leases::release(&self.writer, leases).await
     }
 }

@@ -2,7 +2,11 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod daemon;
+pub mod integrity;
+pub mod load;
 pub mod metrics;
+pub mod own_postgres;
 pub mod postgres;
 pub mod rates;
 pub mod server;

@@ -6,6 +6,7 @@
 //! shipped units catalogue, never assembled by hand, and every instant is passed explicitly
 //! (counted from [`t0`]), so the expected values below are computed by hand, not re-derived.
 
+mod audit;
 mod create;
 mod deadlines;
 mod durability;
@@ -17,6 +18,7 @@ mod rates;
 mod search;
 mod versions;
 
+pub use audit::*;
 pub use create::*;
 pub use deadlines::*;
 pub use durability::*;
@@ -71,6 +73,7 @@ macro_rules! conformance_tests {
             save_transition_checks_the_version_all_or_nothing,
             pull_assigned_leases_pullable_tickets_in_deadline_order,
             concurrent_pulls_never_hand_out_a_ticket_twice,
+            released_leases_are_pullable_at_once,
             search_filters_and_keyset_pagination,
             merged_children_lists_duplicates,
             rate_counts_match_a_hand_computed_scenario,
@@ -85,6 +88,7 @@ macro_rules! conformance_tests {
             reopening_keeps_everything,
             the_scanner_lock_is_held_by_one_store_at_a_time,
             rebuild_equals_incremental,
+            the_event_log_cannot_be_rewritten,
         );
     };
     (@store $run:path; $($case:ident),+ $(,)?) => {

@@ -259,3 +259,49 @@ pub async fn concurrent_pulls_never_hand_out_a_ticket_twice(store: Arc<dyn Store
             .is_empty()
     );
 }
+
+/// What a stopping daemon gives back: exactly the leases it granted that still stand.
+pub async fn released_leases_are_pullable_at_once(store: Arc<dyn Store>) {
+    let s = &*store;
+    let general = || intake(REGION_STREET, "urban_rural_construction", Urgency::General);
+    let a = dispatched(s, STREET, general(), t0()).await;
+    let b = dispatched(s, STREET, general(), t0()).await;
+    let c = dispatched(s, STREET, general(), t0()).await;
+    let d = dispatched(s, STREET, general(), t0()).await;
+    let until = t0() + hours(2);
+    let leased = pull(s, STREET, "worker-a", 10, t0() + mins(1), until).await;
+    assert_eq!(ids(&leased), vec![a.id, b.id, c.id, d.id]);
+    let lease = |ticket: &Ticket, worker: &str, until| hotline::store::Lease {
+        ticket_id: ticket.id,
+        worker: worker.into(),
+        until,
+    };
+
+    // c leaves the desk, which clears its lease; then a and c are given back.
+    let c = sign_and_respond(s, &c, t0() + mins(2), t0() + mins(3)).await;
+    step(s, &c, STREET, reply_cmd(), t0() + mins(4)).await;
+    let freed = s
+        .release_leases(&[lease(&a, "worker-a", until), lease(&c, "worker-a", until)])
+        .await
+        .expect("release_leases");
+    assert_eq!(freed, 1, "c's lease was already gone");
+    let later = until + hours(3);
+    assert_eq!(
+        ids(&pull(s, STREET, "worker-c", 10, t0() + mins(5), later).await),
+        vec![a.id],
+        "a is pullable at once; b and d are still leased, c is off the desk"
+    );
+
+    // b and d ran out and worker-b took them: worker-a's old leases free nothing.
+    let retaken = pull(s, STREET, "worker-b", 10, until, until + hours(1)).await;
+    assert_eq!(ids(&retaken), vec![b.id, d.id]);
+    let stale = [lease(&b, "worker-a", until), lease(&d, "worker-a", until)];
+    assert_eq!(s.release_leases(&stale).await.expect("release_leases"), 0);
+    assert!(
+        pull(s, STREET, "worker-d", 10, until + mins(1), later)
+            .await
+            .is_empty(),
+        "worker-b and worker-c keep their leases"
+    );
+    assert_eq!(s.release_leases(&[]).await.expect("nothing to release"), 0);
+}
