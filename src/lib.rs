@@ -17,6 +17,7 @@ pub mod rules;
 pub mod server;
 pub mod service;
 pub mod store;
+pub mod synth;
 pub mod triage;
 
 /// Code generated from `proto/hotline/v1`.

@@ -1,6 +1,7 @@
-//! Assembles and runs the daemon: store, rules, the five gRPC services, health checking
-//! with its database probe, reflection, the metrics listener with its gRPC layer, the
-//! deadline scanner and the rate gauges' refresh. Tests start it in-process on port 0.
+//! Assembles and runs the daemon: store, rules, the five gRPC services of the ticket flow
+//! and the diagnostics one, health checking with its database probe, reflection, the
+//! metrics listener with its gRPC layer, the deadline scanner and the rate gauges' refresh.
+//! Tests start it in-process on port 0.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,20 +10,23 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tonic::server::NamedService;
 use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
 
 use crate::jobs::health_probe::{self, Health};
 use crate::metrics::grpc::{GrpcMetricsLayer, KnownMethods};
 use crate::proto::{
-    center_service_server::CenterServiceServer, dispatch_service_server::DispatchServiceServer,
-    feedback_service_server::FeedbackServiceServer, intake_service_server::IntakeServiceServer,
-    report_service_server::ReportServiceServer,
+    center_service_server::CenterServiceServer,
+    diagnostics_service_server::DiagnosticsServiceServer,
+    dispatch_service_server::DispatchServiceServer, feedback_service_server::FeedbackServiceServer,
+    intake_service_server::IntakeServiceServer, report_service_server::ReportServiceServer,
 };
 use crate::rules::RulePaths;
-use crate::service::{App, CenterApi, DispatchApi, FeedbackApi, IntakeApi, ReportApi};
+use crate::service::{
+    App, CenterApi, DiagnosticsApi, DispatchApi, FeedbackApi, IntakeApi, ReportApi,
+};
 use crate::store::Store;
 
 /// Largest request a client may send; a maximal ticket is about 40 KB.
@@ -97,6 +101,7 @@ fn api_services() -> Vec<&'static str> {
         CenterServiceServer::<CenterApi>::NAME,
         FeedbackServiceServer::<FeedbackApi>::NAME,
         ReportServiceServer::<ReportApi>::NAME,
+        DiagnosticsServiceServer::<DiagnosticsApi>::NAME,
     ]
 }
 
@@ -185,11 +190,16 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         .add_service(
             ReportServiceServer::new(ReportApi(app.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            DiagnosticsServiceServer::new(DiagnosticsApi)
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
         );
-    let grpc = tokio::spawn(router.serve_with_incoming_shutdown(
-        TcpListenerStream::new(listener),
-        stop.clone().cancelled_owned(),
-    ));
+    // Without TCP_NODELAY a small answer waits for the client's delayed ACK (~40 ms on
+    // Linux): the echo baseline of `hotline bench-load` showed it on every call.
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let grpc =
+        tokio::spawn(router.serve_with_incoming_shutdown(incoming, stop.clone().cancelled_owned()));
     let scanner =
         crate::jobs::deadline_scanner::spawn(app.clone(), config.scan_interval, stop.clone());
     let health_probe = health_probe::spawn(

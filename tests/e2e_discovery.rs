@@ -3,6 +3,7 @@
 mod common;
 
 use common::server::{Backend, TestServer};
+use hotline::proto::{EchoRequest, diagnostics_service_client::DiagnosticsServiceClient};
 use tokio_stream::StreamExt;
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
@@ -23,6 +24,7 @@ async fn health_reports_every_service_serving() {
         "hotline.v1.CenterService",
         "hotline.v1.FeedbackService",
         "hotline.v1.ReportService",
+        "hotline.v1.DiagnosticsService",
     ] {
         let status = health
             .check(HealthCheckRequest {
@@ -68,6 +70,7 @@ async fn reflection_lists_and_describes_the_api() {
     for expected in [
         "hotline.v1.IntakeService",
         "hotline.v1.ReportService",
+        "hotline.v1.DiagnosticsService",
         "grpc.health.v1.Health",
     ] {
         assert!(
@@ -81,5 +84,26 @@ async fn reflection_lists_and_describes_the_api() {
         panic!("expected file descriptors");
     };
     assert!(!files.file_descriptor_proto.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn echo_answers_with_its_payload_through_the_metrics_layer() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let mut diagnostics = DiagnosticsServiceClient::new(server.channel.clone());
+    let payload = "路灯不亮".repeat(100).into_bytes();
+    let echoed = diagnostics
+        .echo(EchoRequest {
+            payload: payload.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(echoed.payload, payload);
+    let metrics = server.metrics_text().await;
+    assert!(
+        metrics.contains("service=\"hotline.v1.DiagnosticsService\""),
+        "{metrics}"
+    );
     server.stop().await;
 }

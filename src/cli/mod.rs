@@ -2,6 +2,7 @@
 //! are gRPC clients of a running daemon, with aligned tables for people and `--json` for
 //! scripts.
 
+mod bench;
 mod client;
 mod daemon;
 mod deadlines;
@@ -16,9 +17,10 @@ use clap::{Parser, Subcommand};
     about = "12345 government service hotline: ticket flow daemon and clients"
 )]
 pub struct Cli {
-    /// Log filter (tracing EnvFilter syntax), e.g. `info` or `hotline=debug`.
-    #[arg(long, global = true, env = "HOTLINE_LOG", default_value = "info")]
-    pub log: String,
+    /// Log filter (tracing EnvFilter syntax), e.g. `info` or `hotline=debug` [default: info;
+    /// warn for bench-load, whose in-process daemon would log every call].
+    #[arg(long, global = true, env = "HOTLINE_LOG")]
+    pub log: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -56,11 +58,25 @@ pub enum Command {
     Callback(client::CallbackCommand),
     /// The three rates (三率) by unit, region or category, and the overdue list.
     Report(client::ReportCommand),
+    /// Load test: concurrent gRPC clients for a set time; throughput, p50/p90/p99/max
+    /// latency and errors (scenarios echo, intake, pull, mixed).
+    ///
+    /// Without --addr it starts a daemon in this process, on a temporary SQLite database (or
+    /// --database-url), and stops it at the end; with --addr it drives a running daemon on
+    /// loopback. With --json the last line on stdout is one JSON object: throughput,
+    /// p50_ms, p90_ms, p99_ms, max_ms, errors, requests, scenario, concurrency, duration_s,
+    /// per-call figures and the scenario's own (outcomes, claimed, double_claims…). A pull
+    /// run that finds a double claim exits with an error.
+    BenchLoad(bench::BenchLoadArgs),
 }
 
 pub fn init_tracing(cli: &Cli) {
     use std::io::IsTerminal;
-    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
+    let default = match cli.command {
+        Command::BenchLoad(_) => "warn",
+        _ => "info",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(cli.log.as_deref().unwrap_or(default))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Logs go to stderr so that stdout stays clean for tables and JSON. A log write that
     // fails (stderr closed, collector gone) is dropped: reporting it would itself write to
@@ -87,5 +103,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Centre(command) => command.run().await,
         Command::Callback(command) => command.run().await,
         Command::Report(command) => command.run().await,
+        Command::BenchLoad(args) => bench::run(args).await,
     }
 }

@@ -4,6 +4,7 @@
 
 mod center;
 pub mod convert;
+mod diagnostics;
 mod dispatch;
 mod feedback;
 mod intake;
@@ -27,6 +28,7 @@ use crate::rules::{RulePaths, RuleSet};
 use crate::store::Store;
 
 pub use center::CenterApi;
+pub use diagnostics::DiagnosticsApi;
 pub use dispatch::DispatchApi;
 pub use feedback::FeedbackApi;
 pub use intake::IntakeApi;

@@ -5,13 +5,13 @@
 
 mod args;
 mod assignments;
-mod beijing;
+pub(in crate::cli) mod beijing;
 mod callback;
 mod centre;
-mod connection;
+pub(in crate::cli) mod connection;
 mod json;
 mod mask;
-mod output;
+pub(in crate::cli) mod output;
 mod report;
 mod ticket;
 mod ticket_create;

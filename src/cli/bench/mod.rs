@@ -1,0 +1,159 @@
+//! `hotline bench-load`: drives a daemon over gRPC with concurrent clients for a set time
+//! (or number of calls) and reports throughput, latency percentiles and errors.
+//!
+//! One file per job: [`args`] (flags), [`target`] (the daemon and its connections),
+//! [`runner`] (the clients and the clock), [`record`] and [`latency`] (what was seen),
+//! [`report`] (table and JSON); the scenarios [`echo`], [`intake`], [`pull`] and [`mixed`],
+//! with what they share: [`backlog`] (work prepared before the clock), [`desk`] (a
+//! back-office's next step), [`mix`] (the mixed shares) and [`claims`] (the double-claim
+//! check).
+
+mod args;
+mod backlog;
+mod claims;
+mod desk;
+mod echo;
+mod intake;
+mod latency;
+mod mix;
+mod mixed;
+mod progress;
+mod pull;
+mod record;
+mod report;
+mod runner;
+mod target;
+
+use std::time::Duration;
+
+use anyhow::bail;
+use serde_json::{Map, Value};
+
+pub use args::{BenchLoadArgs, Scenario};
+use record::Record;
+use report::Report;
+use target::Target;
+
+use crate::domain::UnitCatalog;
+use crate::proto;
+use crate::rules::Source;
+use crate::synth::Generator;
+
+/// What every scenario of one run shares.
+pub struct Run {
+    pub target: Target,
+    pub concurrency: usize,
+    /// Progress bars on stderr (never with --json).
+    pub progress: bool,
+    /// Tells this run's request ids and workers from those of earlier runs on the same daemon.
+    id: String,
+    seed: u64,
+    /// Where synthetic requests take place: the units the in-process daemon loads too.
+    units: UnitCatalog,
+}
+
+impl Run {
+    fn new(target: Target, args: &BenchLoadArgs) -> anyhow::Result<Run> {
+        let units = match Source::resolve(None, crate::config::DEFAULT_UNITS_PATH) {
+            Source::File(path) => crate::config::read_units(&path)?,
+            Source::BuiltIn => crate::config::built_in_units(),
+        };
+        let id = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+        Ok(Run {
+            target,
+            concurrency: args.concurrency as usize,
+            progress: !args.json,
+            id,
+            seed: args.seed,
+            units,
+        })
+    }
+
+    /// A seed of its own for each client and purpose, all derived from --seed.
+    fn seed_for(&self, client: usize, purpose: &str) -> u64 {
+        let salt = purpose.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        self.seed ^ salt ^ (client as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
+    fn generator(&self, client: usize, purpose: &str) -> Generator {
+        Generator::with_units(self.seed_for(client, purpose), &self.units)
+    }
+
+    /// The call-centre agent client `client` plays.
+    fn agent(&self, client: usize) -> proto::Actor {
+        proto::Actor {
+            unit: self.units.centre().id.clone(),
+            person: format!("bench-agent-{client}"),
+        }
+    }
+
+    /// The back-office worker client `client` plays (recorded in leases and events).
+    fn worker(&self, client: usize) -> String {
+        format!("bench-{}-w{client}", self.id)
+    }
+
+    /// Fresh CreateTicket request ids, never reused.
+    fn request_ids(
+        &self,
+        client: usize,
+        purpose: &str,
+    ) -> impl Iterator<Item = String> + Send + 'static {
+        let prefix = format!("bench-{}-{purpose}-{client}", self.id);
+        (0u64..).map(move |n| format!("{prefix}-{n}"))
+    }
+
+    fn limits(&self, args: &BenchLoadArgs) -> runner::Limits {
+        runner::Limits {
+            duration: args.duration,
+            requests: args.requests,
+            progress: self.progress,
+        }
+    }
+
+    fn report(&self, args: &BenchLoadArgs, record: &Record, elapsed: Duration) -> Report {
+        Report::new(
+            args.scenario.name(),
+            args.concurrency,
+            &self.target.describe,
+            record,
+            elapsed,
+        )
+    }
+}
+
+/// The counts recorded under `prefix` ("outcome.dispatch" → "dispatch").
+fn counts_under(record: &Record, prefix: &str) -> Value {
+    let counts: Map<String, Value> = record
+        .counts
+        .iter()
+        .filter_map(|(k, n)| Some((k.strip_prefix(prefix)?.to_string(), Value::from(*n))))
+        .collect();
+    Value::Object(counts)
+}
+
+pub async fn run(args: BenchLoadArgs) -> anyhow::Result<()> {
+    if args.duration.is_zero() {
+        bail!("--duration must be longer than zero");
+    }
+    let run = Run::new(Target::open(&args).await?, &args)?;
+    let outcome = match args.scenario {
+        Scenario::Echo => echo::run(&run, &args).await,
+        Scenario::Intake => intake::run(&run, &args).await,
+        Scenario::Pull => pull::run(&run, &args).await,
+        Scenario::Mixed => mixed::run(&run, &args).await,
+    };
+    let closed = run.target.close().await;
+    let report = outcome?;
+    if args.json {
+        println!("{}", report.json_line()?);
+    } else {
+        println!("{}", report.tables());
+    }
+    closed?;
+    if let Some(failure) = report.failure {
+        bail!(failure);
+    }
+    Ok(())
+}

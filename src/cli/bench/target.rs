@@ -1,0 +1,200 @@
+//! The daemon under load: one started in this process, or a running one on loopback, and
+//! the HTTP/2 connections the clients share.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use tonic::transport::{Channel, Endpoint};
+
+use super::args::BenchLoadArgs;
+use crate::server::{self, RunningServer, ServerConfig};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Clients have stopped calling when the daemon is stopped; nothing is worth waiting for.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+pub struct Target {
+    channels: Vec<Channel>,
+    /// What is being driven, for the report: "in-process, sqlite" or the address.
+    pub describe: String,
+    daemon: Option<RunningServer>,
+    // Removed (with the database in it) when the target is dropped.
+    _scratch: Option<tempfile::TempDir>,
+}
+
+/// `host:port` with an optional `http://`, if the host is a loopback address or
+/// `localhost`; the error says why not.
+pub fn loopback(addr: &str) -> anyhow::Result<(String, u16)> {
+    let bare = addr.strip_prefix("http://").unwrap_or(addr);
+    if bare.contains("://") {
+        bail!(
+            "--addr `{addr}`: bench-load speaks plain HTTP/2 to a daemon on this machine; give HOST:PORT"
+        );
+    }
+    let (host, port) = bare
+        .rsplit_once(':')
+        .with_context(|| format!("--addr `{addr}` needs a port, e.g. 127.0.0.1:50051"))?;
+    let port: u16 = port
+        .trim_end_matches('/')
+        .parse()
+        .with_context(|| format!("--addr `{addr}`: `{port}` is not a port number"))?;
+    let unbracketed = host.trim_start_matches('[').trim_end_matches(']');
+    let is_loopback = match unbracketed.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => unbracketed.eq_ignore_ascii_case("localhost"),
+    };
+    if !is_loopback {
+        bail!(
+            "--addr `{addr}` is not a loopback address: bench-load only drives a daemon on this \
+             machine (127.0.0.1, [::1] or localhost), since across a network it would measure \
+             the network"
+        );
+    }
+    Ok((host.to_string(), port))
+}
+
+impl Target {
+    pub async fn open(args: &BenchLoadArgs) -> anyhow::Result<Target> {
+        let (uri, describe, daemon, scratch) = match &args.addr {
+            Some(addr) => {
+                let (host, port) = loopback(addr)?;
+                // `localhost` must not resolve to another machine either.
+                for resolved in tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+                    .await
+                    .with_context(|| format!("resolving --addr `{addr}`"))?
+                {
+                    if !resolved.ip().is_loopback() {
+                        bail!("--addr `{addr}` resolves to {resolved}, which is not loopback");
+                    }
+                }
+                (
+                    format!("http://{host}:{port}"),
+                    format!("http://{host}:{port}"),
+                    None,
+                    None,
+                )
+            }
+            None => {
+                let (url, scratch) = match &args.database_url {
+                    Some(url) => (url.clone(), None),
+                    None => {
+                        let dir = tempfile::Builder::new()
+                            .prefix("hotline-bench-")
+                            .tempdir()
+                            .context("creating a temporary directory for the database")?;
+                        let url = format!(
+                            "sqlite://{}?mode=rwc",
+                            dir.path().join("bench.db").display()
+                        );
+                        (url, Some(dir))
+                    }
+                };
+                let daemon = server::start(ServerConfig {
+                    shutdown_grace: SHUTDOWN_GRACE,
+                    ..ServerConfig::local(url.clone())
+                })
+                .await
+                .context("starting the in-process daemon")?;
+                let describe = format!(
+                    "in-process daemon, {}{}",
+                    crate::store::backend_name(&url),
+                    if scratch.is_some() {
+                        " (temporary)"
+                    } else {
+                        ""
+                    }
+                );
+                (
+                    format!("http://{}", daemon.grpc_addr),
+                    describe,
+                    Some(daemon),
+                    scratch,
+                )
+            }
+        };
+        let endpoint = Endpoint::from_shared(uri.clone())
+            .with_context(|| format!("`{uri}` is not a valid address"))?
+            .connect_timeout(CONNECT_TIMEOUT)
+            .tcp_nodelay(true);
+        let mut channels = Vec::new();
+        for _ in 0..args.connections {
+            // One connect() is one connection: clients spread over them.
+            channels.push(endpoint.connect().await.with_context(|| {
+                format!(
+                    "cannot reach the hotline daemon at {uri}; is `hotline serve` running there?"
+                )
+            })?);
+        }
+        Ok(Target {
+            channels,
+            describe,
+            daemon,
+            _scratch: scratch,
+        })
+    }
+
+    /// The connection client `i` uses.
+    pub fn channel(&self, i: usize) -> Channel {
+        self.channels[i % self.channels.len()].clone()
+    }
+
+    /// Stops the in-process daemon, if there is one.
+    pub async fn close(self) -> anyhow::Result<()> {
+        drop(self.channels);
+        if let Some(daemon) = self.daemon {
+            daemon.shutdown().await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_addresses_are_accepted() {
+        for (addr, host, port) in [
+            ("127.0.0.1:50051", "127.0.0.1", 50051),
+            ("http://127.0.0.1:50051", "127.0.0.1", 50051),
+            ("127.0.0.2:9", "127.0.0.2", 9),
+            ("[::1]:50051", "[::1]", 50051),
+            ("localhost:50051", "localhost", 50051),
+            ("http://LOCALHOST:1/", "LOCALHOST", 1),
+        ] {
+            assert_eq!(loopback(addr).unwrap(), (host.to_string(), port), "{addr}");
+        }
+    }
+
+    #[test]
+    fn other_addresses_are_refused_with_the_reason() {
+        for addr in [
+            "10.0.0.5:50051",
+            "example.com:50051",
+            "[2001:db8::1]:50051",
+            "0.0.0.0:50051",
+        ] {
+            let error = loopback(addr).unwrap_err().to_string();
+            assert!(error.contains("not a loopback address"), "{addr}: {error}");
+        }
+        assert!(
+            loopback("127.0.0.1")
+                .unwrap_err()
+                .to_string()
+                .contains("needs a port")
+        );
+        assert!(
+            loopback("https://127.0.0.1:443")
+                .unwrap_err()
+                .to_string()
+                .contains("HOST:PORT")
+        );
+        assert!(
+            loopback("127.0.0.1:http")
+                .unwrap_err()
+                .to_string()
+                .contains("not a port")
+        );
+    }
+}
