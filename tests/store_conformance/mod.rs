@@ -10,6 +10,7 @@ mod create;
 mod deadlines;
 mod durability;
 mod fixtures;
+mod group_commit;
 mod idempotency;
 mod overdue;
 mod pulls;
@@ -20,6 +21,7 @@ mod versions;
 pub use create::*;
 pub use deadlines::*;
 pub use durability::*;
+pub use group_commit::*;
 pub use idempotency::*;
 pub use overdue::*;
 pub use pulls::*;
@@ -80,11 +82,15 @@ macro_rules! conformance_tests {
             warnings_are_listed_by_level,
             the_scanner_cursor_records_each_warning_once,
             open_tickets_are_counted_per_unit,
+            many_concurrent_creates_are_all_stored,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,
             the_scanner_lock_is_held_by_one_store_at_a_time,
             rebuild_equals_incremental,
+            a_bad_row_fails_alone_in_its_batch,
+            one_request_id_twice_in_a_batch_makes_one_ticket,
+            closing_answers_every_queued_create,
         );
     };
     (@store $run:path; $($case:ident),+ $(,)?) => {
