@@ -48,6 +48,9 @@ pub struct FileConfig {
     pub shutdown_grace_seconds: Option<u64>,
     pub scan_interval_seconds: Option<u64>,
     pub rate_gauges_seconds: Option<u64>,
+    pub intake_batch_max: Option<usize>,
+    pub intake_linger_micros: Option<u64>,
+    pub intake_writers: Option<usize>,
 }
 
 impl FileConfig {
