@@ -49,6 +49,9 @@ pub struct FileConfig {
     pub scan_interval_seconds: Option<u64>,
     pub rate_gauges_seconds: Option<u64>,
     pub health_interval_seconds: Option<u64>,
+    pub intake_batch_max: Option<usize>,
+    pub intake_linger_micros: Option<u64>,
+    pub intake_writers: Option<usize>,
 }
 
 impl FileConfig {

@@ -18,6 +18,11 @@ use crate::domain::{Satisfaction, State, Ticket, Transition, UnitCatalog};
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
+/// Creates per intake transaction: powers of two up to the largest batch allowed.
+const INTAKE_BATCH_BUCKETS: [f64; 13] = [
+    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0, 4096.0,
+];
+
 /// Installs the global recorder on first use and returns a handle that renders it.
 pub fn handle() -> PrometheusHandle {
     HANDLE
@@ -26,6 +31,11 @@ pub fn handle() -> PrometheusHandle {
                 .set_buckets_for_metric(
                     Matcher::Full(grpc::DURATION.to_string()),
                     &grpc::DURATION_BUCKETS,
+                )
+                .expect("the bucket list is not empty")
+                .set_buckets_for_metric(
+                    Matcher::Full(crate::store::INTAKE_BATCH_SIZE.to_string()),
+                    &INTAKE_BATCH_BUCKETS,
                 )
                 .expect("the bucket list is not empty")
                 .build_recorder();
@@ -87,6 +97,11 @@ fn describe() {
     describe_counter!(
         grpc::REQUESTS,
         "gRPC calls by service, method and status code."
+    );
+    describe_histogram!(
+        crate::store::INTAKE_BATCH_SIZE,
+        metrics::Unit::Count,
+        "Tickets written per intake transaction (group commit: one fsync per batch)."
     );
     describe_histogram!(
         grpc::DURATION,

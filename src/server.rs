@@ -27,7 +27,7 @@ use crate::rules::RulePaths;
 use crate::service::{
     App, CenterApi, DiagnosticsApi, DispatchApi, FeedbackApi, IntakeApi, ReportApi,
 };
-use crate::store::Store;
+use crate::store::{Batching, Store};
 
 /// Largest request a client may send; a maximal ticket is about 40 KB.
 const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
@@ -50,6 +50,8 @@ pub struct ServerConfig {
     pub scan_interval: Duration,
     /// How often the health probe pings the database.
     pub health_interval: Duration,
+    /// How concurrent CreateTicket calls are grouped into transactions.
+    pub intake_batching: Batching,
 }
 
 /// Default for [`ServerConfig::shutdown_grace`].
@@ -73,6 +75,7 @@ impl ServerConfig {
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             scan_interval: crate::jobs::deadline_scanner::DEFAULT_INTERVAL,
             health_interval: health_probe::DEFAULT_INTERVAL,
+            intake_batching: Batching::default(),
         }
     }
 }
@@ -113,9 +116,17 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     if config.health_interval.is_zero() {
         anyhow::bail!("the health probe interval must be longer than zero");
     }
+    let batching = config.intake_batching;
+    if batching.max_batch == 0 || batching.writers == 0 {
+        anyhow::bail!(
+            "the intake batch size and writer count must be at least 1 (got {} and {})",
+            batching.max_batch,
+            batching.writers
+        );
+    }
     let rule_paths = config.rule_paths.clone();
     let rules = crate::config::load_rule_set(&rule_paths)?;
-    let store = crate::store::open(&config.database_url)
+    let store = crate::store::open_with(&config.database_url, config.intake_batching)
         .await
         .with_context(|| {
             format!(

@@ -117,3 +117,33 @@ fn deadlines_check_names_file_line_and_key() {
     // The daemon refuses to start on it with the same message.
     assert_serve_refuses("--deadlines", &file, &expected);
 }
+
+#[test]
+fn intake_batching_is_documented_and_bounded() {
+    let help = text(&hotline(&["serve", "--help"]).stdout);
+    for flag in [
+        "--intake-batch-max",
+        "--intake-linger-micros",
+        "--intake-writers",
+    ] {
+        assert!(help.contains(flag), "`serve --help` lists {flag}:\n{help}");
+    }
+    let out = hotline(&["serve", "--intake-batch-max", "0"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--intake-batch-max"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The config file's keys are checked too, before anything is opened.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hotline.toml");
+    std::fs::write(&file, "intake_writers = 0\n").unwrap();
+    let out = hotline(&["serve", "--config", file.to_str().unwrap(), "--no-metrics"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("writer count must be at least 1"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -123,6 +123,14 @@ async fn one_backend(backend: Backend, units: Units) {
         )
     };
     assert_eq!(latency("_count", &[]), 6.0);
+    // The six tickets went through the group-committed intake, one commit each or fewer.
+    assert_eq!(delta("hotline_intake_batch_size_sum", &[]), 6.0);
+    let batches = delta("hotline_intake_batch_size_count", &[]);
+    assert!((1.0..=6.0).contains(&batches), "{batches} intake batches");
+    assert_eq!(
+        delta("hotline_intake_batch_size_bucket", &[("le", "+Inf")]),
+        batches
+    );
     // Buckets suited to milliseconds: the finest is half a millisecond.
     assert_eq!(latency("_bucket", &[("le", "+Inf")]), 6.0);
     assert!(

@@ -14,7 +14,8 @@ use crate::server::{self, ServerConfig};
 pub struct ServeArgs {
     /// Optional TOML file with the same keys (listen, metrics_listen, metrics, database_url,
     /// units, rules, routing, deadlines, assessment, shutdown_grace_seconds,
-    /// scan_interval_seconds, rate_gauges_seconds, health_interval_seconds).
+    /// scan_interval_seconds, rate_gauges_seconds, health_interval_seconds, intake_batch_max,
+    /// intake_linger_micros, intake_writers).
     #[arg(long, env = "HOTLINE_CONFIG")]
     config: Option<PathBuf>,
     /// gRPC listen address [default: 127.0.0.1:50051].
@@ -47,6 +48,49 @@ pub struct ServeArgs {
     /// Seconds between recomputations of the rate gauges from the database [default: 30].
     #[arg(long, env = "HOTLINE_RATE_GAUGES_SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     rate_gauges_seconds: Option<u64>,
+    #[command(flatten)]
+    intake: IntakeArgs,
+}
+
+/// Group commit: concurrent CreateTicket calls share one transaction (one fsync); each is
+/// answered once its batch is committed.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Intake batching (group commit)")]
+pub struct IntakeArgs {
+    /// Most creates written in one transaction [default: 256].
+    #[arg(long, env = "HOTLINE_INTAKE_BATCH_MAX", value_parser = clap::value_parser!(u64).range(1..=4096))]
+    intake_batch_max: Option<u64>,
+    /// Microseconds a writer waits for more creates before writing a batch; 0 writes
+    /// what queued while the previous batch committed [default: 0].
+    #[arg(long, env = "HOTLINE_INTAKE_LINGER_MICROS", value_parser = clap::value_parser!(u64).range(0..=100_000))]
+    intake_linger_micros: Option<u64>,
+    /// Batches written at once, each on its own connection (PostgreSQL; SQLite has one
+    /// writer) [default: 1].
+    #[arg(long, env = "HOTLINE_INTAKE_WRITERS", value_parser = clap::value_parser!(u64).range(1..=16))]
+    intake_writers: Option<u64>,
+}
+
+impl IntakeArgs {
+    /// Flags (and their environment variables) win over the `--config` file's keys.
+    fn batching(&self, file: &FileConfig) -> crate::store::Batching {
+        let defaults = crate::store::Batching::default();
+        crate::store::Batching {
+            max_batch: self
+                .intake_batch_max
+                .map(|n| n as usize)
+                .or(file.intake_batch_max)
+                .unwrap_or(defaults.max_batch),
+            linger: self
+                .intake_linger_micros
+                .or(file.intake_linger_micros)
+                .map_or(defaults.linger, std::time::Duration::from_micros),
+            writers: self
+                .intake_writers
+                .map(|n| n as usize)
+                .or(file.intake_writers)
+                .unwrap_or(defaults.writers),
+        }
+    }
 }
 
 /// The rule files; each defaults to `config/<name>.toml` if present, else the copy built
@@ -140,6 +184,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let metrics_enabled = !args.no_metrics && file.metrics.unwrap_or(true);
     let rule_paths = args.rule_files.paths(&file);
+    let intake_batching = args.intake.batching(&file);
     let config = ServerConfig {
         grpc_addr: args
             .listen
@@ -177,6 +222,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .or(file.health_interval_seconds)
             .map(std::time::Duration::from_secs)
             .unwrap_or(crate::jobs::health_probe::DEFAULT_INTERVAL),
+        intake_batching,
     };
     let running = server::start(config).await?;
     // A banner for people and scripts; ignore a closed stderr rather than panic.

@@ -18,16 +18,21 @@ use crate::domain::{Event, State, Ticket, TicketId, Timestamp, Transition};
 
 mod alerts;
 mod conditions;
+mod create_batch;
+mod group_commit;
 mod job_lock;
 mod leases;
+mod multi_row;
 mod postgres;
 mod rate_counts;
 mod sql;
 mod sqlite;
 
+pub use group_commit::{BATCH_SIZE as INTAKE_BATCH_SIZE, Batching, DEFAULT_MAX_BATCH};
 pub use sql::{Dialect, SqlStore};
 
-#[derive(Debug, thiserror::Error)]
+/// Clone: a batch that fails to commit gives its one error to every caller in it.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("ticket {0} not found")]
     NotFound(TicketId),
@@ -73,6 +78,17 @@ pub struct Created {
     pub ticket: Ticket,
     /// False when the request id was seen before and the stored ticket is returned.
     pub created: bool,
+}
+
+/// What the group-committed intake has done since the store was opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IntakeStats {
+    /// Transactions taken from the queue (written or being written).
+    pub batches: u64,
+    /// Creates in them.
+    pub tickets: u64,
+    /// Creates waiting for a batch.
+    pub queued: usize,
 }
 
 /// Filters for [`Store::search`]; all optional, combined with AND. Results are ordered by
@@ -199,7 +215,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Creates the ticket, appends its events and adds their rate entries atomically.
     /// Idempotent on `request_id`: a retry returns the stored ticket with `created: false`.
+    /// Answers only once the ticket is committed; concurrent creates may share a
+    /// transaction (group commit), yet one that fails does not fail the others.
     async fn create_ticket(&self, new: NewTicket<'_>) -> StoreResult<Created>;
+
+    /// Counters of the group-committed intake, for tests and diagnostics.
+    fn intake_stats(&self) -> IntakeStats;
 
     async fn get_ticket(&self, id: TicketId) -> StoreResult<Ticket>;
 
@@ -289,10 +310,10 @@ pub trait Store: Send + Sync + 'static {
     /// one process owns the file.
     async fn try_lock_scanner(&self) -> StoreResult<Option<Box<dyn JobLock>>>;
 
-    /// Cheap liveness check of the database.
+    /// Cheap liveness check of the database (and of the intake writer).
     async fn ping(&self) -> StoreResult<()>;
 
-    /// Closes the connections; in-flight calls finish first.
+    /// Closes the connections; in-flight calls finish first, queued creates are written.
     async fn close(&self);
 
     /// Frees each lease still held exactly as granted (same worker, same expiry), so its
@@ -313,13 +334,21 @@ pub fn backend_name(database_url: &str) -> &'static str {
 /// Opens the store a URL names (`sqlite:…` or `postgres://…`) and brings its schema up to
 /// date with the embedded migrations.
 pub async fn open(database_url: &str) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    open_with(database_url, Batching::default()).await
+}
+
+/// [`open`] with the intake's batching chosen.
+pub async fn open_with(
+    database_url: &str,
+    batching: Batching,
+) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     // Both backends run through sqlx's Any driver; installing is idempotent.
     sqlx::any::install_default_drivers();
     let store =
         if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-            postgres::open(database_url).await?
+            postgres::open(database_url, batching).await?
         } else if database_url.starts_with("sqlite:") {
-            sqlite::open(database_url).await?
+            sqlite::open(database_url, batching).await?
         } else {
             anyhow::bail!(
                 "database url must start with sqlite: or postgres:// (got `{}:`)",

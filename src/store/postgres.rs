@@ -1,7 +1,9 @@
 //! PostgreSQL: the production backend. Several stateless daemons may share one database:
 //! pulls lock rows with `FOR UPDATE SKIP LOCKED`, state commands are guarded by the ticket
 //! version, and commits are synchronous: every connection sets `synchronous_commit = on`,
-//! whatever the server's default, so an acknowledged ticket is on disk.
+//! whatever the server's default (checked at open), so an acknowledged ticket is on disk
+//! (and on the synchronous standbys, if any). Intake batches are group-committed like on
+//! SQLite: one commit, one WAL flush, per batch.
 
 use std::time::Duration;
 
@@ -9,6 +11,7 @@ use anyhow::Context as _;
 use sqlx::Executor;
 use sqlx::any::AnyPoolOptions;
 
+use super::Batching;
 use super::sql::{Dialect, SqlStore};
 
 const MAX_CONNECTIONS: u32 = 16;
@@ -19,7 +22,7 @@ const MAX_CONNECTIONS: u32 = 16;
 /// microseconds; waiting seconds means the database is gone or hopelessly overloaded.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub async fn open(url: &str) -> anyhow::Result<SqlStore> {
+pub async fn open(url: &str, batching: Batching) -> anyhow::Result<SqlStore> {
     let pool = AnyPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
         .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -37,7 +40,21 @@ pub async fn open(url: &str) -> anyhow::Result<SqlStore> {
         .await
         .context("running PostgreSQL migrations")?;
     super::rate_counts::warn_if_unbuilt(&pool).await?;
-    Ok(SqlStore::new(Dialect::Postgres, pool.clone(), pool))
+    let commit: String = sqlx::query_scalar("SHOW synchronous_commit")
+        .fetch_one(&pool)
+        .await?;
+    if commit != "on" {
+        anyhow::bail!(
+            "PostgreSQL reports synchronous_commit = {commit} on a new connection; hotline \
+             acknowledges a ticket only once it is durable and needs `on`"
+        );
+    }
+    Ok(SqlStore::new(
+        Dialect::Postgres,
+        pool.clone(),
+        pool,
+        batching,
+    ))
 }
 
 /// The URL without its password, for messages.

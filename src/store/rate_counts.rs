@@ -8,13 +8,13 @@
 //! fewer rows.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::LazyLock;
 
 use chrono::{Datelike, NaiveDate};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
 use super::conditions::Conditions;
+use super::multi_row::{self, Shapes, Style};
 use super::sql::{Dialect, SELECT_EVENT, event_from_row};
 use super::{RateGrouping, RatePeriod, RateQuery, RateRow, RebuildReport, StoreError, StoreResult};
 use crate::domain::rates::RateCounts;
@@ -48,8 +48,8 @@ fn counters(d: &RateDelta) -> [i64; 8] {
     ]
 }
 
-/// One of the two tables of counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One of the two tables of counts; days order before months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Grain {
     /// `rate_counts`, keyed by `day` = yyyymmdd.
     Day,
@@ -81,27 +81,30 @@ impl Grain {
         }
     }
 
-    /// Adds one entry to its row, creating the row on first use. `excluded` is the row
-    /// proposed for insertion (SQLite and PostgreSQL share this syntax).
-    fn upsert(self) -> &'static str {
-        static UPSERTS: LazyLock<[String; 2]> = LazyLock::new(|| GRAINS.map(upsert_sql));
-        &UPSERTS[self as usize]
+    /// Adds entries to `rows` distinct rows (a [`multi_row`] chunk), creating each row on
+    /// first use. `excluded` is the row proposed for insertion (SQLite and PostgreSQL share
+    /// this syntax).
+    fn upsert(self, style: Style, rows: usize) -> &'static str {
+        static DAY: Shapes = Shapes::new(|style, rows| upsert_sql(Grain::Day, style, rows));
+        static MONTH: Shapes = Shapes::new(|style, rows| upsert_sql(Grain::Month, style, rows));
+        match self {
+            Grain::Day => DAY.sql(style, rows),
+            Grain::Month => MONTH.sql(style, rows),
+        }
     }
 }
 
-fn upsert_sql(grain: Grain) -> String {
+fn upsert_sql(grain: Grain, style: Style, rows: usize) -> String {
     let (table, column) = (grain.table(), grain.column());
-    let placeholders: Vec<String> = (5..=12).map(|n| format!("${n}")).collect();
     let sums: Vec<String> = COUNTERS
         .iter()
         .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
         .collect();
     format!(
-        "INSERT INTO {table} ({column}, unit, region, category, {}) \
-         VALUES ($1, $2, $3, $4, {}) \
+        "INSERT INTO {table} ({column}, unit, region, category, {}) VALUES {} \
          ON CONFLICT ({column}, unit, region, category) DO UPDATE SET {}",
         COUNTERS.join(", "),
-        placeholders.join(", "),
+        multi_row::placeholders(style, rows, 4 + COUNTERS.len()),
         sums.join(", ")
     )
 }
@@ -112,31 +115,59 @@ impl From<UnreadableEvent> for StoreError {
     }
 }
 
-/// Adds a ticket's entries to both grains. Entries arrive merged per (day, unit) and in
-/// that order; all daily rows are written before any monthly one, so concurrent writers
-/// lock rows in one global order and cannot deadlock.
+/// Adds a ticket's entries to both grains.
 pub async fn add(conn: &mut AnyConnection, ticket: &Ticket, entries: &[Entry]) -> StoreResult<()> {
-    for grain in GRAINS {
-        let mut rows: BTreeMap<(i64, &str), RateDelta> = BTreeMap::new();
-        for entry in entries {
-            rows.entry((grain.key(entry.day), entry.unit.as_str()))
-                .or_default()
-                .add(&entry.delta);
-        }
-        for ((key, unit), delta) in rows {
-            let query = sqlx::query(grain.upsert())
-                .bind(key)
-                .bind(unit.to_string())
-                .bind(ticket.intake.region.clone())
-                .bind(ticket.intake.category.clone());
-            counters(&delta)
-                .into_iter()
-                .fold(query, |q, v| q.bind(v))
-                .execute(&mut *conn)
-                .await?;
+    let mut additions = Additions::default();
+    additions.add(&ticket.intake.region, &ticket.intake.category, entries);
+    additions.write(conn, Style::Numbered).await
+}
+
+/// Entries of one transaction summed per row, so a batch of new tickets costs one upsert
+/// per row it touches rather than one per ticket.
+#[derive(Debug, Default)]
+pub struct Additions {
+    rows: BTreeMap<(Grain, RowKey), RateDelta>,
+}
+
+impl Additions {
+    /// Adds the entries of a ticket in `region` and `category`.
+    pub fn add(&mut self, region: &str, category: &str, entries: &[Entry]) {
+        for grain in GRAINS {
+            for entry in entries {
+                let key = (
+                    grain.key(entry.day),
+                    entry.unit.clone(),
+                    region.to_string(),
+                    category.to_string(),
+                );
+                self.rows.entry((grain, key)).or_default().add(&entry.delta);
+            }
         }
     }
-    Ok(())
+
+    /// Upserts the rows in key order, all daily rows before any monthly one, so that
+    /// concurrent writers lock rows in one global order and cannot deadlock.
+    pub async fn write(&self, conn: &mut AnyConnection, style: Style) -> StoreResult<()> {
+        for grain in GRAINS {
+            let rows: Vec<_> = self.rows.iter().filter(|((g, _), _)| *g == grain).collect();
+            let mut rest = &rows[..];
+            for size in multi_row::chunks(rows.len()) {
+                let (chunk, tail) = rest.split_at(size);
+                rest = tail;
+                let mut query = sqlx::query(grain.upsert(style, size));
+                for ((_, (key, unit, region, category)), delta) in chunk {
+                    query = query
+                        .bind(*key)
+                        .bind(unit.clone())
+                        .bind(region.clone())
+                        .bind(category.clone());
+                    query = counters(delta).into_iter().fold(query, |q, v| q.bind(v));
+                }
+                query.execute(&mut *conn).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The entries of a new ticket's opening events.
@@ -496,6 +527,51 @@ mod tests {
 
     fn d(month: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, month, day).unwrap()
+    }
+
+    fn dispatched(day: NaiveDate, unit: &str, n: i64) -> Entry {
+        Entry {
+            day,
+            unit: unit.into(),
+            delta: RateDelta {
+                dispatched: n,
+                ..RateDelta::default()
+            },
+        }
+    }
+
+    #[test]
+    fn additions_sum_per_row_days_before_months() {
+        let mut additions = Additions::default();
+        additions.add("r1", "c1", &[dispatched(d(3, 2), "u1", 1)]);
+        additions.add("r1", "c1", &[dispatched(d(3, 2), "u1", 1)]);
+        additions.add("r1", "c2", &[dispatched(d(3, 3), "u1", 1)]);
+        additions.add("r1", "c1", &[dispatched(d(2, 28), "u2", -1)]);
+        let rows: Vec<(Grain, i64, &str, &str, i64)> = additions
+            .rows
+            .iter()
+            .map(|((grain, (key, unit, _, category)), delta)| {
+                (
+                    *grain,
+                    *key,
+                    unit.as_str(),
+                    category.as_str(),
+                    delta.dispatched,
+                )
+            })
+            .collect();
+        use Grain::{Day, Month};
+        assert_eq!(
+            rows,
+            vec![
+                (Day, 20260228, "u2", "c1", -1),
+                (Day, 20260302, "u1", "c1", 2),
+                (Day, 20260303, "u1", "c2", 1),
+                (Month, 202602, "u2", "c1", -1),
+                (Month, 202603, "u1", "c1", 2),
+                (Month, 202603, "u1", "c2", 1),
+            ]
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The store over SQL, shared by SQLite and PostgreSQL through sqlx's `Any` driver: one
 //! set of queries (`$N` placeholders work on both), with the few dialect differences
-//! (row locking for pulls) chosen by [`Dialect`].
+//! (row locking for pulls) chosen by [`Dialect`]. Creates are group-committed
+//! ([`group_commit`](super::group_commit), [`create_batch`](super::create_batch)).
 
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
@@ -9,10 +10,14 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::conditions::Conditions;
+use super::create_batch::{CreateWriter, NewRow};
+use super::group_commit::{Batching, GroupCommit};
+use super::multi_row::{self, Shapes, Style};
 use super::rate_counts;
 use super::{
-    Created, JobLock, NewTicket, Overdue, RateQuery, RateRow, RebuildReport, RecordedAlert, Store,
-    StoreError, StoreResult, TicketFilter, UnitDeadlineCounts, alerts, job_lock,
+    Created, IntakeStats, JobLock, NewTicket, Overdue, RateQuery, RateRow, RebuildReport,
+    RecordedAlert, Store, StoreError, StoreResult, TicketFilter, UnitDeadlineCounts, alerts,
+    job_lock,
 };
 use crate::domain::warning::{Alert, WarningLevel};
 use crate::domain::{Actor, Event, State, Ticket, TicketId, Timestamp, Transition};
@@ -23,20 +28,40 @@ pub enum Dialect {
     Postgres,
 }
 
+impl Dialect {
+    /// The placeholders of multi-row statements (see [`multi_row`]).
+    pub(super) fn placeholders(self) -> Style {
+        match self {
+            Dialect::Sqlite => Style::InOrder,
+            Dialect::Postgres => Style::Numbered,
+        }
+    }
+}
+
 /// A SQL-backed [`Store`]. On SQLite, writes go through a single connection (SQLite has
 /// one writer anyway, and this avoids lock-upgrade deadlocks) while reads use a pool.
 pub struct SqlStore {
     dialect: Dialect,
     writer: AnyPool,
     reader: AnyPool,
+    intake: GroupCommit<CreateWriter>,
 }
 
 impl SqlStore {
-    pub fn new(dialect: Dialect, writer: AnyPool, reader: AnyPool) -> Self {
+    /// Starts the intake's batch writers on the current Tokio runtime.
+    pub fn new(dialect: Dialect, writer: AnyPool, reader: AnyPool, batching: Batching) -> Self {
+        let intake = GroupCommit::start(
+            CreateWriter {
+                pool: writer.clone(),
+                style: dialect.placeholders(),
+            },
+            batching,
+        );
         SqlStore {
             dialect,
             writer,
             reader,
+            intake,
         }
     }
 }
@@ -115,16 +140,34 @@ pub(super) fn event_from_row(row: &AnyRow) -> StoreResult<Event> {
     })
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+pub(super) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
-/// Binds the columns projected from the body as $1..$25, in the order INSERT_TICKET and
-/// UPDATE_TICKET list them. The deadline scanner's cursor (`next_alert_at`) starts again at
-/// the first warning instant on every save; the scanner moves it on.
+/// The stored JSON of a ticket.
+pub(super) fn ticket_body(ticket: &Ticket) -> StoreResult<String> {
+    serde_json::to_string(ticket).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Binds the columns projected from the body as $1..$25, in the order UPDATE_TICKET and
+/// the intake's insert ([`create_batch`](super::create_batch)) list them. The deadline
+/// scanner's cursor (`next_alert_at`) starts again at the first warning instant on every
+/// save; the scanner moves it on.
 fn bind_projection<'q>(query: AnyQuery<'q>, ticket: &Ticket) -> StoreResult<AnyQuery<'q>> {
-    let body = serde_json::to_string(ticket).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(bind_projection_with_body(
+        query,
+        ticket,
+        ticket_body(ticket)?,
+    ))
+}
+
+/// [`bind_projection`] with the body already serialised.
+pub(super) fn bind_projection_with_body<'q>(
+    query: AnyQuery<'q>,
+    ticket: &Ticket,
+    body: String,
+) -> AnyQuery<'q> {
     let callback = ticket.callback.as_ref();
     let watch = ticket.watch.as_ref();
-    Ok(query
+    query
         .bind(ticket.version)
         .bind(ticket.state.code())
         .bind(ticket.disposition.code())
@@ -149,17 +192,8 @@ fn bind_projection<'q>(query: AnyQuery<'q>, ticket: &Ticket) -> StoreResult<AnyQ
         .bind(watch.map(|w| millis(w.yellow_at)))
         .bind(watch.map(|w| millis(w.red_at)))
         .bind(watch.map(|w| millis(w.yellow_at)))
-        .bind(i64::from(ticket.chase_up_count)))
+        .bind(i64::from(ticket.chase_up_count))
 }
-
-const INSERT_TICKET: &str = "INSERT INTO tickets (version, state, outcome, category, region, urgency, \
-     assigned_unit, merged_into, supervised, updated_at, dispatched_at, responded_at, sign_due_at, \
-     respond_due_at, reply_due_at, callback_at, callback_resolved, callback_satisfaction, \
-     closed_at, body, next_due_at, yellow_at, red_at, next_alert_at, chase_up_count, \
-     request_id, request_fingerprint, channel, line, request_type, created_at, requester_key) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-     $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32) \
-     ON CONFLICT (request_id) DO NOTHING RETURNING id";
 
 /// Keeps the lease ($26) only while the ticket stays on the same unit's desk.
 const UPDATE_TICKET: &str = "UPDATE tickets SET version = $1, state = $2, outcome = $3, \
@@ -173,18 +207,46 @@ const UPDATE_TICKET: &str = "UPDATE tickets SET version = $1, state = $2, outcom
      lease_until = CASE WHEN $26 THEN lease_until ELSE NULL END \
      WHERE id = $27 AND version = $28";
 
-const INSERT_EVENT: &str = "INSERT INTO ticket_events (ticket_id, version, command, from_state, \
-     to_state, actor_unit, actor_person, at, reason, details) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+/// The columns [`bind_event`] binds, in its order.
+const EVENT_COLUMNS: &str = "ticket_id, version, command, from_state, to_state, actor_unit, \
+     actor_person, at, reason, details";
+const EVENT_WIDTH: usize = 10;
+
+/// Appends events, one to 256 of them per statement.
+pub(super) static INSERT_EVENTS: Shapes = Shapes::new(|style, rows| {
+    format!(
+        "INSERT INTO ticket_events ({EVENT_COLUMNS}) VALUES {}",
+        multi_row::placeholders(style, rows, EVENT_WIDTH)
+    )
+});
 
 const SELECT_TICKET: &str = "SELECT id, version, body FROM tickets";
 
-async fn insert_event(
+pub(super) const SELECT_BY_REQUEST_ID: &str =
+    "SELECT id, version, body, request_fingerprint FROM tickets WHERE request_id = $1";
+
+pub(super) async fn insert_event(
     conn: &mut sqlx::AnyConnection,
     event: &Event,
     ticket_id: TicketId,
 ) -> StoreResult<()> {
-    sqlx::query(INSERT_EVENT)
+    bind_event(
+        sqlx::query(INSERT_EVENTS.sql(Style::Numbered, 1)),
+        event,
+        ticket_id,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Binds one row of [`INSERT_EVENTS`].
+pub(super) fn bind_event<'q>(
+    query: AnyQuery<'q>,
+    event: &Event,
+    ticket_id: TicketId,
+) -> AnyQuery<'q> {
+    query
         .bind(ticket_id)
         .bind(event.version)
         .bind(event.command.clone())
@@ -195,9 +257,6 @@ async fn insert_event(
         .bind(millis(event.at))
         .bind(event.reason.clone())
         .bind(event.details.to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 /// `state IN ($n, …)` for the pullable states, shared by pulls and their index.
@@ -213,49 +272,11 @@ impl Store for SqlStore {
     }
 
     async fn create_ticket(&self, new: NewTicket<'_>) -> StoreResult<Created> {
-        let ticket = new.ticket;
-        let mut tx = self.writer.begin().await?;
-        let inserted = bind_projection(sqlx::query(INSERT_TICKET), ticket)?
-            .bind(new.request_id.to_string())
-            .bind(new.fingerprint.to_string())
-            .bind(ticket.intake.channel.code())
-            .bind(ticket.intake.line.clone())
-            .bind(ticket.intake.request_type.code())
-            .bind(millis(ticket.created_at))
-            .bind(ticket.intake.requester.key())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(row) = inserted else {
-            // The request id exists: this is a retry (or a reuse of the key).
-            tx.rollback().await?;
-            let (existing, fingerprint) = self
-                .find_by_request_id(new.request_id)
-                .await?
-                .ok_or_else(|| StoreError::Database("request id conflict without a row".into()))?;
-            if fingerprint != new.fingerprint {
-                return Err(StoreError::RequestIdReused {
-                    request_id: new.request_id.to_string(),
-                    ticket: existing.id,
-                });
-            }
-            return Ok(Created {
-                ticket: existing,
-                created: false,
-            });
-        };
-        let id: TicketId = row.try_get("id")?;
-        let mut stored = ticket.clone();
-        stored.id = id;
-        for event in new.events {
-            insert_event(&mut tx, event, id).await?;
-        }
-        let entries = rate_counts::for_new_ticket(new.events)?;
-        rate_counts::add(&mut tx, ticket, &entries).await?;
-        tx.commit().await?;
-        Ok(Created {
-            ticket: stored,
-            created: true,
-        })
+        self.intake.submit(NewRow::prepare(new)?).await
+    }
+
+    fn intake_stats(&self) -> IntakeStats {
+        self.intake.stats()
     }
 
     async fn get_ticket(&self, id: TicketId) -> StoreResult<Ticket> {
@@ -268,12 +289,10 @@ impl Store for SqlStore {
     }
 
     async fn find_by_request_id(&self, request_id: &str) -> StoreResult<Option<(Ticket, String)>> {
-        let row = sqlx::query(
-            "SELECT id, version, body, request_fingerprint FROM tickets WHERE request_id = $1",
-        )
-        .bind(request_id.to_string())
-        .fetch_optional(&self.reader)
-        .await?;
+        let row = sqlx::query(SELECT_BY_REQUEST_ID)
+            .bind(request_id.to_string())
+            .fetch_optional(&self.reader)
+            .await?;
         row.map(|row| Ok((ticket_from_row(&row)?, row.try_get("request_fingerprint")?)))
             .transpose()
     }
@@ -465,11 +484,17 @@ impl Store for SqlStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
+        if !self.intake.is_running() {
+            return Err(StoreError::Unavailable(
+                "the intake writer is not running (closed, or stopped: see the log)".into(),
+            ));
+        }
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
     }
 
     async fn close(&self) {
+        self.intake.close().await;
         self.writer.close().await;
         self.reader.close().await;
     }

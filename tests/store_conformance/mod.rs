@@ -11,6 +11,7 @@ mod create;
 mod deadlines;
 mod durability;
 mod fixtures;
+mod group_commit;
 mod idempotency;
 mod overdue;
 mod pulls;
@@ -22,6 +23,7 @@ pub use audit::*;
 pub use create::*;
 pub use deadlines::*;
 pub use durability::*;
+pub use group_commit::*;
 pub use idempotency::*;
 pub use overdue::*;
 pub use pulls::*;
@@ -83,12 +85,16 @@ macro_rules! conformance_tests {
             warnings_are_listed_by_level,
             the_scanner_cursor_records_each_warning_once,
             open_tickets_are_counted_per_unit,
+            many_concurrent_creates_are_all_stored,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,
             the_scanner_lock_is_held_by_one_store_at_a_time,
             rebuild_equals_incremental,
             the_event_log_cannot_be_rewritten,
+            a_bad_row_fails_alone_in_its_batch,
+            one_request_id_twice_in_a_batch_makes_one_ticket,
+            closing_answers_every_queued_create,
         );
     };
     (@store $run:path; $($case:ident),+ $(,)?) => {

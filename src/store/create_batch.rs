@@ -1,0 +1,288 @@
+//! Writes a batch of new tickets in one transaction (see [`group_commit`](super::group_commit)).
+//!
+//! First all together: the tickets in a few multi-row INSERTs ([`multi_row`]), then their
+//! events likewise, then the batch's rate entries summed per row, then one commit. If any
+//! statement fails, that transaction is rolled back and the batch is written again one
+//! ticket at a time, each in a savepoint of its own, so the row at fault rolls back alone
+//! and gets its own error while its neighbours commit. A failing row costs its batch one
+//! retry; a healthy batch costs a handful of round trips, whatever its size.
+//!
+//! Rows go in in request-id order, so concurrent batches (PostgreSQL: other writers, other
+//! replicas) wait for each other's request ids in one order, never in a cycle. A request
+//! id that is already taken is looked up on the transaction's connection, so it also finds
+//! the ticket an earlier create of the same batch just inserted.
+
+use std::collections::HashMap;
+
+use sqlx::{Acquire, AnyConnection, AnyPool, Row};
+
+use super::group_commit::BatchWriter;
+use super::multi_row::{self, Shapes, Style};
+use super::rate_counts::{self, Additions};
+use super::sql::{
+    AnyQuery, INSERT_EVENTS, SELECT_BY_REQUEST_ID, bind_event, bind_projection_with_body, millis,
+    ticket_body, ticket_from_row,
+};
+use super::{Created, NewTicket, StoreError, StoreResult};
+use crate::domain::rates_ledger::Entry;
+use crate::domain::{Event, Ticket, TicketId};
+
+/// The projection ($1..$25, see `bind_projection_with_body`), then the intake's columns.
+const TICKET_COLUMNS: &str = "version, state, outcome, category, region, urgency, \
+     assigned_unit, merged_into, supervised, updated_at, dispatched_at, responded_at, \
+     sign_due_at, respond_due_at, reply_due_at, callback_at, callback_resolved, \
+     callback_satisfaction, closed_at, body, next_due_at, yellow_at, red_at, next_alert_at, \
+     chase_up_count, request_id, request_fingerprint, channel, line, request_type, created_at, \
+     requester_key";
+const TICKET_WIDTH: usize = 32;
+
+/// Inserts new tickets, skipping taken request ids; answers the ids of those it inserted.
+static INSERT_TICKETS: Shapes = Shapes::new(|style, rows| {
+    format!(
+        "INSERT INTO tickets ({TICKET_COLUMNS}) VALUES {} \
+         ON CONFLICT (request_id) DO NOTHING RETURNING id, request_id",
+        multi_row::placeholders(style, rows, TICKET_WIDTH)
+    )
+});
+
+/// A create waiting for its batch: owned (the caller's borrows end at the queue), with
+/// the JSON body and the rate entries already computed on the caller's task, so the
+/// writer only writes.
+pub(super) struct NewRow {
+    ticket: Ticket,
+    body: String,
+    events: Vec<Event>,
+    request_id: String,
+    fingerprint: String,
+    entries: Vec<Entry>,
+}
+
+impl NewRow {
+    pub fn prepare(new: NewTicket<'_>) -> StoreResult<Self> {
+        Ok(NewRow {
+            ticket: new.ticket.clone(),
+            body: ticket_body(new.ticket)?,
+            events: new.events.to_vec(),
+            request_id: new.request_id.to_string(),
+            fingerprint: new.fingerprint.to_string(),
+            entries: rate_counts::for_new_ticket(new.events)?,
+        })
+    }
+
+    fn bind<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        let ticket = &self.ticket;
+        bind_projection_with_body(query, ticket, self.body.clone())
+            .bind(self.request_id.clone())
+            .bind(self.fingerprint.clone())
+            .bind(ticket.intake.channel.code())
+            .bind(ticket.intake.line.clone())
+            .bind(ticket.intake.request_type.code())
+            .bind(millis(ticket.created_at))
+            .bind(ticket.intake.requester.key())
+    }
+
+    fn created(&self, id: TicketId) -> Created {
+        Created {
+            ticket: Ticket {
+                id,
+                ..self.ticket.clone()
+            },
+            created: true,
+        }
+    }
+}
+
+/// Writes batches of creates through the store's writer pool.
+pub(super) struct CreateWriter {
+    pub pool: AnyPool,
+    pub style: Style,
+}
+
+impl BatchWriter for CreateWriter {
+    type Job = NewRow;
+    type Done = Created;
+
+    async fn write(&self, rows: Vec<NewRow>) -> Vec<StoreResult<Created>> {
+        match write_batch(&self.pool, self.style, &rows).await {
+            Ok(answers) => answers,
+            // Nothing of the batch was committed: every caller learns why.
+            Err(error) => vec![Err(error); rows.len()],
+        }
+    }
+}
+
+/// Answers keyed by the row's place in its batch.
+type Answers = Vec<(usize, StoreResult<Created>)>;
+
+async fn write_batch(
+    pool: &AnyPool,
+    style: Style,
+    rows: &[NewRow],
+) -> StoreResult<Vec<StoreResult<Created>>> {
+    let mut order: Vec<(usize, &NewRow)> = rows.iter().enumerate().collect();
+    order.sort_by(|(_, a), (_, b)| a.request_id.cmp(&b.request_id));
+    let mut tx = pool.begin().await?;
+    match write_together(&mut tx, style, &order).await {
+        Ok(answers) => {
+            tx.commit().await?;
+            return Ok(in_callers_order(rows.len(), answers));
+        }
+        Err(error) => {
+            tracing::warn!(%error, rows = rows.len(), "an intake batch failed; writing it row by row");
+            tx.rollback().await?;
+        }
+    }
+    let mut tx = pool.begin().await?;
+    let answers = write_one_by_one(&mut tx, style, &order).await?;
+    tx.commit().await?;
+    Ok(in_callers_order(rows.len(), answers))
+}
+
+fn in_callers_order(rows: usize, answers: Answers) -> Vec<StoreResult<Created>> {
+    let mut slots: Vec<Option<StoreResult<Created>>> = (0..rows).map(|_| None).collect();
+    for (i, answer) in answers {
+        slots[i] = Some(answer);
+    }
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.unwrap_or_else(|| {
+                Err(StoreError::Database(
+                    "a create of the batch got no answer".into(),
+                ))
+            })
+        })
+        .collect()
+}
+
+/// The fast path: every statement covers many rows. Any error fails it all.
+async fn write_together(
+    conn: &mut AnyConnection,
+    style: Style,
+    order: &[(usize, &NewRow)],
+) -> StoreResult<Answers> {
+    let mut inserted: HashMap<String, TicketId> = HashMap::new();
+    let mut rest = order;
+    for size in multi_row::chunks(order.len()) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let query = chunk.iter().fold(
+            sqlx::query(INSERT_TICKETS.sql(style, size)),
+            |q, (_, row)| row.bind(q),
+        );
+        for returned in query.fetch_all(&mut *conn).await? {
+            inserted.insert(returned.try_get("request_id")?, returned.try_get("id")?);
+        }
+    }
+
+    let mut answers = Vec::with_capacity(order.len());
+    let mut events: Vec<(&Event, TicketId)> = Vec::new();
+    let mut additions = Additions::default();
+    for &(i, row) in order {
+        // The first create of a request id made the row; a later one in the batch is a retry.
+        let answer = match inserted.remove(&row.request_id) {
+            Some(id) => {
+                events.extend(row.events.iter().map(|e| (e, id)));
+                let intake = &row.ticket.intake;
+                additions.add(&intake.region, &intake.category, &row.entries);
+                Ok(row.created(id))
+            }
+            None => retry_answer(row, find(conn, row).await?),
+        };
+        answers.push((i, answer));
+    }
+
+    let mut rest = &events[..];
+    for size in multi_row::chunks(events.len()) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        chunk
+            .iter()
+            .fold(
+                sqlx::query(INSERT_EVENTS.sql(style, size)),
+                |q, (event, id)| bind_event(q, event, *id),
+            )
+            .execute(&mut *conn)
+            .await?;
+    }
+    additions.write(conn, style).await?;
+    Ok(answers)
+}
+
+/// The careful path: each row in a savepoint, so a failing one rolls back alone.
+async fn write_one_by_one(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    style: Style,
+    order: &[(usize, &NewRow)],
+) -> StoreResult<Answers> {
+    let mut answers = Vec::with_capacity(order.len());
+    let mut additions = Additions::default();
+    for &(i, row) in order {
+        let mut savepoint = (&mut *tx).begin().await?;
+        let answer = insert_one(&mut savepoint, style, row).await;
+        match &answer {
+            Ok(Ok(created)) => {
+                savepoint.commit().await?;
+                if created.created {
+                    let intake = &row.ticket.intake;
+                    additions.add(&intake.region, &intake.category, &row.entries);
+                }
+            }
+            _ => savepoint.rollback().await?,
+        }
+        answers.push((i, answer.and_then(|answer| answer)));
+    }
+    additions.write(tx, style).await?;
+    Ok(answers)
+}
+
+/// Inserts the ticket and its events, or answers as a retry. The outer error is the
+/// database's; the inner one refuses this create alone (a reused request id).
+async fn insert_one(
+    conn: &mut AnyConnection,
+    style: Style,
+    row: &NewRow,
+) -> StoreResult<StoreResult<Created>> {
+    let inserted = row
+        .bind(sqlx::query(INSERT_TICKETS.sql(style, 1)))
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(inserted) = inserted else {
+        return Ok(retry_answer(row, find(conn, row).await?));
+    };
+    let id: TicketId = inserted.try_get("id")?;
+    for event in &row.events {
+        bind_event(sqlx::query(INSERT_EVENTS.sql(style, 1)), event, id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(Ok(row.created(id)))
+}
+
+/// The ticket holding the row's request id, with its stored fingerprint.
+async fn find(conn: &mut AnyConnection, row: &NewRow) -> StoreResult<(Ticket, String)> {
+    let found = sqlx::query(SELECT_BY_REQUEST_ID)
+        .bind(row.request_id.clone())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::Database("request id conflict without a row".into()))?;
+    Ok((
+        ticket_from_row(&found)?,
+        found.try_get("request_fingerprint")?,
+    ))
+}
+
+/// A taken request id: the same request again is a retry and gets the stored ticket;
+/// another request under the same id is refused.
+fn retry_answer(row: &NewRow, (ticket, fingerprint): (Ticket, String)) -> StoreResult<Created> {
+    if fingerprint != row.fingerprint {
+        return Err(StoreError::RequestIdReused {
+            request_id: row.request_id.clone(),
+            ticket: ticket.id,
+        });
+    }
+    Ok(Created {
+        ticket,
+        created: false,
+    })
+}
