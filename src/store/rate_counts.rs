@@ -349,7 +349,31 @@ async fn write_table(
     sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
         .execute(&mut *conn)
         .await?;
-    let rows: Vec<(&RowKey, &[i64; 8])> = rows.iter().collect();
+    let rows: Vec<(&RowKey, [i64; 8])> = rows.iter().map(|(k, v)| (k, *v)).collect();
+    insert_rows(conn, grain, &rows, false).await
+}
+
+/// Inserts rows, [`INSERT_BATCH`] per statement; with `add`, a row that exists gets the
+/// values added to its counts (keys must then be distinct within the rows).
+async fn insert_rows(
+    conn: &mut AnyConnection,
+    grain: Grain,
+    rows: &[(&RowKey, [i64; 8])],
+    add: bool,
+) -> StoreResult<()> {
+    let (table, column) = (grain.table(), grain.column());
+    let on_conflict = if add {
+        let sums: Vec<String> = COUNTERS
+            .iter()
+            .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+            .collect();
+        format!(
+            " ON CONFLICT ({column}, unit, region, category) DO UPDATE SET {}",
+            sums.join(", ")
+        )
+    } else {
+        String::new()
+    };
     for batch in rows.chunks(INSERT_BATCH) {
         let mut c = Conditions::default();
         let tuples: Vec<String> = batch
@@ -366,12 +390,57 @@ async fn write_table(
             })
             .collect();
         let sql = format!(
-            "INSERT INTO {table} ({}, unit, region, category, {}) VALUES {}",
-            grain.column(),
+            "INSERT INTO {table} ({column}, unit, region, category, {}) VALUES {}{on_conflict}",
             COUNTERS.join(", "),
             tuples.join(", ")
         );
         c.query(sql).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The daily rows summed per month.
+fn monthly_of(daily: &BTreeMap<RowKey, RateDelta>) -> BTreeMap<RowKey, RateDelta> {
+    let mut monthly: BTreeMap<RowKey, RateDelta> = BTreeMap::new();
+    for ((day, unit, region, category), delta) in daily {
+        let key = (day / 100, unit.clone(), region.clone(), category.clone());
+        monthly.entry(key).or_default().add(delta);
+    }
+    monthly
+}
+
+/// The entries of many tickets summed per daily row, so that a bulk import adds each row
+/// once instead of once per ticket.
+#[derive(Debug, Default)]
+pub struct Totals {
+    daily: BTreeMap<RowKey, RateDelta>,
+}
+
+impl Totals {
+    pub fn add(&mut self, ticket: &Ticket, entries: &[Entry]) {
+        for entry in entries {
+            let key = (
+                day_key(entry.day),
+                entry.unit.clone(),
+                ticket.intake.region.clone(),
+                ticket.intake.category.clone(),
+            );
+            self.daily.entry(key).or_default().add(&entry.delta);
+        }
+    }
+}
+
+/// Adds the totals to both grains: daily rows before monthly ones, each in key order, the
+/// order [`add`] locks rows in. Rows that sum to nothing are left out.
+pub async fn add_totals(conn: &mut AnyConnection, totals: &Totals) -> StoreResult<()> {
+    let monthly = monthly_of(&totals.daily);
+    for (grain, rows) in [(Grain::Day, &totals.daily), (Grain::Month, &monthly)] {
+        let rows: Vec<(&RowKey, [i64; 8])> = rows
+            .iter()
+            .filter(|(_, delta)| !delta.is_zero())
+            .map(|(key, delta)| (key, counters(delta)))
+            .collect();
+        insert_rows(conn, grain, &rows, true).await?;
     }
     Ok(())
 }
@@ -441,11 +510,7 @@ pub async fn rebuild(writer: &AnyPool, dialect: Dialect) -> StoreResult<RebuildR
         after_id = last_id;
     }
 
-    let mut monthly: BTreeMap<RowKey, RateDelta> = BTreeMap::new();
-    for ((day, unit, region, category), delta) in &daily {
-        let key = (day / 100, unit.clone(), region.clone(), category.clone());
-        monthly.entry(key).or_default().add(delta);
-    }
+    let monthly = monthly_of(&daily);
     for (grain, rebuilt) in [(Grain::Day, daily), (Grain::Month, monthly)] {
         let rebuilt: BTreeMap<RowKey, [i64; 8]> = rebuilt
             .into_iter()

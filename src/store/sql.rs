@@ -11,8 +11,9 @@ use sqlx::{AssertSqlSafe, Row};
 use super::conditions::Conditions;
 use super::rate_counts;
 use super::{
-    Created, JobLock, NewTicket, Overdue, RateQuery, RateRow, RebuildReport, RecordedAlert, Store,
-    StoreError, StoreResult, TicketFilter, UnitDeadlineCounts, alerts, job_lock,
+    Created, ImportedTicket, JobLock, NewTicket, Overdue, RateQuery, RateRow, RebuildReport,
+    RecordedAlert, Store, StoreError, StoreResult, TicketFilter, UnitDeadlineCounts, alerts, bulk,
+    job_lock,
 };
 use crate::domain::warning::{Alert, WarningLevel};
 use crate::domain::{Actor, Event, State, Ticket, TicketId, Timestamp, Transition};
@@ -115,12 +116,15 @@ pub(super) fn event_from_row(row: &AnyRow) -> StoreResult<Event> {
     })
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+pub(super) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
 /// Binds the columns projected from the body as $1..$25, in the order INSERT_TICKET and
 /// UPDATE_TICKET list them. The deadline scanner's cursor (`next_alert_at`) starts again at
 /// the first warning instant on every save; the scanner moves it on.
-fn bind_projection<'q>(query: AnyQuery<'q>, ticket: &Ticket) -> StoreResult<AnyQuery<'q>> {
+pub(super) fn bind_projection<'q>(
+    query: AnyQuery<'q>,
+    ticket: &Ticket,
+) -> StoreResult<AnyQuery<'q>> {
     let body = serde_json::to_string(ticket).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let callback = ticket.callback.as_ref();
     let watch = ticket.watch.as_ref();
@@ -472,5 +476,13 @@ impl Store for SqlStore {
     async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+    }
+
+    async fn max_ticket_id(&self) -> StoreResult<TicketId> {
+        bulk::max_ticket_id(&self.reader).await
+    }
+
+    async fn import_tickets(&self, tickets: &[ImportedTicket]) -> StoreResult<()> {
+        bulk::import(&self.writer, self.dialect, tickets).await
     }
 }

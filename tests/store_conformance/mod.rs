@@ -11,6 +11,7 @@ mod deadlines;
 mod durability;
 mod fixtures;
 mod idempotency;
+mod import;
 mod overdue;
 mod pulls;
 mod rates;
@@ -21,6 +22,7 @@ pub use create::*;
 pub use deadlines::*;
 pub use durability::*;
 pub use idempotency::*;
+pub use import::*;
 pub use overdue::*;
 pub use pulls::*;
 pub use rates::*;
@@ -51,8 +53,8 @@ mod prelude {
         TicketId, Timestamp, UnitCatalog, Urgency, Utility,
     };
     pub use hotline::store::{
-        NewTicket, Overdue, RateGrouping, RatePeriod, RateQuery, RateRow, RecordedAlert, Store,
-        StoreError, TicketFilter, UnitDeadlineCounts,
+        ImportedTicket, NewTicket, Overdue, RateGrouping, RatePeriod, RateQuery, RateRow,
+        RecordedAlert, Store, StoreError, TicketFilter, UnitDeadlineCounts,
     };
 }
 
@@ -80,6 +82,7 @@ macro_rules! conformance_tests {
             warnings_are_listed_by_level,
             the_scanner_cursor_records_each_warning_once,
             open_tickets_are_counted_per_unit,
+            imports_read_back_as_live_writes,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,

@@ -11,7 +11,7 @@ mod centre;
 mod connection;
 mod json;
 mod mask;
-mod output;
+pub(super) mod output;
 mod report;
 mod ticket;
 mod ticket_create;
