@@ -38,7 +38,7 @@ pub struct SeedArgs {
     #[arg(long, default_value_t = 12345)]
     seed: u64,
     /// Share of the tickets still open on a unit's desk (dispatched, signed, responded or
-    /// in progress), from 0 to 1: extra requests of the last week, so pulls have work.
+    /// in progress), from 0 to 1: extra requests of the last 5 days, so pulls have work.
     #[arg(long, default_value_t = 0.03, value_parser = share)]
     open_share: f64,
     /// Tickets per transaction.
@@ -266,10 +266,14 @@ async fn seed(
     bar.finish_and_clear();
     // Unblocks generators waiting to send, so they see the channel closed and stop.
     drop(receiver);
-    for worker in workers {
-        let _ = worker.join();
-    }
+    let panicked = workers.into_iter().any(|w| w.join().is_err());
     written?;
+    anyhow::ensure!(
+        !panicked && summary.tickets == args.tickets,
+        "a generator thread failed: {} of {} tickets were written",
+        summary.tickets,
+        args.tickets
+    );
     summary.seconds = started.elapsed().as_secs_f64();
     summary.tickets_per_second = summary.tickets as f64 / summary.seconds.max(1e-9);
     Ok(summary)

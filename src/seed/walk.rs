@@ -197,9 +197,11 @@ impl<'a, R: Rng> Walk<'a, R> {
     }
 
     /// Walks a ticket from intake (dispatched, or in the centre's queue) as far as the
-    /// history allows; an `open` ticket stays with its unit, before the reply.
+    /// history allows; an `open` ticket stays with its unit, before the reply, unless its
+    /// tier's windows (hours) would have it overdue by now.
     pub fn dispatched(&mut self, open: bool) -> anyhow::Result<()> {
         let s = SHARES;
+        let open = open && !self.fast();
         if self.ticket.state == State::Received && !self.queue_dispatch()? {
             return Ok(());
         }

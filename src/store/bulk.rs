@@ -7,6 +7,7 @@
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
 use super::rate_counts::{self, Totals};
+use super::rows::{placeholders, statements};
 use super::sql::{AnyQuery, Dialect, bind_projection, millis};
 use super::{ImportedTicket, StoreError, StoreResult};
 use crate::domain::{Event, State, TicketId};
@@ -24,30 +25,11 @@ const EVENT_COLUMNS: &str = "ticket_id, version, command, from_state, to_state, 
 const EVENT_VALUES: usize = 10;
 
 /// Rows per INSERT: a few thousand bound values, well under SQLite's limit of 32,766 and
-/// PostgreSQL's of 65,535. Larger statements gain nothing and cost SQLite dearly to
-/// prepare (it looks each `$N` up among the names seen so far).
+/// PostgreSQL's of 65,535; larger statements save no measurable time.
 const TICKETS_PER_STATEMENT: usize = 128;
 const EVENTS_PER_STATEMENT: usize = 512;
 const _: () = assert!(TICKETS_PER_STATEMENT * TICKET_VALUES <= 32_766);
 const _: () = assert!(EVENTS_PER_STATEMENT * EVENT_VALUES <= 32_766);
-
-/// Cuts `items` into statements of `full` rows and, for the rest, of falling powers of two,
-/// so that a handful of statement texts serve every batch size (sqlx caches them prepared).
-fn statements<T>(items: &[T], full: usize) -> Vec<&[T]> {
-    let mut out = Vec::new();
-    let mut rest = items;
-    while !rest.is_empty() {
-        let size = if rest.len() >= full {
-            full
-        } else {
-            1 << rest.len().ilog2()
-        };
-        let (head, tail) = rest.split_at(size);
-        out.push(head);
-        rest = tail;
-    }
-    out
-}
 
 /// SQLite page cache for the import session (KiB, as a negative cache_size): the tickets'
 /// secondary indexes are updated out of order, and the default 2 MiB cache makes each
@@ -89,26 +71,6 @@ fn check(imported: &ImportedTicket) -> StoreResult<()> {
     }
 }
 
-/// `($1, $2, …), ($n, …)`: `rows` tuples of `width` placeholders.
-fn placeholders(rows: usize, width: usize) -> String {
-    let mut sql = String::with_capacity(rows * width * 6);
-    for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for column in 0..width {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('$');
-            sql.push_str(&(row * width + column + 1).to_string());
-        }
-        sql.push(')');
-    }
-    sql
-}
-
 fn bind_event<'q>(query: AnyQuery<'q>, ticket_id: TicketId, event: &Event) -> AnyQuery<'q> {
     query
         .bind(ticket_id)
@@ -123,11 +85,15 @@ fn bind_event<'q>(query: AnyQuery<'q>, ticket_id: TicketId, event: &Event) -> An
         .bind(event.details.to_string())
 }
 
-async fn insert_tickets(conn: &mut AnyConnection, tickets: &[ImportedTicket]) -> StoreResult<()> {
+async fn insert_tickets(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    tickets: &[ImportedTicket],
+) -> StoreResult<()> {
     for chunk in statements(tickets, TICKETS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO tickets ({TICKET_COLUMNS}) VALUES {}",
-            placeholders(chunk.len(), TICKET_VALUES)
+            placeholders(dialect, chunk.len(), TICKET_VALUES)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for imported in chunk {
@@ -147,7 +113,11 @@ async fn insert_tickets(conn: &mut AnyConnection, tickets: &[ImportedTicket]) ->
     Ok(())
 }
 
-async fn insert_events(conn: &mut AnyConnection, tickets: &[ImportedTicket]) -> StoreResult<()> {
+async fn insert_events(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    tickets: &[ImportedTicket],
+) -> StoreResult<()> {
     let events: Vec<(TicketId, &Event)> = tickets
         .iter()
         .flat_map(|t| t.events.iter().map(move |e| (t.ticket.id, e)))
@@ -155,7 +125,7 @@ async fn insert_events(conn: &mut AnyConnection, tickets: &[ImportedTicket]) -> 
     for chunk in statements(&events, EVENTS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO ticket_events ({EVENT_COLUMNS}) VALUES {}",
-            placeholders(chunk.len(), EVENT_VALUES)
+            placeholders(dialect, chunk.len(), EVENT_VALUES)
         );
         let query = chunk
             .iter()
@@ -205,9 +175,9 @@ pub async fn import(
         }
     }
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    insert_tickets(&mut tx, tickets).await?;
-    insert_events(&mut tx, tickets).await?;
-    rate_counts::add_totals(&mut tx, &totals).await?;
+    insert_tickets(&mut tx, dialect, tickets).await?;
+    insert_events(&mut tx, dialect, tickets).await?;
+    rate_counts::add_totals(&mut tx, dialect, &totals).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -217,25 +187,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_number_rows_one_after_another() {
-        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(placeholders(1, 1), "($1)");
-    }
-
-    #[test]
     fn column_lists_match_their_value_counts() {
         assert_eq!(TICKET_COLUMNS.split(',').count(), TICKET_VALUES);
         assert_eq!(EVENT_COLUMNS.split(',').count(), EVENT_VALUES);
-    }
-
-    #[test]
-    fn batches_split_into_few_statement_sizes() {
-        let items: Vec<u32> = (0..1000).collect();
-        let sizes: Vec<usize> = statements(&items, 128).iter().map(|s| s.len()).collect();
-        // 7 × 128 = 896, then 104 = 64 + 32 + 8.
-        assert_eq!(sizes, [128, 128, 128, 128, 128, 128, 128, 64, 32, 8]);
-        let flat: Vec<u32> = statements(&items, 128).concat();
-        assert_eq!(flat, items);
-        assert!(statements::<u32>(&[], 128).is_empty());
     }
 }

@@ -22,6 +22,7 @@ mod conditions;
 mod job_lock;
 mod postgres;
 mod rate_counts;
+mod rows;
 mod sql;
 mod sqlite;
 

@@ -15,6 +15,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
 use super::conditions::Conditions;
+use super::rows::{placeholders, statements};
 use super::sql::{Dialect, SELECT_EVENT, event_from_row};
 use super::{RateGrouping, RatePeriod, RateQuery, RateRow, RebuildReport, StoreError, StoreResult};
 use crate::domain::rates::RateCounts;
@@ -303,8 +304,8 @@ type RowKey = (i64, String, String, String);
 
 /// Tickets replayed per round trip during a rebuild.
 const REBUILD_PAGE: i64 = 500;
-/// Rows per INSERT during a rebuild (12 values each, well under both backends' limits).
-const INSERT_BATCH: usize = 400;
+/// Rows per INSERT of counts (12 values each, well under both backends' limits).
+const INSERT_BATCH: usize = 256;
 
 /// The non-zero rows of one table.
 async fn read_table(
@@ -342,6 +343,7 @@ async fn read_table(
 /// Replaces a table's rows.
 async fn write_table(
     conn: &mut AnyConnection,
+    dialect: Dialect,
     grain: Grain,
     rows: &BTreeMap<RowKey, [i64; 8]>,
 ) -> StoreResult<()> {
@@ -350,13 +352,14 @@ async fn write_table(
         .execute(&mut *conn)
         .await?;
     let rows: Vec<(&RowKey, [i64; 8])> = rows.iter().map(|(k, v)| (k, *v)).collect();
-    insert_rows(conn, grain, &rows, false).await
+    insert_rows(conn, dialect, grain, &rows, false).await
 }
 
-/// Inserts rows, [`INSERT_BATCH`] per statement; with `add`, a row that exists gets the
-/// values added to its counts (keys must then be distinct within the rows).
+/// Inserts rows, at most [`INSERT_BATCH`] per statement; with `add`, a row that exists
+/// gets the values added to its counts (keys must then be distinct within the rows).
 async fn insert_rows(
     conn: &mut AnyConnection,
+    dialect: Dialect,
     grain: Grain,
     rows: &[(&RowKey, [i64; 8])],
     add: bool,
@@ -374,27 +377,24 @@ async fn insert_rows(
     } else {
         String::new()
     };
-    for batch in rows.chunks(INSERT_BATCH) {
-        let mut c = Conditions::default();
-        let tuples: Vec<String> = batch
-            .iter()
-            .map(|((key, unit, region, category), values)| {
-                let mut marks = vec![
-                    c.param(*key),
-                    c.param(unit.as_str()),
-                    c.param(region.as_str()),
-                    c.param(category.as_str()),
-                ];
-                marks.extend(values.iter().map(|v| c.param(*v)));
-                format!("({})", marks.join(", "))
-            })
-            .collect();
+    for batch in statements(rows, INSERT_BATCH) {
         let sql = format!(
             "INSERT INTO {table} ({column}, unit, region, category, {}) VALUES {}{on_conflict}",
             COUNTERS.join(", "),
-            tuples.join(", ")
+            placeholders(dialect, batch.len(), 4 + COUNTERS.len())
         );
-        c.query(sql).execute(&mut *conn).await?;
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for ((key, unit, region, category), values) in batch {
+            query = query
+                .bind(*key)
+                .bind(unit.clone())
+                .bind(region.clone())
+                .bind(category.clone());
+            for value in values {
+                query = query.bind(*value);
+            }
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -432,7 +432,11 @@ impl Totals {
 
 /// Adds the totals to both grains: daily rows before monthly ones, each in key order, the
 /// order [`add`] locks rows in. Rows that sum to nothing are left out.
-pub async fn add_totals(conn: &mut AnyConnection, totals: &Totals) -> StoreResult<()> {
+pub async fn add_totals(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    totals: &Totals,
+) -> StoreResult<()> {
     let monthly = monthly_of(&totals.daily);
     for (grain, rows) in [(Grain::Day, &totals.daily), (Grain::Month, &monthly)] {
         let rows: Vec<(&RowKey, [i64; 8])> = rows
@@ -440,7 +444,7 @@ pub async fn add_totals(conn: &mut AnyConnection, totals: &Totals) -> StoreResul
             .filter(|(_, delta)| !delta.is_zero())
             .map(|(key, delta)| (key, counters(delta)))
             .collect();
-        insert_rows(conn, grain, &rows, true).await?;
+        insert_rows(conn, dialect, grain, &rows, true).await?;
     }
     Ok(())
 }
@@ -528,7 +532,7 @@ pub async fn rebuild(writer: &AnyPool, dialect: Dialect) -> StoreResult<RebuildR
         if grain == Grain::Day {
             report.rows = rebuilt.len() as u64;
         }
-        write_table(&mut tx, grain, &rebuilt).await?;
+        write_table(&mut tx, dialect, grain, &rebuilt).await?;
     }
     tx.commit().await?;
     Ok(report)
