@@ -71,6 +71,16 @@ fn share(value: &str) -> Result<f64, String> {
     }
 }
 
+/// A SQLite URL that creates its file when missing (`mode=rwc`), unless it names a mode:
+/// seeding mostly starts a new database.
+fn creating(url: &str) -> String {
+    if !url.starts_with("sqlite:") || url.contains("mode=") {
+        return url.to_string();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}mode=rwc")
+}
+
 /// What was seeded.
 #[derive(Debug, Default, Serialize)]
 struct Summary {
@@ -167,7 +177,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         &args.rule_files.clone().paths(&FileConfig::default()),
     )?);
     let json = args.json;
-    let store = crate::store::open(&args.database.url()).await?;
+    let store = crate::store::open(&creating(&args.database.url())).await?;
     let outcome = seed(store.as_ref(), rules, &args).await;
     store.close().await;
     let summary = outcome?;
@@ -277,4 +287,20 @@ async fn seed(
     summary.seconds = started.elapsed().as_secs_f64();
     summary.tickets_per_second = summary.tickets as f64 / summary.seconds.max(1e-9);
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::creating;
+
+    #[test]
+    fn sqlite_files_are_created_unless_a_mode_is_given() {
+        assert_eq!(creating("sqlite:/tmp/x.db"), "sqlite:/tmp/x.db?mode=rwc");
+        assert_eq!(
+            creating("sqlite:///tmp/x.db?cache=shared"),
+            "sqlite:///tmp/x.db?cache=shared&mode=rwc"
+        );
+        assert_eq!(creating("sqlite://x.db?mode=ro"), "sqlite://x.db?mode=ro");
+        assert_eq!(creating("postgres://u@h/db"), "postgres://u@h/db");
+    }
 }
