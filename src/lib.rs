@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod metrics_deadlines;
 pub mod route;
 pub mod rules;
+pub mod seed;
 pub mod server;
 pub mod service;
 pub mod store;

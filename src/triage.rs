@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::classify::{Classification, ClassifyInput, Outcome};
+use crate::domain::intake::Opened;
 use crate::domain::{Disposition, taxonomy};
 use crate::route::{Route, RouteInput};
 use crate::rules::RuleSet;
@@ -139,6 +140,28 @@ impl Triage {
             "rules_version": c.rules_version,
             "route": self.route,
         })
+    }
+
+    /// Records on the create event what triage proposed and, for an override, what the
+    /// agent chose instead and why; a dispatch as proposed carries the catalogue's copies
+    /// (a street's district). Rule ids and codes only: no personal data in events' details.
+    pub fn record(&self, opened: &mut Opened, overridden: Option<(&Disposition, &str)>) {
+        let created = &mut opened.events[0];
+        let mut details = self.event_details();
+        if let Some((proposed, reason)) = overridden {
+            details["overridden"] = json!({
+                "proposed": proposed.code(),
+                "proposed_target": target(proposed),
+            });
+            created.reason = reason.to_string();
+        }
+        created.details["triage"] = details;
+        if let (Some(route), Disposition::Dispatch { unit, .. }) =
+            (&self.route, &opened.ticket.disposition)
+            && route.lead == *unit
+        {
+            opened.ticket.copy_to = route.copy_to.clone();
+        }
     }
 
     /// What the create event records about the decision (no personal data: rule ids and

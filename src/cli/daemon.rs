@@ -135,6 +135,15 @@ pub struct DatabaseArgs {
     database_url: Option<String>,
 }
 
+impl DatabaseArgs {
+    /// The URL given, or the default database.
+    pub fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string())
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
     #[command(flatten)]

@@ -1,4 +1,4 @@
-//! Command-line interface: `serve` and `migrate` run the daemon side; the other commands
+//! Command-line interface: `serve`, `migrate` and `seed` run the daemon side; the other commands
 //! are gRPC clients of a running daemon, with aligned tables for people and `--json` for
 //! scripts.
 
@@ -6,6 +6,7 @@ mod bench;
 mod client;
 mod daemon;
 mod deadlines;
+mod seed;
 mod triage;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +47,9 @@ pub enum Command {
     /// The rate counts in the database (rebuild) and the assessment file (config/assessment.toml).
     #[command(subcommand)]
     Rates(daemon::RatesCommand),
+    /// Bulk-load realistic historical tickets (months of closed loops, some still open) into
+    /// the database, for sizing and benchmarks.
+    Seed(seed::SeedArgs),
     /// Agent console: create (受理), show, search, merge (并单) and transfer tickets.
     Ticket(client::TicketCommand),
     /// A handling unit's back office: pull, watch, sign (签收), respond, handle, reply (反馈),
@@ -76,7 +80,13 @@ pub fn init_tracing(cli: &Cli) {
         Command::BenchLoad(_) => "warn",
         _ => "info",
     };
-    let filter = tracing_subscriber::EnvFilter::try_new(cli.log.as_deref().unwrap_or(default))
+    let mut directives = cli.log.clone().unwrap_or_else(|| default.to_string());
+    if matches!(cli.command, Command::Seed(_)) {
+        // Bulk INSERTs outlast sqlx's slow-statement threshold by design, and its warning
+        // prints the whole statement.
+        directives.push_str(",sqlx::query=error");
+    }
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Logs go to stderr so that stdout stays clean for tables and JSON. A log write that
     // fails (stderr closed, collector gone) is dropped: reporting it would itself write to
@@ -98,6 +108,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Route(args) => triage::route(args),
         Command::Deadlines(command) => deadlines::run(command),
         Command::Rates(command) => daemon::rates(command).await,
+        Command::Seed(args) => seed::run(args).await,
         Command::Ticket(command) => command.run().await,
         Command::Unit(command) => command.run().await,
         Command::Centre(command) => command.run().await,

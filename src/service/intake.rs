@@ -8,9 +8,8 @@ use tonic::{Code, Request, Response, Status};
 
 use super::convert::{self, ProtoEnum};
 use super::{App, invalid};
-use serde_json::json;
 
-use crate::domain::intake::{self, Opened};
+use crate::domain::intake;
 use crate::domain::lifecycle::{Command, Context};
 use crate::domain::{Disposition, Intake, Requester, State, TicketId, Timestamp, validate};
 use crate::proto::{self, intake_service_server::IntakeService};
@@ -24,28 +23,6 @@ const DEFAULT_PAGE_SIZE: u32 = 50;
 const MAX_REQUEST_ID_CHARS: usize = 128;
 /// How far back a repeated request looks for the open ticket it repeats.
 const REPEAT_WINDOW_DAYS: i64 = 90;
-
-/// Records on the create event what triage proposed and, for an override, what the agent
-/// chose instead and why. Rule ids and codes only: no personal data in events' details.
-fn record_triage(opened: &mut Opened, triage: &Triage, overridden: Option<(&Disposition, &str)>) {
-    let created = &mut opened.events[0];
-    let mut details = triage.event_details();
-    if let Some((proposed, reason)) = overridden {
-        details["overridden"] = json!({
-            "proposed": proposed.code(),
-            "proposed_target": triage::target(proposed),
-        });
-        created.reason = reason.to_string();
-    }
-    created.details["triage"] = details;
-    // A dispatch as proposed carries the catalogue's copies (a street's district).
-    if let (Some(route), Disposition::Dispatch { unit, .. }) =
-        (&triage.route, &opened.ticket.disposition)
-        && route.lead == *unit
-    {
-        opened.ticket.copy_to = route.copy_to.clone();
-    }
-}
 
 /// Digest of everything the console sent, to tell a retry from a reused request id.
 fn fingerprint(request: &proto::CreateTicketRequest) -> String {
@@ -114,9 +91,8 @@ impl App {
             now,
         };
         let mut opened = intake::open(intake_data, disposition, parent_state, &ctx)?;
-        record_triage(
+        triage.record(
             &mut opened,
-            &triage,
             overridden.then_some((&proposed, override_reason)),
         );
         Ok(self

@@ -17,6 +17,7 @@ use crate::domain::warning::{Alert, WarningLevel};
 use crate::domain::{Event, State, Ticket, TicketId, Timestamp, Transition};
 
 mod alerts;
+mod bulk;
 mod conditions;
 mod create_batch;
 mod group_commit;
@@ -25,6 +26,7 @@ mod leases;
 mod multi_row;
 mod postgres;
 mod rate_counts;
+mod rows;
 mod sql;
 mod sqlite;
 
@@ -70,6 +72,16 @@ pub struct NewTicket<'a> {
     pub request_id: &'a str,
     /// Digest of the request, to tell a retry from a reuse of the key.
     pub fingerprint: &'a str,
+}
+
+/// A ticket with its whole history, for [`Store::import_tickets`] (`hotline seed`). The
+/// caller allocates the id; the events are the ticket's, versions 1 to `ticket.version`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedTicket {
+    pub ticket: Ticket,
+    pub events: Vec<Event>,
+    pub request_id: String,
+    pub fingerprint: String,
 }
 
 /// Result of [`Store::create_ticket`].
@@ -320,6 +332,14 @@ pub trait Store: Send + Sync + 'static {
     /// ticket can be pulled at once; a lease that has since been cleared by a transition,
     /// or expired and been granted again, is left alone. Answers how many were freed.
     async fn release_leases(&self, leases: &[Lease]) -> StoreResult<u64>;
+    /// The highest ticket id stored, 0 when there is none.
+    async fn max_ticket_id(&self) -> StoreResult<TicketId>;
+
+    /// Writes tickets with their histories in one transaction, as the live flow would have
+    /// left them (rows, events, rate counts), with the ids the caller chose: bulk loading
+    /// (`hotline seed`). Every history must run from version 1 to the ticket's version and
+    /// end in its state; on PostgreSQL the id sequence is moved past the batch first.
+    async fn import_tickets(&self, tickets: &[ImportedTicket]) -> StoreResult<()>;
 }
 
 /// "sqlite" or "postgres", from a database URL, for messages.

@@ -15,6 +15,7 @@ use sqlx::{AnyConnection, AnyPool, Row};
 
 use super::conditions::Conditions;
 use super::multi_row::{self, Shapes, Style};
+use super::rows::{placeholders, statements};
 use super::sql::{Dialect, SELECT_EVENT, event_from_row};
 use super::{RateGrouping, RatePeriod, RateQuery, RateRow, RebuildReport, StoreError, StoreResult};
 use crate::domain::rates::RateCounts;
@@ -334,8 +335,8 @@ type RowKey = (i64, String, String, String);
 
 /// Tickets replayed per round trip during a rebuild.
 const REBUILD_PAGE: i64 = 500;
-/// Rows per INSERT during a rebuild (12 values each, well under both backends' limits).
-const INSERT_BATCH: usize = 400;
+/// Rows per INSERT of counts (12 values each, well under both backends' limits).
+const INSERT_BATCH: usize = 256;
 
 /// The non-zero rows of one table.
 async fn read_table(
@@ -373,6 +374,7 @@ async fn read_table(
 /// Replaces a table's rows.
 async fn write_table(
     conn: &mut AnyConnection,
+    dialect: Dialect,
     grain: Grain,
     rows: &BTreeMap<RowKey, [i64; 8]>,
 ) -> StoreResult<()> {
@@ -380,29 +382,100 @@ async fn write_table(
     sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
         .execute(&mut *conn)
         .await?;
-    let rows: Vec<(&RowKey, &[i64; 8])> = rows.iter().collect();
-    for batch in rows.chunks(INSERT_BATCH) {
-        let mut c = Conditions::default();
-        let tuples: Vec<String> = batch
+    let rows: Vec<(&RowKey, [i64; 8])> = rows.iter().map(|(k, v)| (k, *v)).collect();
+    insert_rows(conn, dialect, grain, &rows, false).await
+}
+
+/// Inserts rows, at most [`INSERT_BATCH`] per statement; with `add`, a row that exists
+/// gets the values added to its counts (keys must then be distinct within the rows).
+async fn insert_rows(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    grain: Grain,
+    rows: &[(&RowKey, [i64; 8])],
+    add: bool,
+) -> StoreResult<()> {
+    let (table, column) = (grain.table(), grain.column());
+    let on_conflict = if add {
+        let sums: Vec<String> = COUNTERS
             .iter()
-            .map(|((key, unit, region, category), values)| {
-                let mut marks = vec![
-                    c.param(*key),
-                    c.param(unit.as_str()),
-                    c.param(region.as_str()),
-                    c.param(category.as_str()),
-                ];
-                marks.extend(values.iter().map(|v| c.param(*v)));
-                format!("({})", marks.join(", "))
-            })
+            .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
             .collect();
+        format!(
+            " ON CONFLICT ({column}, unit, region, category) DO UPDATE SET {}",
+            sums.join(", ")
+        )
+    } else {
+        String::new()
+    };
+    for batch in statements(rows, INSERT_BATCH) {
         let sql = format!(
-            "INSERT INTO {table} ({}, unit, region, category, {}) VALUES {}",
-            grain.column(),
+            "INSERT INTO {table} ({column}, unit, region, category, {}) VALUES {}{on_conflict}",
             COUNTERS.join(", "),
-            tuples.join(", ")
+            placeholders(dialect, batch.len(), 4 + COUNTERS.len())
         );
-        c.query(sql).execute(&mut *conn).await?;
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for ((key, unit, region, category), values) in batch {
+            query = query
+                .bind(*key)
+                .bind(unit.clone())
+                .bind(region.clone())
+                .bind(category.clone());
+            for value in values {
+                query = query.bind(*value);
+            }
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The daily rows summed per month.
+fn monthly_of(daily: &BTreeMap<RowKey, RateDelta>) -> BTreeMap<RowKey, RateDelta> {
+    let mut monthly: BTreeMap<RowKey, RateDelta> = BTreeMap::new();
+    for ((day, unit, region, category), delta) in daily {
+        let key = (day / 100, unit.clone(), region.clone(), category.clone());
+        monthly.entry(key).or_default().add(delta);
+    }
+    monthly
+}
+
+/// The entries of many tickets summed per daily row, so that a bulk import adds each row
+/// once instead of once per ticket.
+#[derive(Debug, Default)]
+pub struct Totals {
+    daily: BTreeMap<RowKey, RateDelta>,
+}
+
+impl Totals {
+    pub fn add(&mut self, ticket: &Ticket, entries: &[Entry]) {
+        for entry in entries {
+            let key = (
+                day_key(entry.day),
+                entry.unit.clone(),
+                ticket.intake.region.clone(),
+                ticket.intake.category.clone(),
+            );
+            self.daily.entry(key).or_default().add(&entry.delta);
+        }
+    }
+}
+
+/// Adds the totals to both grains: daily rows before monthly ones, each in key order, the
+/// order [`add`] locks rows in. Rows that sum to nothing are left out.
+pub async fn add_totals(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    totals: &Totals,
+) -> StoreResult<()> {
+    let monthly = monthly_of(&totals.daily);
+    for (grain, rows) in [(Grain::Day, &totals.daily), (Grain::Month, &monthly)] {
+        let rows: Vec<(&RowKey, [i64; 8])> = rows
+            .iter()
+            .filter(|(_, delta)| !delta.is_zero())
+            .map(|(key, delta)| (key, counters(delta)))
+            .collect();
+        insert_rows(conn, dialect, grain, &rows, true).await?;
     }
     Ok(())
 }
@@ -472,11 +545,7 @@ pub async fn rebuild(writer: &AnyPool, dialect: Dialect) -> StoreResult<RebuildR
         after_id = last_id;
     }
 
-    let mut monthly: BTreeMap<RowKey, RateDelta> = BTreeMap::new();
-    for ((day, unit, region, category), delta) in &daily {
-        let key = (day / 100, unit.clone(), region.clone(), category.clone());
-        monthly.entry(key).or_default().add(delta);
-    }
+    let monthly = monthly_of(&daily);
     for (grain, rebuilt) in [(Grain::Day, daily), (Grain::Month, monthly)] {
         let rebuilt: BTreeMap<RowKey, [i64; 8]> = rebuilt
             .into_iter()
@@ -494,7 +563,7 @@ pub async fn rebuild(writer: &AnyPool, dialect: Dialect) -> StoreResult<RebuildR
         if grain == Grain::Day {
             report.rows = rebuilt.len() as u64;
         }
-        write_table(&mut tx, grain, &rebuilt).await?;
+        write_table(&mut tx, dialect, grain, &rebuilt).await?;
     }
     tx.commit().await?;
     Ok(report)

@@ -15,9 +15,9 @@ use super::group_commit::{Batching, GroupCommit};
 use super::multi_row::{self, Shapes, Style};
 use super::rate_counts;
 use super::{
-    Created, IntakeStats, JobLock, NewTicket, Overdue, RateQuery, RateRow, RebuildReport,
-    RecordedAlert, Store, StoreError, StoreResult, TicketFilter, UnitDeadlineCounts, alerts,
-    job_lock,
+    Created, ImportedTicket, IntakeStats, JobLock, NewTicket, Overdue, RateQuery, RateRow,
+    RebuildReport, RecordedAlert, Store, StoreError, StoreResult, TicketFilter, UnitDeadlineCounts,
+    alerts, bulk, job_lock,
 };
 use crate::domain::warning::{Alert, WarningLevel};
 use crate::domain::{Actor, Event, State, Ticket, TicketId, Timestamp, Transition};
@@ -151,7 +151,10 @@ pub(super) fn ticket_body(ticket: &Ticket) -> StoreResult<String> {
 /// the intake's insert ([`create_batch`](super::create_batch)) list them. The deadline
 /// scanner's cursor (`next_alert_at`) starts again at the first warning instant on every
 /// save; the scanner moves it on.
-fn bind_projection<'q>(query: AnyQuery<'q>, ticket: &Ticket) -> StoreResult<AnyQuery<'q>> {
+pub(super) fn bind_projection<'q>(
+    query: AnyQuery<'q>,
+    ticket: &Ticket,
+) -> StoreResult<AnyQuery<'q>> {
     Ok(bind_projection_with_body(
         query,
         ticket,
@@ -501,5 +504,13 @@ impl Store for SqlStore {
 
     async fn release_leases(&self, leases: &[super::Lease]) -> StoreResult<u64> {
         super::leases::release(&self.writer, leases).await
+    }
+
+    async fn max_ticket_id(&self) -> StoreResult<TicketId> {
+        bulk::max_ticket_id(&self.reader).await
+    }
+
+    async fn import_tickets(&self, tickets: &[ImportedTicket]) -> StoreResult<()> {
+        bulk::import(&self.writer, self.dialect, tickets).await
     }
 }

@@ -13,6 +13,7 @@ mod durability;
 mod fixtures;
 mod group_commit;
 mod idempotency;
+mod import;
 mod overdue;
 mod pulls;
 mod rates;
@@ -25,6 +26,7 @@ pub use deadlines::*;
 pub use durability::*;
 pub use group_commit::*;
 pub use idempotency::*;
+pub use import::*;
 pub use overdue::*;
 pub use pulls::*;
 pub use rates::*;
@@ -55,8 +57,8 @@ mod prelude {
         TicketId, Timestamp, UnitCatalog, Urgency, Utility,
     };
     pub use hotline::store::{
-        NewTicket, Overdue, RateGrouping, RatePeriod, RateQuery, RateRow, RecordedAlert, Store,
-        StoreError, TicketFilter, UnitDeadlineCounts,
+        ImportedTicket, NewTicket, Overdue, RateGrouping, RatePeriod, RateQuery, RateRow,
+        RecordedAlert, Store, StoreError, TicketFilter, UnitDeadlineCounts,
     };
 }
 
@@ -86,6 +88,7 @@ macro_rules! conformance_tests {
             the_scanner_cursor_records_each_warning_once,
             open_tickets_are_counted_per_unit,
             many_concurrent_creates_are_all_stored,
+            imports_read_back_as_live_writes,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,

@@ -453,7 +453,7 @@ pub async fn leaving_the_scope_retracts_what_a_ticket_counted(store: Arc<dyn Sto
 }
 
 /// Every query the cases above check, by each grouping and period.
-async fn everything(store: &dyn Store) -> Vec<Vec<RateRow>> {
+pub async fn everything(store: &dyn Store) -> Vec<Vec<RateRow>> {
     let mut all = Vec::new();
     for group_by in [
         RateGrouping::Unit,

@@ -1,0 +1,194 @@
+//! Bulk loading for `hotline seed`: whole histories written in one transaction per batch,
+//! with multi-row INSERTs and the batch's rate entries summed in memory and added once per
+//! aggregate row. Rows, events and counts are the ones the live writers store (the
+//! projection is [`bind_projection`]'s, the entries the ledger's), so a later
+//! `hotline rates rebuild` finds nothing to change.
+
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
+
+use super::rate_counts::{self, Totals};
+use super::rows::{placeholders, statements};
+use super::sql::{AnyQuery, Dialect, bind_projection, millis};
+use super::{ImportedTicket, StoreError, StoreResult};
+use crate::domain::{Event, State, TicketId};
+
+/// The columns [`bind_projection`] binds, in its order, then those only a creation sets.
+const TICKET_COLUMNS: &str = "version, state, outcome, category, region, urgency, \
+     assigned_unit, merged_into, supervised, updated_at, dispatched_at, responded_at, \
+     sign_due_at, respond_due_at, reply_due_at, callback_at, callback_resolved, \
+     callback_satisfaction, closed_at, body, next_due_at, yellow_at, red_at, next_alert_at, \
+     chase_up_count, request_id, request_fingerprint, channel, line, request_type, created_at, \
+     requester_key, id";
+const TICKET_VALUES: usize = 33;
+
+const EVENT_COLUMNS: &str = "ticket_id, version, command, from_state, to_state, actor_unit, actor_person, at, reason, details";
+const EVENT_VALUES: usize = 10;
+
+/// Rows per INSERT: a few thousand bound values, well under SQLite's limit of 32,766 and
+/// PostgreSQL's of 65,535; larger statements save no measurable time.
+const TICKETS_PER_STATEMENT: usize = 128;
+const EVENTS_PER_STATEMENT: usize = 512;
+const _: () = assert!(TICKETS_PER_STATEMENT * TICKET_VALUES <= 32_766);
+const _: () = assert!(EVENTS_PER_STATEMENT * EVENT_VALUES <= 32_766);
+
+/// SQLite page cache for the import session (KiB, as a negative cache_size): the tickets'
+/// secondary indexes are updated out of order, and the default 2 MiB cache makes each
+/// batch re-read them from disk. Durability settings stay those of the store.
+const SQLITE_IMPORT_CACHE_KIB: i64 = 256 * 1024;
+
+pub async fn max_ticket_id(pool: &AnyPool) -> StoreResult<TicketId> {
+    let row = sqlx::query("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS id FROM tickets")
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get("id")?)
+}
+
+/// Refuses a history that the live flow could not have written.
+fn check(imported: &ImportedTicket) -> StoreResult<()> {
+    let ticket = &imported.ticket;
+    let refuse =
+        |why: String| StoreError::Database(format!("cannot import ticket {}: {why}", ticket.id));
+    if ticket.id <= 0 {
+        return Err(refuse("it has no id".into()));
+    }
+    for (i, event) in imported.events.iter().enumerate() {
+        if event.version != i as i64 + 1 {
+            return Err(refuse(format!(
+                "event {} has version {}, not {}",
+                i + 1,
+                event.version,
+                i + 1
+            )));
+        }
+    }
+    match imported.events.last() {
+        Some(last) if last.version == ticket.version && last.to_state == ticket.state => Ok(()),
+        Some(last) => Err(refuse(format!(
+            "its history ends at version {} in {}, the ticket is at version {} in {}",
+            last.version, last.to_state, ticket.version, ticket.state
+        ))),
+        None => Err(refuse("it has no events".into())),
+    }
+}
+
+fn bind_event<'q>(query: AnyQuery<'q>, ticket_id: TicketId, event: &Event) -> AnyQuery<'q> {
+    query
+        .bind(ticket_id)
+        .bind(event.version)
+        .bind(event.command.clone())
+        .bind(event.from_state.map(State::code))
+        .bind(event.to_state.code())
+        .bind(event.actor.unit.clone())
+        .bind(event.actor.person.clone())
+        .bind(millis(event.at))
+        .bind(event.reason.clone())
+        .bind(event.details.to_string())
+}
+
+async fn insert_tickets(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    tickets: &[ImportedTicket],
+) -> StoreResult<()> {
+    for chunk in statements(tickets, TICKETS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO tickets ({TICKET_COLUMNS}) VALUES {}",
+            placeholders(dialect, chunk.len(), TICKET_VALUES)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for imported in chunk {
+            let ticket = &imported.ticket;
+            query = bind_projection(query, ticket)?
+                .bind(imported.request_id.clone())
+                .bind(imported.fingerprint.clone())
+                .bind(ticket.intake.channel.code())
+                .bind(ticket.intake.line.clone())
+                .bind(ticket.intake.request_type.code())
+                .bind(millis(ticket.created_at))
+                .bind(ticket.intake.requester.key())
+                .bind(ticket.id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn insert_events(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    tickets: &[ImportedTicket],
+) -> StoreResult<()> {
+    let events: Vec<(TicketId, &Event)> = tickets
+        .iter()
+        .flat_map(|t| t.events.iter().map(move |e| (t.ticket.id, e)))
+        .collect();
+    for chunk in statements(&events, EVENTS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO ticket_events ({EVENT_COLUMNS}) VALUES {}",
+            placeholders(dialect, chunk.len(), EVENT_VALUES)
+        );
+        let query = chunk
+            .iter()
+            .fold(sqlx::query(AssertSqlSafe(sql)), |q, (id, event)| {
+                bind_event(q, *id, event)
+            });
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+pub async fn import(
+    writer: &AnyPool,
+    dialect: Dialect,
+    tickets: &[ImportedTicket],
+) -> StoreResult<()> {
+    let Some(last_id) = tickets.iter().map(|t| t.ticket.id).max() else {
+        return Ok(());
+    };
+    let mut totals = Totals::default();
+    for imported in tickets {
+        check(imported)?;
+        totals.add(
+            &imported.ticket,
+            &rate_counts::for_new_ticket(&imported.events)?,
+        );
+    }
+    let mut conn = writer.acquire().await?;
+    match dialect {
+        Dialect::Sqlite => {
+            sqlx::query(AssertSqlSafe(format!(
+                "PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}"
+            )))
+            .execute(&mut *conn)
+            .await?;
+        }
+        Dialect::Postgres => {
+            // First, and outside the transaction (setval is not rolled back anyway): a
+            // ticket created meanwhile draws an id past the batch instead of colliding.
+            sqlx::query(
+                "SELECT setval(seq, GREATEST($1, COALESCE(pg_sequence_last_value(seq), 1))) \
+                 FROM (SELECT pg_get_serial_sequence('tickets', 'id')::regclass AS seq) s",
+            )
+            .bind(last_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    insert_tickets(&mut tx, dialect, tickets).await?;
+    insert_events(&mut tx, dialect, tickets).await?;
+    rate_counts::add_totals(&mut tx, dialect, &totals).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_lists_match_their_value_counts() {
+        assert_eq!(TICKET_COLUMNS.split(',').count(), TICKET_VALUES);
+        assert_eq!(EVENT_COLUMNS.split(',').count(), EVENT_VALUES);
+    }
+}
