@@ -19,6 +19,15 @@ pub enum Scenario {
     Mixed,
 }
 
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 && rate <= 1e6 => Ok(rate),
+        _ => Err(format!(
+            "`{text}` is not a rate between 0 and 1,000,000 calls per second"
+        )),
+    }
+}
+
 impl Scenario {
     pub fn name(self) -> &'static str {
         match self {
@@ -42,6 +51,12 @@ pub struct BenchLoadArgs {
     /// Clients calling at once, each waiting for its answer before the next call.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub concurrency: u32,
+    /// Calls per second in all, spread evenly over the clients (each paced at
+    /// rate / concurrency), to measure latency at a given load rather than at saturation.
+    /// A client whose answer comes late catches up at once, so an overloaded server shows
+    /// in the latencies. Unset: each client calls again as soon as it is answered.
+    #[arg(long, value_name = "PER_SECOND", value_parser = parse_rate)]
+    pub rate: Option<f64>,
     /// Stop after this many calls even if the clock is still running.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub requests: Option<u64>,

@@ -108,18 +108,23 @@ impl Run {
         runner::Limits {
             duration: args.duration,
             requests: args.requests,
+            rate: args.rate,
             progress: self.progress,
         }
     }
 
     fn report(&self, args: &BenchLoadArgs, record: &Record, elapsed: Duration) -> Report {
-        Report::new(
+        let mut report = Report::new(
             args.scenario.name(),
             args.concurrency,
             &self.target.describe,
             record,
             elapsed,
-        )
+        );
+        if let Some(rate) = args.rate {
+            report.extra("offered_rate", rate);
+        }
+        report
     }
 }
 

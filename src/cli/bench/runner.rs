@@ -31,7 +31,16 @@ pub struct Limits {
     pub duration: Duration,
     /// Calls in all, across clients.
     pub requests: Option<u64>,
+    /// Calls per second across all clients; `None`: as fast as answers come.
+    pub rate: Option<f64>,
     pub progress: bool,
+}
+
+/// Each client's pace for `rate` calls per second shared by `clients`, and the offset of
+/// client `index`, so that the clients' calls interleave instead of arriving together.
+fn pace(rate: f64, clients: usize, index: usize) -> (Duration, Duration) {
+    let period = Duration::from_secs_f64(clients as f64 / rate);
+    (period, period.mul_f64(index as f64 / clients as f64))
 }
 
 /// The clients back (with what they kept), everything they recorded, and how long the run
@@ -49,13 +58,25 @@ pub async fn run<C: Client>(clients: Vec<C>, limits: Limits) -> anyhow::Result<F
     let started = Instant::now();
     let deadline = started + limits.duration;
 
+    let count = clients.len();
     let tasks: Vec<_> = clients
         .into_iter()
-        .map(|mut client| {
+        .enumerate()
+        .map(|(index, mut client)| {
             let (calls, errors, issued) = (calls.clone(), errors.clone(), issued.clone());
+            let mut pacer = limits.rate.map(|rate| {
+                let (period, offset) = pace(rate, count, index);
+                let mut ticks = tokio::time::interval_at((started + offset).into(), period);
+                // Late answers are caught up at once: the offered load stays the rate.
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+                ticks
+            });
             tokio::spawn(async move {
                 let mut record = Record::default();
                 loop {
+                    if let Some(pacer) = pacer.as_mut() {
+                        pacer.tick().await;
+                    }
                     if Instant::now() >= deadline {
                         break;
                     }
@@ -145,8 +166,36 @@ mod tests {
         Limits {
             duration,
             requests,
+            rate: None,
             progress: false,
         }
+    }
+
+    #[test]
+    fn paced_clients_share_the_rate_and_interleave() {
+        let (period, first) = pace(2_000.0, 4, 0);
+        assert_eq!(period, Duration::from_millis(2));
+        assert_eq!(first, Duration::ZERO);
+        assert_eq!(pace(2_000.0, 4, 3).1, Duration::from_micros(1_500));
+    }
+
+    #[tokio::test]
+    async fn a_paced_run_makes_the_rate_of_calls() {
+        let clients = (0..4)
+            .map(|_| Counter {
+                steps: 0,
+                stop_after: None,
+            })
+            .collect();
+        let limits = Limits {
+            rate: Some(200.0),
+            ..limits(Duration::from_millis(500), None)
+        };
+        let done = run(clients, limits).await.unwrap();
+        // 200 calls a second for half a second: 25 ticks per client at most; a stalled
+        // runtime catches up rather than calling less.
+        let calls = done.record.totals().0;
+        assert!((90..=104).contains(&calls), "{calls} calls");
     }
 
     #[tokio::test]
