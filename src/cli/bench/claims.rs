@@ -93,14 +93,17 @@ pub fn double_claims(
     found
 }
 
-/// Reads the `sign` events of every claimed ticket (GetTicket with history), with as many
-/// clients as the run had.
+/// Reads the `sign` events of every claimed ticket (GetTicket with history) made at or
+/// after `since` (the run's start: a ticket seeded or worked on before may have been
+/// signed already, by another unit before a return), with as many clients as the run had.
 pub async fn signers(
     target: &Target,
     claims: &Claims,
+    since: std::time::SystemTime,
     concurrency: usize,
     progress: bool,
 ) -> anyhow::Result<HashMap<i64, Vec<String>>> {
+    let since = prost_types::Timestamp::from(since);
     let ids: Vec<i64> = claims.handed_to.keys().copied().collect();
     let bar = progress::bar(ids.len() as u64, progress, progress::COUNT);
     bar.set_message("checking claims");
@@ -128,7 +131,12 @@ pub async fn signers(
                 let signed: Vec<String> = ticket
                     .history
                     .iter()
-                    .filter(|e| e.command == "sign")
+                    .filter(|e| {
+                        e.command == "sign"
+                            && e.at.as_ref().is_some_and(|at| {
+                                (at.seconds, at.nanos) >= (since.seconds, since.nanos)
+                            })
+                    })
                     .map(|e| {
                         e.actor
                             .as_ref()

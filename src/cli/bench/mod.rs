@@ -152,9 +152,9 @@ pub async fn run(args: BenchLoadArgs) -> anyhow::Result<()> {
     let closed = run.target.close().await;
     let report = outcome?;
     if args.json {
-        println!("{}", report.json_line()?);
+        say!("{}", report.json_line()?);
     } else {
-        println!("{}", report.tables());
+        say!("{}", report.tables());
     }
     closed?;
     if let Some(failure) = report.failure {

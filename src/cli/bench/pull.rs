@@ -132,13 +132,15 @@ pub async fn run(run: &Run, args: &BenchLoadArgs) -> anyhow::Result<Report> {
             dry_pulls: 0,
         })
         .collect();
+    let started = std::time::SystemTime::now();
     let done = runner::run(workers, run.limits(args)).await?;
 
     let mut claims = Claims::default();
     for worker in done.clients {
         claims.merge(worker.claims);
     }
-    let signers = claims::signers(&run.target, &claims, run.concurrency, run.progress).await?;
+    let signers =
+        claims::signers(&run.target, &claims, started, run.concurrency, run.progress).await?;
     let double = claims::double_claims(&claims, &signers, &desks.backlog);
 
     let record = &done.record;
