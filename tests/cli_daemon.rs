@@ -147,3 +147,20 @@ fn intake_batching_is_documented_and_bounded() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_command_quietly() {
+    // `hotline units list | head -1`: the pipe is closed before the command writes.
+    let mut child = std::process::Command::new(common::cli::BINARY)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["units", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run hotline");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

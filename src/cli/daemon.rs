@@ -278,7 +278,7 @@ pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
         .database_url
         .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string());
     let store = crate::store::open(&url).await?;
-    println!("{} schema is up to date", store.backend());
+    say!("{} schema is up to date", store.backend());
     store.close().await;
     Ok(())
 }
@@ -294,9 +294,12 @@ pub async fn rates(command: RatesCommand) -> anyhow::Result<()> {
             let report = store.rebuild_rate_counts().await;
             store.close().await;
             let r = report?;
-            println!(
+            say!(
                 "rate counts rebuilt from {} events of {} tickets: {} rows, {} changed",
-                r.events, r.tickets, r.rows, r.rows_changed
+                r.events,
+                r.tickets,
+                r.rows,
+                r.rows_changed
             );
             Ok(())
         }
@@ -365,7 +368,7 @@ pub fn units(command: UnitsCommand) -> anyhow::Result<()> {
     match command {
         UnitsCommand::Check { file } => {
             let catalog = config::read_units(&file)?;
-            println!("{}: {} units, valid", file.display(), catalog.len());
+            say!("{}: {} units, valid", file.display(), catalog.len());
             Ok(())
         }
         UnitsCommand::List { file, json } => {
@@ -373,7 +376,7 @@ pub fn units(command: UnitsCommand) -> anyhow::Result<()> {
             let catalog = config::units_from(&source)?;
             if json {
                 let units: Vec<_> = catalog.iter().collect();
-                println!("{}", serde_json::to_string_pretty(&units)?);
+                say!("{}", serde_json::to_string_pretty(&units)?);
                 return Ok(());
             }
             let mut table = Table::new();
@@ -389,7 +392,7 @@ pub fn units(command: UnitsCommand) -> anyhow::Result<()> {
                     unit.hotline.as_deref().unwrap_or(""),
                 ]);
             }
-            println!("{table}");
+            say!("{table}");
             Ok(())
         }
     }

@@ -33,8 +33,8 @@ pub fn run(command: DeadlinesCommand) -> anyhow::Result<()> {
             };
             let catalog = config::load_rule_set(&paths)?.units;
             let policy = config::read_deadlines(&file, &catalog)?;
-            println!("{}: valid", file.display());
-            println!("{}", summary(&policy));
+            say!("{}: valid", file.display());
+            say!("{}", summary(&policy));
             Ok(())
         }
     }

@@ -2,6 +2,14 @@
 //! are gRPC clients of a running daemon, with aligned tables for people and `--json` for
 //! scripts.
 
+/// `println!` for command output: a reader that went away (`hotline units list | head -1`)
+/// ends the command quietly, as with any Unix tool, instead of a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
 mod bench;
 mod client;
 mod daemon;
@@ -115,5 +123,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Callback(command) => command.run().await,
         Command::Report(command) => command.run().await,
         Command::BenchLoad(args) => bench::run(args).await,
+    }
+}
+
+/// Writes one line of command output (see `say!`).
+pub(crate) fn write_stdout(args: std::fmt::Arguments) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: writing the output: {e}");
+            std::process::exit(1);
+        }
     }
 }

@@ -182,9 +182,9 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
     store.close().await;
     let summary = outcome?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        say!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
-        println!("{}", summary.table());
+        say!("{}", summary.table());
     }
     Ok(())
 }

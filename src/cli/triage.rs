@@ -99,7 +99,7 @@ fn decide(
         },
     );
     if json {
-        println!("{}", serde_json::to_string(&triage.to_json())?);
+        say!("{}", serde_json::to_string(&triage.to_json())?);
     } else {
         print_tables(&triage);
     }
@@ -137,7 +137,7 @@ fn print_tables(triage: &Triage) {
         summary.add_row(["tell the caller", triage.advice()]);
     }
     summary.add_row(["rules", &c.rules_version]);
-    println!("{summary}");
+    say!("{summary}");
 
     let mut matches = table(&[
         "rule",
@@ -157,7 +157,7 @@ fn print_tables(triage: &Triage) {
             m.suppressed.clone().unwrap_or_default(),
         ]);
     }
-    println!("{matches}");
+    say!("{matches}");
 
     if let Some(route) = &triage.route {
         let mut routing = table(&["lead", "co-units", "copy to", "how"]);
@@ -170,7 +170,7 @@ fn print_tables(triage: &Triage) {
             route.copy_to.join(", "),
             route.explanation.join("; "),
         ]);
-        println!("{routing}");
+        say!("{routing}");
     }
 }
 
@@ -189,7 +189,7 @@ fn print_taxonomy(json: bool) -> anyhow::Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string(&categories)?);
+        say!("{}", serde_json::to_string(&categories)?);
         return Ok(());
     }
     let mut t = table(&["category", "name", "topic", "name"]);
@@ -198,6 +198,6 @@ fn print_taxonomy(json: bool) -> anyhow::Result<()> {
             t.add_row([c.id, c.name, topic.id, topic.name]);
         }
     }
-    println!("{t}");
+    say!("{t}");
     Ok(())
 }

@@ -22,7 +22,7 @@ impl Output {
             Output::Json => json::document(message)?,
             Output::Table => render(message),
         };
-        println!("{text}");
+        say!("{text}");
         Ok(())
     }
 
@@ -36,7 +36,7 @@ impl Output {
             Output::Json => json::line(message)?,
             Output::Table => render(message),
         };
-        println!("{text}");
+        say!("{text}");
         Ok(())
     }
 }
