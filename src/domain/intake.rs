@@ -33,9 +33,7 @@ pub fn validate(
     )?;
     validate::region("region", &intake.region, units)?;
     validate::text("address", &intake.address, MAX_ADDRESS_CHARS, false)?;
-    validate::label("requester.name", &intake.requester.name, false)?;
-    validate::phone("requester.phone", &intake.requester.phone)?;
-    validate::id_number("requester.id_number", &intake.requester.id_number)?;
+    validate::requester(&intake.requester)?;
     if let Disposition::Dispatch {
         unit: None,
         co_units,

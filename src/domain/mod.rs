@@ -5,6 +5,7 @@
 
 pub mod assessment;
 pub mod calendar;
+pub mod command_input;
 #[macro_use]
 mod vocabulary;
 

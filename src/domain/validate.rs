@@ -3,6 +3,7 @@
 
 use super::error::DomainError;
 use super::taxonomy;
+use super::ticket::{Requester, Timestamp};
 use super::unit::UnitCatalog;
 
 /// Longest description a citizen may send.
@@ -12,6 +13,9 @@ pub const MAX_SHORT_TEXT_CHARS: usize = 64;
 pub const MAX_NOTE_CHARS: usize = 2_000;
 pub const MAX_ADDRESS_CHARS: usize = 500;
 pub const MAX_CO_UNITS: usize = 10;
+/// Longer than any phone number with prefix, separators and extension.
+pub const MAX_PHONE_CHARS: usize = 32;
+pub const MAX_REQUEST_ID_CHARS: usize = 128;
 
 type Result<T = ()> = std::result::Result<T, DomainError>;
 
@@ -48,9 +52,6 @@ pub fn label(field: &str, value: &str, required: bool) -> Result {
     Ok(())
 }
 
-/// Mainland mobile numbers (11 digits starting 13-19, optional +86/86 prefix) or landlines
-/// (area code 0xx or 0xxx, 7-8 digit number, optional '-' and extension). Empty is allowed:
-/// anonymous requests exist.
 /// A phone number without spaces, dashes or the +86 / 0086 country prefix.
 pub fn national_phone(value: &str) -> String {
     let compact: String = value.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
@@ -61,9 +62,20 @@ pub fn national_phone(value: &str) -> String {
         .to_string()
 }
 
+/// Mainland mobile numbers (11 digits starting 13-19, optional +86/86 prefix) or landlines
+/// (area code 0xx or 0xxx, 7-8 digit number, optional '-' and extension). Empty is allowed:
+/// anonymous requests exist.
 pub fn phone(field: &str, value: &str) -> Result {
     if value.is_empty() {
         return Ok(());
+    }
+    // Checked first: the refusal below echoes the masked value.
+    let chars = value.chars().count();
+    if chars > MAX_PHONE_CHARS {
+        return Err(DomainError::invalid(
+            field,
+            format!("is {chars} characters long; the limit is {MAX_PHONE_CHARS}"),
+        ));
     }
     let national = national_phone(value);
     let national = national.as_str();
@@ -92,7 +104,7 @@ pub fn phone(field: &str, value: &str) -> Result {
             field,
             format!(
                 "`{}` is not a mainland mobile or landline number",
-                mask_phone(value)
+                printable(&mask_phone(value))
             ),
         ))
     }
@@ -193,6 +205,50 @@ pub fn line(field: &str, value: &str) -> Result {
     }
 }
 
+/// The console's idempotency key: 1-128 visible ASCII characters (a UUID, say).
+pub fn request_id(field: &str, value: &str) -> Result {
+    if value.is_empty()
+        || value.len() > MAX_REQUEST_ID_CHARS
+        || !value.chars().all(|c| c.is_ascii_graphic())
+    {
+        return Err(DomainError::invalid(
+            field,
+            format!("must be 1-{MAX_REQUEST_ID_CHARS} visible ASCII characters (a UUID, say)"),
+        ));
+    }
+    Ok(())
+}
+
+/// A repeated field holds at most `max` entries.
+pub fn list_len(field: &str, len: usize, max: usize) -> Result {
+    if len > max {
+        return Err(DomainError::invalid(
+            field,
+            format!("has {len} entries; the limit is {max}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A half-open period `[from, to)` given by two optional bounds: when both are given, `to`
+/// must come after `from`, or the period is empty and the caller has them the wrong way round.
+pub fn period(to_field: &str, from: Option<Timestamp>, to: Option<Timestamp>) -> Result {
+    match (from, to) {
+        (Some(from), Some(to)) if to <= from => Err(DomainError::invalid(
+            to_field,
+            "must be after the start of the period",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Who asked: name, phone and identity number, each optional.
+pub fn requester(requester: &Requester) -> Result {
+    label("requester.name", &requester.name, false)?;
+    phone("requester.phone", &requester.phone)?;
+    id_number("requester.id_number", &requester.id_number)
+}
+
 /// Shortens and escapes a value before it is echoed in an error message.
 pub fn printable(value: &str) -> String {
     let short: String = value.chars().take(64).collect();
@@ -288,6 +344,80 @@ mod tests {
         assert!(id_number("requester.id_number", "110105194912310021").is_err());
         assert!(id_number("requester.id_number", "1101051949123100").is_err());
         assert!(id_number("requester.id_number", "").is_ok());
+    }
+
+    #[test]
+    fn long_phones_are_refused_before_they_are_echoed() {
+        let e = phone("requester.phone", &"1".repeat(10_000)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "requester.phone: is 10000 characters long; the limit is 32"
+        );
+        let e = phone("requester.phone", "\u{1b}[2J138001380").unwrap_err();
+        assert!(e.to_string().contains("\\u{1b}"), "escaped: {e}");
+    }
+
+    #[test]
+    fn request_ids_are_visible_ascii() {
+        assert!(request_id("request_id", "0b6f3c1e-7d2a-4c59-9e8f-1a2b3c4d5e6f").is_ok());
+        for bad in ["", "a b", "编号-1", "id\u{0}"] {
+            assert!(request_id("request_id", bad).is_err(), "{bad:?}");
+        }
+        let long = "a".repeat(MAX_REQUEST_ID_CHARS + 1);
+        assert!(request_id("request_id", &long).is_err());
+    }
+
+    #[test]
+    fn lists_and_periods() {
+        assert!(list_len("states", 13, 13).is_ok());
+        let e = list_len("states", 14, 13).unwrap_err();
+        assert_eq!(e.to_string(), "states: has 14 entries; the limit is 13");
+        let at = |s| chrono::DateTime::from_timestamp(s, 0);
+        assert!(period("created_to", at(1), at(2)).is_ok());
+        assert!(period("created_to", at(1), None).is_ok());
+        assert!(period("created_to", None, at(1)).is_ok());
+        for (from, to) in [(2, 1), (1, 1)] {
+            let e = period("created_to", at(from), at(to)).unwrap_err();
+            assert!(e.to_string().starts_with("created_to: "), "{e}");
+        }
+    }
+
+    #[test]
+    fn requesters_name_the_bad_part() {
+        let ok = Requester {
+            name: "王女士".into(),
+            phone: "13800138000".into(),
+            id_number: "11010519491231002X".into(),
+            confidential: false,
+        };
+        assert!(requester(&ok).is_ok());
+        let cases = [
+            (
+                "requester.name",
+                Requester {
+                    name: "王\n女士".into(),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "requester.phone",
+                Requester {
+                    phone: "12".into(),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "requester.id_number",
+                Requester {
+                    id_number: "1".into(),
+                    ..ok.clone()
+                },
+            ),
+        ];
+        for (field, bad) in cases {
+            let e = requester(&bad).unwrap_err();
+            assert!(e.to_string().starts_with(field), "{e}");
+        }
     }
 
     #[test]

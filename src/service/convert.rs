@@ -137,10 +137,19 @@ pub fn disposition(value: Option<&proto::Disposition>) -> Result<Disposition, St
         )
     })?;
     Ok(match outcome {
-        Outcome::Dispatch(d) => Disposition::Dispatch {
-            unit: (!d.unit.is_empty()).then(|| d.unit.clone()),
-            co_units: d.co_units.clone(),
-        },
+        Outcome::Dispatch(d) => {
+            // Copies go where the dispatch catalogue says; a caller's list would be lost.
+            if !d.copy_to.is_empty() {
+                return Err(invalid(
+                    "disposition.dispatch.copy_to",
+                    "is set from the dispatch catalogue; leave it empty",
+                ));
+            }
+            Disposition::Dispatch {
+                unit: (!d.unit.is_empty()).then(|| d.unit.clone()),
+                co_units: d.co_units.clone(),
+            }
+        }
         Outcome::AnswerDirectly(a) => Disposition::AnswerDirectly {
             answer: a.answer.clone(),
         },

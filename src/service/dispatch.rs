@@ -117,7 +117,13 @@ impl DispatchService for DispatchApi {
     }
 
     async fn sign(&self, request: Request<proto::TicketCommand>) -> Answer {
-        self.0.execute(request, |_| Ok(Command::Sign)).await
+        self.0
+            .execute(request, |r| {
+                // Optional and not recorded, yet still input: held to the rules of a note.
+                validate::text("reason", &r.reason, validate::MAX_NOTE_CHARS, false)?;
+                Ok(Command::Sign)
+            })
+            .await
     }
 
     async fn r#return(&self, request: Request<proto::TicketCommand>) -> Answer {

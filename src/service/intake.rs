@@ -4,23 +4,23 @@ use std::sync::Arc;
 
 use prost::Message;
 use sha2::{Digest, Sha256};
+use strum::IntoEnumIterator;
 use tonic::{Code, Request, Response, Status};
 
 use super::convert::{self, ProtoEnum};
+use super::create_ticket;
 use super::{App, invalid};
 
-use crate::domain::intake;
-use crate::domain::lifecycle::{Command, Context};
+use crate::domain::lifecycle::Command;
 use crate::domain::{Disposition, Intake, Requester, State, TicketId, Timestamp, validate};
 use crate::proto::{self, intake_service_server::IntakeService};
 use crate::store::{Created, NewTicket, StoreError, TicketFilter};
-use crate::triage::{self, Triage, triage};
+use crate::triage::Triage;
 
 pub struct IntakeApi(pub Arc<App>);
 
 const MAX_PAGE_SIZE: u32 = 200;
 const DEFAULT_PAGE_SIZE: u32 = 50;
-const MAX_REQUEST_ID_CHARS: usize = 128;
 /// How far back a repeated request looks for the open ticket it repeats.
 const REPEAT_WINDOW_DAYS: i64 = 90;
 
@@ -32,69 +32,31 @@ fn fingerprint(request: &proto::CreateTicketRequest) -> String {
 
 impl App {
     /// Validates the request, applies its intake outcome and stores the new ticket (or
-    /// finds the one a retry of it created).
+    /// finds the one a retry of it created). The decisions are [`create_ticket`]'s; this
+    /// adds the look-ups and the write.
     async fn open_ticket(
         &self,
         request: &proto::CreateTicketRequest,
         fingerprint: &str,
     ) -> Result<Created, Status> {
-        let actor = convert::actor("actor", request.actor.as_ref())?;
         // One generation of rules for the whole decision, even if a reload lands meanwhile.
         let rules = self.rules.load_full();
         let now = super::now();
-        let triage = triage(
-            &rules,
-            &triage::Request {
-                title: &request.title,
-                description: &request.description,
-                line: &request.line,
-                region: request.region.trim(),
-            },
-        );
-        let intake_data = convert::intake(request, &triage.classification)?;
+        let draft = create_ticket::draft(request, &rules)?;
         let proposed = self
-            .with_repeat(triage.disposition.clone(), &triage, &intake_data, now)
+            .with_repeat(
+                draft.triage.disposition.clone(),
+                &draft.triage,
+                &draft.intake,
+                now,
+            )
             .await?;
-        let (disposition, overridden) = match request.disposition.as_ref() {
-            None => (proposed.clone(), false),
-            Some(chosen) => {
-                let chosen = convert::disposition(Some(chosen))?;
-                let overridden = triage::is_override(&proposed, &chosen);
-                (chosen, overridden)
-            }
-        };
-        let override_reason = request.override_reason.trim();
-        if overridden && override_reason.is_empty() {
-            return Err(invalid(
-                "override_reason",
-                format!(
-                    "the disposition differs from the proposal ({} {}): say why the agent overrides it",
-                    proposed.code(),
-                    triage::target(&proposed)
-                ),
-            ));
-        }
-        validate::text(
-            "override_reason",
-            override_reason,
-            validate::MAX_NOTE_CHARS,
-            false,
-        )?;
-        let parent_state = match &disposition {
-            Disposition::Merge { parent } => self.state_of(*parent).await?,
+        let decision = draft.decide(proposed, &request.override_reason)?;
+        let parent_state = match decision.disposition {
+            Disposition::Merge { parent } => self.state_of(parent).await?,
             _ => None,
         };
-        let ctx = Context {
-            actor: &actor,
-            units: &rules.units,
-            policy: &rules.policy,
-            now,
-        };
-        let mut opened = intake::open(intake_data, disposition, parent_state, &ctx)?;
-        triage.record(
-            &mut opened,
-            overridden.then_some((&proposed, override_reason)),
-        );
+        let opened = create_ticket::open(draft, decision, parent_state, &rules, now)?;
         Ok(self
             .store
             .create_ticket(NewTicket {
@@ -163,16 +125,7 @@ impl IntakeService for IntakeApi {
     ) -> Result<Response<proto::CreateTicketResponse>, Status> {
         let request = request.into_inner();
         let app = &self.0;
-        let id = &request.request_id;
-        if id.is_empty()
-            || id.len() > MAX_REQUEST_ID_CHARS
-            || !id.chars().all(|c| c.is_ascii_graphic())
-        {
-            return Err(invalid(
-                "request_id",
-                format!("must be 1-{MAX_REQUEST_ID_CHARS} visible ASCII characters (a UUID, say)"),
-            ));
-        }
+        validate::request_id("request_id", &request.request_id)?;
         let fingerprint = fingerprint(&request);
         let created = match app.open_ticket(&request, &fingerprint).await {
             Ok(created) => created,
@@ -280,6 +233,8 @@ impl IntakeService for IntakeApi {
                     .ok_or_else(|| invalid("page_token", "is not a token this server issued"))?,
             ),
         };
+        // No more entries than there are states: a longer list can only repeat some.
+        validate::list_len("states", request.states.len(), State::iter().count())?;
         let states = request
             .states
             .iter()
@@ -289,21 +244,24 @@ impl IntakeService for IntakeApi {
             validate::label(field, value, false)?;
             Ok((!value.is_empty()).then(|| value.to_string()))
         };
+        let created_from = request
+            .created_from
+            .as_ref()
+            .map(|t| convert::timestamp_from_proto("created_from", t))
+            .transpose()?;
+        let created_to = request
+            .created_to
+            .as_ref()
+            .map(|t| convert::timestamp_from_proto("created_to", t))
+            .transpose()?;
+        validate::period("created_to", created_from, created_to)?;
         let filter = TicketFilter {
             states,
             assigned_unit: optional("assigned_unit", &request.assigned_unit)?,
             region: optional("region", &request.region)?,
             category: optional("category", &request.category)?,
-            created_from: request
-                .created_from
-                .as_ref()
-                .map(|t| convert::timestamp_from_proto("created_from", t))
-                .transpose()?,
-            created_to: request
-                .created_to
-                .as_ref()
-                .map(|t| convert::timestamp_from_proto("created_to", t))
-                .transpose()?,
+            created_from,
+            created_to,
             supervised_only: request.supervised_only,
             after_id,
             limit: limit + 1,
@@ -330,6 +288,13 @@ impl IntakeService for IntakeApi {
         if parent <= 0 {
             return Err(invalid("parent_id", "must be a ticket id"));
         }
+        // Checked before the look-ups below, which would otherwise answer first.
+        validate::text(
+            "reason",
+            &request.get_ref().reason,
+            validate::MAX_NOTE_CHARS,
+            false,
+        )?;
         let parent_state = app
             .state_of(parent)
             .await?

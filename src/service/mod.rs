@@ -4,6 +4,7 @@
 
 mod center;
 pub mod convert;
+pub mod create_ticket;
 mod diagnostics;
 mod dispatch;
 mod feedback;
@@ -87,6 +88,7 @@ impl App {
         actor: Actor,
         command: Command,
     ) -> Result<Ticket, Status> {
+        command.check_input()?;
         if ticket_id <= 0 {
             return Err(invalid("ticket_id", "must be a ticket id"));
         }

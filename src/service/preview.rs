@@ -26,7 +26,12 @@ impl App {
         let rules = self.rules.load_full();
         validate::region("region", request.region.trim(), &rules.units)?;
         let requester = request.requester.unwrap_or_default();
-        validate::phone("requester.phone", &requester.phone)?;
+        validate::requester(&Requester {
+            name: requester.name,
+            phone: requester.phone.clone(),
+            id_number: requester.id_number,
+            confidential: requester.confidential,
+        })?;
         let triage = triage(
             &rules,
             &triage::Request {
