@@ -200,7 +200,15 @@ async fn run<W: BatchWriter>(
         metrics::histogram!(BATCH_SIZE).record(batch.len() as f64);
         let (jobs, answers): (Vec<_>, Vec<_>) =
             batch.into_iter().map(|p| (p.job, p.answer)).unzip();
-        let mut results = writer.write(jobs).await.into_iter();
+        let results = writer.write(jobs).await;
+        let unreachable = results
+            .iter()
+            .find_map(|r| match r {
+                Err(error @ StoreError::Unavailable(_)) => Some(error.clone()),
+                _ => None,
+            })
+            .filter(|_| results.iter().all(Result::is_err));
+        let mut results = results.into_iter();
         for answer in answers {
             let result = results.next().unwrap_or_else(|| {
                 Err(StoreError::Database(
@@ -209,6 +217,15 @@ async fn run<W: BatchWriter>(
             });
             // A caller that gave up (its RPC was cancelled) finds its ticket on retry.
             let _ = answer.send(result);
+        }
+        if let Some(error) = unreachable {
+            // The database cannot be reached: what queued meanwhile fails at once rather
+            // than each batch waiting out the connection timeout again. Nothing of it was
+            // written, so nothing acknowledged is lost; the consoles retry.
+            let mut receiver = queue.lock().await;
+            while let Ok(pending) = receiver.try_recv() {
+                let _ = pending.answer.send(Err(error.clone()));
+            }
         }
     }
 }
