@@ -295,10 +295,10 @@ mod tests {
 
     #[test]
     fn sqlite_files_are_created_unless_a_mode_is_given() {
-        assert_eq!(creating("sqlite:/tmp/x.db"), "sqlite:/tmp/x.db?mode=rwc");
+        assert_eq!(creating("sqlite:x.db"), "sqlite:x.db?mode=rwc");
         assert_eq!(
-            creating("sqlite:///tmp/x.db?cache=shared"),
-            "sqlite:///tmp/x.db?cache=shared&mode=rwc"
+            creating("sqlite://data/x.db?cache=shared"),
+            "sqlite://data/x.db?cache=shared&mode=rwc"
         );
         assert_eq!(creating("sqlite://x.db?mode=ro"), "sqlite://x.db?mode=ro");
         assert_eq!(creating("postgres://u@h/db"), "postgres://u@h/db");
