@@ -8,9 +8,9 @@ use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
 use super::rate_counts::{self, Totals};
 use super::rows::{placeholders, statements};
-use super::sql::{AnyQuery, Dialect, bind_projection, millis};
+use super::sql::{Dialect, bind_event, bind_projection, millis};
 use super::{ImportedTicket, StoreError, StoreResult};
-use crate::domain::{Event, State, TicketId};
+use crate::domain::{Event, TicketId};
 
 /// The columns [`bind_projection`] binds, in its order, then those only a creation sets.
 const TICKET_COLUMNS: &str = "version, state, outcome, category, region, urgency, \
@@ -71,20 +71,6 @@ fn check(imported: &ImportedTicket) -> StoreResult<()> {
     }
 }
 
-fn bind_event<'q>(query: AnyQuery<'q>, ticket_id: TicketId, event: &Event) -> AnyQuery<'q> {
-    query
-        .bind(ticket_id)
-        .bind(event.version)
-        .bind(event.command.clone())
-        .bind(event.from_state.map(State::code))
-        .bind(event.to_state.code())
-        .bind(event.actor.unit.clone())
-        .bind(event.actor.person.clone())
-        .bind(millis(event.at))
-        .bind(event.reason.clone())
-        .bind(event.details.to_string())
-}
-
 async fn insert_tickets(
     conn: &mut AnyConnection,
     dialect: Dialect,
@@ -130,7 +116,7 @@ async fn insert_events(
         let query = chunk
             .iter()
             .fold(sqlx::query(AssertSqlSafe(sql)), |q, (id, event)| {
-                bind_event(q, *id, event)
+                bind_event(q, event, *id)
             });
         query.execute(&mut *conn).await?;
     }
