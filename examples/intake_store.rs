@@ -161,7 +161,7 @@ async fn main() -> anyhow::Result<()> {
         percentile(&latencies, 0.5).as_secs_f64() * 1e3,
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
-        stats.tickets as f64 / stats.batches.max(1) as f64,
+        stats.jobs as f64 / stats.batches.max(1) as f64,
     );
     store.close().await;
     Ok(())

@@ -19,7 +19,7 @@ use crate::domain::{Satisfaction, State, Ticket, Transition, UnitCatalog};
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
 /// Creates per intake transaction: powers of two up to the largest batch allowed.
-const INTAKE_BATCH_BUCKETS: [f64; 13] = [
+const BATCH_BUCKETS: [f64; 13] = [
     1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0, 4096.0,
 ];
 
@@ -35,7 +35,12 @@ pub fn handle() -> PrometheusHandle {
                 .expect("the bucket list is not empty")
                 .set_buckets_for_metric(
                     Matcher::Full(crate::store::INTAKE_BATCH_SIZE.to_string()),
-                    &INTAKE_BATCH_BUCKETS,
+                    &BATCH_BUCKETS,
+                )
+                .expect("the bucket list is not empty")
+                .set_buckets_for_metric(
+                    Matcher::Full(crate::store::TRANSITION_BATCH_SIZE.to_string()),
+                    &BATCH_BUCKETS,
                 )
                 .expect("the bucket list is not empty")
                 .build_recorder();
@@ -102,6 +107,11 @@ fn describe() {
         crate::store::INTAKE_BATCH_SIZE,
         metrics::Unit::Count,
         "Tickets written per intake transaction (group commit: one fsync per batch)."
+    );
+    describe_histogram!(
+        crate::store::TRANSITION_BATCH_SIZE,
+        metrics::Unit::Count,
+        "Ticket transitions written per transaction (group commit: one fsync per batch)."
     );
     describe_histogram!(
         grpc::DURATION,

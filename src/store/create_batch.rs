@@ -101,6 +101,8 @@ pub(super) struct CreateWriter {
 impl BatchWriter for CreateWriter {
     type Job = NewRow;
     type Done = Created;
+    const NAME: &'static str = "intake";
+    const BATCH_SIZE_METRIC: &'static str = super::INTAKE_BATCH_SIZE;
 
     async fn write(&self, rows: Vec<NewRow>) -> Vec<StoreResult<Created>> {
         match write_batch(&self.pool, self.style, &rows).await {

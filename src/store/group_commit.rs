@@ -20,12 +20,16 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::{IntakeStats, StoreError, StoreResult};
+use super::{BatchStats, StoreError, StoreResult};
 
 /// Writes one batch.
 pub(super) trait BatchWriter: Send + Sync + 'static {
     type Job: Send + 'static;
     type Done: Send + 'static;
+    /// What the writer writes, for messages: "intake", "transition".
+    const NAME: &'static str;
+    /// The histogram of jobs per batch, exported on /metrics.
+    const BATCH_SIZE_METRIC: &'static str;
 
     /// Writes the jobs in one transaction and answers each, in order: a job that failed
     /// alone gets its own error; if the transaction failed, every job gets that error.
@@ -91,8 +95,8 @@ fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn stopped() -> StoreError {
-    StoreError::Unavailable("the intake writer stopped; see the daemon's log".into())
+fn stopped(name: &str) -> StoreError {
+    StoreError::Unavailable(format!("the {name} writer stopped; see the daemon's log"))
 }
 
 impl<W: BatchWriter> GroupCommit<W> {
@@ -131,8 +135,8 @@ impl<W: BatchWriter> GroupCommit<W> {
         sender
             .send(Pending { job, answer })
             .await
-            .map_err(|_| stopped())?;
-        answered.await.map_err(|_| stopped())?
+            .map_err(|_| stopped(W::NAME))?;
+        answered.await.map_err(|_| stopped(W::NAME))?
     }
 
     /// False once every writer task has stopped, or the store was closed.
@@ -142,13 +146,13 @@ impl<W: BatchWriter> GroupCommit<W> {
             .is_some_and(|sender| !sender.is_closed())
     }
 
-    pub fn stats(&self) -> IntakeStats {
+    pub fn stats(&self) -> BatchStats {
         let queued = locked(&self.sender)
             .as_ref()
             .map_or(0, |s| s.max_capacity() - s.capacity());
-        IntakeStats {
+        BatchStats {
             batches: self.counters.batches.load(Ordering::Relaxed),
-            tickets: self.counters.jobs.load(Ordering::Relaxed),
+            jobs: self.counters.jobs.load(Ordering::Relaxed),
             queued,
         }
     }
@@ -165,13 +169,14 @@ impl<W: BatchWriter> GroupCommit<W> {
 }
 
 /// Logs a writer task that ends by panicking (its callers see `Unavailable`).
-struct PanicAlarm;
+struct PanicAlarm(&'static str);
 
 impl Drop for PanicAlarm {
     fn drop(&mut self) {
         if std::thread::panicking() {
             tracing::error!(
-                "an intake writer task panicked; its callers were answered UNAVAILABLE"
+                writer = self.0,
+                "a batch writer task panicked; its callers were answered UNAVAILABLE"
             );
         }
     }
@@ -184,7 +189,7 @@ async fn run<W: BatchWriter>(
     linger: Duration,
     counters: Arc<Counters>,
 ) {
-    let _alarm = PanicAlarm;
+    let _alarm = PanicAlarm(W::NAME);
     loop {
         let batch = {
             let mut receiver = queue.lock().await;
@@ -197,7 +202,7 @@ async fn run<W: BatchWriter>(
         counters
             .jobs
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        metrics::histogram!(BATCH_SIZE).record(batch.len() as f64);
+        metrics::histogram!(W::BATCH_SIZE_METRIC).record(batch.len() as f64);
         let (jobs, answers): (Vec<_>, Vec<_>) =
             batch.into_iter().map(|p| (p.job, p.answer)).unzip();
         let results = writer.write(jobs).await;
@@ -230,8 +235,11 @@ async fn run<W: BatchWriter>(
     }
 }
 
-/// The histogram of jobs per batch, exported on /metrics.
-pub const BATCH_SIZE: &str = "hotline_intake_batch_size";
+/// Creates per intake batch, exported on /metrics.
+pub const INTAKE_BATCH_SIZE: &str = "hotline_intake_batch_size";
+
+/// Transitions per batch, exported on /metrics.
+pub const TRANSITION_BATCH_SIZE: &str = "hotline_transition_batch_size";
 
 /// Waits for one job, then takes what else is queued (lingering up to `linger` for more),
 /// up to `max`. Empty only when the channel is closed and drained.
@@ -268,6 +276,8 @@ mod tests {
     impl BatchWriter for Fake {
         type Job = i64;
         type Done = i64;
+        const NAME: &'static str = "fake";
+        const BATCH_SIZE_METRIC: &'static str = "fake_batch_size";
 
         async fn write(&self, jobs: Vec<i64>) -> Vec<StoreResult<i64>> {
             self.gate.acquire().await.expect("gate open").forget();
@@ -335,7 +345,7 @@ mod tests {
         }
         assert_eq!(*locked(&fake.sizes), vec![1, 4, 4, 2]);
         let stats = group.stats();
-        assert_eq!((stats.batches, stats.tickets, stats.queued), (4, 11, 0));
+        assert_eq!((stats.batches, stats.jobs, stats.queued), (4, 11, 0));
     }
 
     #[tokio::test]
@@ -363,7 +373,7 @@ mod tests {
         let jobs: Vec<_> = (0..5).map(|n| spawn_submit(&group, n)).collect();
         until("one batch is taken, the rest queued", || {
             let stats = group.stats();
-            stats.batches == 1 && stats.tickets + stats.queued as u64 == 5
+            stats.batches == 1 && stats.jobs + stats.queued as u64 == 5
         })
         .await;
         let closing = {
@@ -384,7 +394,7 @@ mod tests {
                 "queued job {n} answered"
             );
         }
-        assert_eq!(group.stats().tickets, 5);
+        assert_eq!(group.stats().jobs, 5);
     }
 
     #[tokio::test]

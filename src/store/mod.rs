@@ -29,8 +29,9 @@ mod rate_counts;
 mod rows;
 mod sql;
 mod sqlite;
+mod transition_batch;
 
-pub use group_commit::{BATCH_SIZE as INTAKE_BATCH_SIZE, Batching, DEFAULT_MAX_BATCH};
+pub use group_commit::{Batching, DEFAULT_MAX_BATCH, INTAKE_BATCH_SIZE, TRANSITION_BATCH_SIZE};
 pub use sql::{Dialect, SqlStore};
 
 /// Clone: a batch that fails to commit gives its one error to every caller in it.
@@ -92,14 +93,15 @@ pub struct Created {
     pub created: bool,
 }
 
-/// What the group-committed intake has done since the store was opened.
+/// What a group-committed writer (creates, transitions) has done since the store was
+/// opened.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct IntakeStats {
+pub struct BatchStats {
     /// Transactions taken from the queue (written or being written).
     pub batches: u64,
-    /// Creates in them.
-    pub tickets: u64,
-    /// Creates waiting for a batch.
+    /// Writes (creates, transitions) in them.
+    pub jobs: u64,
+    /// Writes waiting for a batch.
     pub queued: usize,
 }
 
@@ -232,7 +234,10 @@ pub trait Store: Send + Sync + 'static {
     async fn create_ticket(&self, new: NewTicket<'_>) -> StoreResult<Created>;
 
     /// Counters of the group-committed intake, for tests and diagnostics.
-    fn intake_stats(&self) -> IntakeStats;
+    fn intake_stats(&self) -> BatchStats;
+
+    /// Counters of the group-committed transitions, for tests and diagnostics.
+    fn transition_stats(&self) -> BatchStats;
 
     async fn get_ticket(&self, id: TicketId) -> StoreResult<Ticket>;
 

@@ -116,13 +116,6 @@ impl From<UnreadableEvent> for StoreError {
     }
 }
 
-/// Adds a ticket's entries to both grains.
-pub async fn add(conn: &mut AnyConnection, ticket: &Ticket, entries: &[Entry]) -> StoreResult<()> {
-    let mut additions = Additions::default();
-    additions.add(&ticket.intake.region, &ticket.intake.category, entries);
-    additions.write(conn, Style::Numbered).await
-}
-
 /// Entries of one transaction summed per row, so a batch of new tickets costs one upsert
 /// per row it touches rather than one per ticket.
 #[derive(Debug, Default)]

@@ -14,8 +14,9 @@ use super::create_batch::{CreateWriter, NewRow};
 use super::group_commit::{Batching, GroupCommit};
 use super::multi_row::{self, Shapes, Style};
 use super::rate_counts;
+use super::transition_batch::{Change, TransitionWriter};
 use super::{
-    Created, ImportedTicket, IntakeStats, JobLock, NewTicket, Overdue, RateQuery, RateRow,
+    BatchStats, Created, ImportedTicket, JobLock, NewTicket, Overdue, RateQuery, RateRow,
     RebuildReport, RecordedAlert, Store, StoreError, StoreResult, TicketFilter, UnitDeadlineCounts,
     alerts, bulk, job_lock,
 };
@@ -45,15 +46,25 @@ pub struct SqlStore {
     writer: AnyPool,
     reader: AnyPool,
     intake: GroupCommit<CreateWriter>,
+    transitions: GroupCommit<TransitionWriter>,
 }
 
 impl SqlStore {
-    /// Starts the intake's batch writers on the current Tokio runtime.
+    /// Starts the batch writers of creates and of transitions on the current Tokio
+    /// runtime; both are grouped the same way.
     pub fn new(dialect: Dialect, writer: AnyPool, reader: AnyPool, batching: Batching) -> Self {
+        let style = dialect.placeholders();
         let intake = GroupCommit::start(
             CreateWriter {
                 pool: writer.clone(),
-                style: dialect.placeholders(),
+                style,
+            },
+            batching,
+        );
+        let transitions = GroupCommit::start(
+            TransitionWriter {
+                pool: writer.clone(),
+                style,
             },
             batching,
         );
@@ -62,6 +73,7 @@ impl SqlStore {
             writer,
             reader,
             intake,
+            transitions,
         }
     }
 }
@@ -199,7 +211,7 @@ pub(super) fn bind_projection_with_body<'q>(
 }
 
 /// Keeps the lease ($26) only while the ticket stays on the same unit's desk.
-const UPDATE_TICKET: &str = "UPDATE tickets SET version = $1, state = $2, outcome = $3, \
+pub(super) const UPDATE_TICKET: &str = "UPDATE tickets SET version = $1, state = $2, outcome = $3, \
      category = $4, region = $5, urgency = $6, assigned_unit = $7, merged_into = $8, \
      supervised = $9, updated_at = $10, dispatched_at = $11, responded_at = $12, \
      sign_due_at = $13, respond_due_at = $14, reply_due_at = $15, callback_at = $16, \
@@ -278,8 +290,12 @@ impl Store for SqlStore {
         self.intake.submit(NewRow::prepare(new)?).await
     }
 
-    fn intake_stats(&self) -> IntakeStats {
+    fn intake_stats(&self) -> BatchStats {
         self.intake.stats()
+    }
+
+    fn transition_stats(&self) -> BatchStats {
+        self.transitions.stats()
     }
 
     async fn get_ticket(&self, id: TicketId) -> StoreResult<Ticket> {
@@ -319,35 +335,11 @@ impl Store for SqlStore {
     }
 
     async fn save_transition(&self, before: &Ticket, transition: &Transition) -> StoreResult<()> {
-        let after = &transition.ticket;
-        let keeps_desk = after.keeps_lease_of(before);
-        let mut tx = self.writer.begin().await?;
-        let updated = bind_projection(sqlx::query(UPDATE_TICKET), after)?
-            .bind(keeps_desk)
-            .bind(before.id)
-            .bind(before.version)
-            .execute(&mut *tx)
-            .await?;
-        if updated.rows_affected() != 1 {
-            tx.rollback().await?;
-            let current = sqlx::query("SELECT version FROM tickets WHERE id = $1")
-                .bind(before.id)
-                .fetch_optional(&self.writer)
-                .await?;
-            return Err(match current {
-                None => StoreError::NotFound(before.id),
-                Some(row) => StoreError::VersionConflict {
-                    id: before.id,
-                    expected: before.version,
-                    current: row.try_get("version")?,
-                },
-            });
-        }
-        let entries = rate_counts::for_transition(&mut tx, before, &transition.event).await?;
-        insert_event(&mut tx, &transition.event, before.id).await?;
-        rate_counts::add(&mut tx, before, &entries).await?;
-        tx.commit().await?;
-        Ok(())
+        let change = Change {
+            before: before.clone(),
+            transition: transition.clone(),
+        };
+        self.transitions.submit(change).await
     }
 
     async fn pull_assigned(
@@ -487,9 +479,9 @@ impl Store for SqlStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        if !self.intake.is_running() {
+        if !self.intake.is_running() || !self.transitions.is_running() {
             return Err(StoreError::Unavailable(
-                "the intake writer is not running (closed, or stopped: see the log)".into(),
+                "a batch writer is not running (closed, or stopped: see the log)".into(),
             ));
         }
         sqlx::query("SELECT 1").execute(&self.reader).await?;
@@ -498,6 +490,7 @@ impl Store for SqlStore {
 
     async fn close(&self) {
         self.intake.close().await;
+        self.transitions.close().await;
         self.writer.close().await;
         self.reader.close().await;
     }

@@ -9,7 +9,7 @@
 //! (checked by the store's batch counter).
 
 use super::fixtures::*;
-use hotline::store::{Batching, Created, IntakeStats, StoreResult};
+use hotline::store::{BatchStats, Batching, Created, StoreResult};
 
 /// Streets and the district with regions they serve, and categories to spread rate rows.
 const DESKS: [(&str, &str); 3] = [
@@ -82,7 +82,7 @@ pub async fn many_concurrent_creates_are_all_stored(store: Arc<dyn Store>) {
     );
 
     let stats = s.intake_stats();
-    assert_eq!(stats.tickets - before.tickets, CREATES as u64, "{stats:?}");
+    assert_eq!(stats.jobs - before.jobs, CREATES as u64, "{stats:?}");
     assert!(
         stats.batches - before.batches < CREATES as u64,
         "300 creates at once share transactions: {stats:?}"
@@ -120,11 +120,11 @@ pub async fn many_concurrent_creates_are_all_stored(store: Arc<dyn Store>) {
 }
 
 /// Holds the database's write lock from a connection of the test's own, so that the
-/// store's intake writer blocks on its next batch.
-struct WriteLock(sqlx::AnyConnection);
+/// store's batch writers block on their next batch.
+pub struct WriteLock(sqlx::AnyConnection);
 
 impl WriteLock {
-    async fn take(url: &str) -> Self {
+    pub async fn take(url: &str) -> Self {
         use sqlx::{Connection, Executor};
         sqlx::any::install_default_drivers();
         let mut conn = sqlx::AnyConnection::connect(url)
@@ -139,7 +139,7 @@ impl WriteLock {
         WriteLock(conn)
     }
 
-    async fn release(mut self) {
+    pub async fn release(mut self) {
         use sqlx::Executor;
         self.0
             .execute("ROLLBACK")
@@ -149,13 +149,22 @@ impl WriteLock {
 }
 
 /// Waits (at most 20 s) until the store's intake counters satisfy `condition`.
-async fn until_stats(store: &dyn Store, what: &str, condition: impl Fn(IntakeStats) -> bool) {
+async fn until_stats(store: &dyn Store, what: &str, condition: impl Fn(BatchStats) -> bool) {
+    until_batches(what, || store.intake_stats(), condition).await
+}
+
+/// Waits (at most 20 s) until the batch counters `stats` reads satisfy `condition`.
+pub async fn until_batches(
+    what: &str,
+    stats: impl Fn() -> BatchStats,
+    condition: impl Fn(BatchStats) -> bool,
+) {
     let started = std::time::Instant::now();
-    while !condition(store.intake_stats()) {
+    while !condition(stats()) {
         assert!(
             started.elapsed() < StdDuration::from_secs(20),
             "timed out waiting until {what}: {:?}",
-            store.intake_stats()
+            stats()
         );
         tokio::time::sleep(StdDuration::from_millis(2)).await;
     }
@@ -209,7 +218,7 @@ async fn in_one_batch(
     }
     let stats = store.intake_stats();
     assert_eq!(
-        (stats.batches, stats.tickets),
+        (stats.batches, stats.jobs),
         (2, count as u64 + 1),
         "the first create alone, then all the others in one batch"
     );
@@ -330,7 +339,7 @@ pub async fn closing_answers_every_queued_create(store: Arc<dyn Store>, url: Str
             ))
         })
         .collect();
-    until_stats(&*store, "some creates are in", |s| s.tickets > 0).await;
+    until_stats(&*store, "some creates are in", |s| s.jobs > 0).await;
     store.close().await;
     let mut acknowledged = BTreeSet::new();
     for (i, task) in tasks.into_iter().enumerate() {

@@ -18,6 +18,7 @@ mod overdue;
 mod pulls;
 mod rates;
 mod search;
+mod transition_batch;
 mod versions;
 
 pub use audit::*;
@@ -31,6 +32,7 @@ pub use overdue::*;
 pub use pulls::*;
 pub use rates::*;
 pub use search::*;
+pub use transition_batch::*;
 pub use versions::*;
 
 use prelude::*;
@@ -89,6 +91,7 @@ macro_rules! conformance_tests {
             open_tickets_are_counted_per_unit,
             many_concurrent_creates_are_all_stored,
             imports_read_back_as_live_writes,
+            many_concurrent_transitions_are_all_stored,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,
@@ -98,6 +101,7 @@ macro_rules! conformance_tests {
             a_bad_row_fails_alone_in_its_batch,
             one_request_id_twice_in_a_batch_makes_one_ticket,
             closing_answers_every_queued_create,
+            a_bad_transition_fails_alone_in_its_batch,
         );
     };
     (@store $run:path; $($case:ident),+ $(,)?) => {

@@ -1,0 +1,175 @@
+//! 15. Group-committed transitions.
+//!
+//! Concurrent transitions share transactions, yet each is answered on its own, only once
+//! committed; a stale one is refused alone and a failing one does not take its batch down.
+//! Cases that need one batch hold the database's write lock while a first transition is
+//! taken, queue the others behind it and release the lock (see `group_commit.rs`).
+
+use super::fixtures::*;
+use super::group_commit::{WriteLock, until_batches};
+use hotline::store::{Batching, StoreResult};
+
+fn general() -> Intake {
+    intake(REGION_STREET, "urban_rural_construction", Urgency::General)
+}
+
+async fn save_owned(
+    store: Arc<dyn Store>,
+    before: Ticket,
+    transition: Transition,
+) -> StoreResult<()> {
+    store.save_transition(&before, &transition).await
+}
+
+/// Many tickets signed at once: every sign stored with its event, in fewer transactions
+/// than signs, and the rate counts equal what the event log computes.
+pub async fn many_concurrent_transitions_are_all_stored(store: Arc<dyn Store>) {
+    const TICKETS: usize = 120;
+    let s = &*store;
+    let mut tickets = Vec::with_capacity(TICKETS);
+    for i in 0..TICKETS {
+        tickets.push(dispatched(s, STREET, general(), t0() + mins(i as i64)).await);
+    }
+    let before = s.transition_stats();
+    let signs: Vec<Transition> = tickets
+        .iter()
+        .map(|t| decide(t, STREET, Command::Sign, t0() + hours(3)))
+        .collect();
+    let answers = futures_util::future::join_all(
+        tickets
+            .iter()
+            .zip(&signs)
+            .map(|(t, sign)| save_owned(store.clone(), t.clone(), sign.clone())),
+    )
+    .await;
+    for ((answer, ticket), sign) in answers.into_iter().zip(&tickets).zip(&signs) {
+        answer.unwrap_or_else(|e| panic!("sign of ticket {}: {e}", ticket.id));
+        assert_eq!(
+            get(s, ticket.id).await,
+            sign.ticket,
+            "ticket {} signed",
+            ticket.id
+        );
+        let events = history(s, ticket.id).await;
+        assert_eq!(
+            events.last(),
+            Some(&sign.event),
+            "ticket {}'s sign event",
+            ticket.id
+        );
+        assert_eq!(events.len(), 3, "create, dispatch, sign");
+    }
+    let stats = s.transition_stats();
+    assert_eq!(stats.jobs - before.jobs, TICKETS as u64, "{stats:?}");
+    assert!(
+        stats.batches - before.batches < TICKETS as u64,
+        "120 signs at once share transactions: {stats:?}"
+    );
+    let report = s.rebuild_rate_counts().await.expect("rebuild");
+    assert_eq!(
+        (report.tickets, report.rows_changed),
+        (TICKETS as u64, 0),
+        "the batched rate counts equal the event log's: {report:?}"
+    );
+}
+
+/// In one batch: good transitions, one whose event the database refuses (no actor), and
+/// two decided on the same version of one ticket. The refused one and the second of the
+/// pair fail alone; everything else is committed with its event and rate entries.
+pub async fn a_bad_transition_fails_alone_in_its_batch(_store: Arc<dyn Store>, url: String) {
+    let batching = Batching {
+        max_batch: 64,
+        linger: StdDuration::ZERO,
+        writers: 1,
+    };
+    let store = hotline::store::open_with(&url, batching)
+        .await
+        .expect("a store of the test's own");
+    let s = &*store;
+    let mut tickets = Vec::new();
+    for i in 0..5 {
+        tickets.push(dispatched(s, STREET, general(), t0() + mins(i)).await);
+    }
+    let sign = |t: &Ticket| decide(t, STREET, Command::Sign, t0() + hours(2));
+    let mut anonymous = sign(&tickets[2]);
+    anonymous.event.actor.person = String::new();
+    let sign_early = decide(&tickets[3], STREET, Command::Sign, t0() + hours(1));
+    // Queued in this order; the batch writes them in ticket order, a ticket's own in
+    // the order queued.
+    let queued: Vec<(Ticket, Transition)> = vec![
+        (tickets[1].clone(), sign(&tickets[1])),
+        (tickets[3].clone(), sign_early.clone()),
+        (tickets[2].clone(), anonymous),
+        (tickets[4].clone(), sign(&tickets[4])),
+        (tickets[3].clone(), sign(&tickets[3])),
+    ];
+
+    let lock = WriteLock::take(&url).await;
+    let before = s.transition_stats();
+    let first = tokio::spawn(save_owned(
+        store.clone(),
+        tickets[0].clone(),
+        sign(&tickets[0]),
+    ));
+    let stats = || store.transition_stats();
+    until_batches("the first transition is taken", stats, |now| {
+        now.batches == before.batches + 1
+    })
+    .await;
+    let mut tasks = Vec::new();
+    for (n, (ticket, transition)) in queued.iter().cloned().enumerate() {
+        tasks.push(tokio::spawn(save_owned(store.clone(), ticket, transition)));
+        until_batches("the others queue", stats, |now| now.queued == n + 1).await;
+    }
+    lock.release().await;
+    first.await.expect("task").expect("the first sign");
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("task"));
+    }
+    let after = s.transition_stats();
+    assert_eq!(
+        (after.batches - before.batches, after.jobs - before.jobs),
+        (2, 6),
+        "the first transition alone, then the five others in one batch"
+    );
+
+    for (n, ((ticket, transition), answer)) in queued.iter().zip(&answers).enumerate() {
+        match n {
+            2 => {
+                assert!(
+                    matches!(answer, Err(StoreError::Database(m)) if !m.is_empty()),
+                    "the anonymous event is refused by the database: {answer:?}"
+                );
+                assert_eq!(get(s, ticket.id).await, *ticket, "nothing of it is stored");
+                assert_eq!(history(s, ticket.id).await.len(), 2);
+            }
+            4 => match answer {
+                Err(StoreError::VersionConflict {
+                    id,
+                    expected,
+                    current,
+                }) => assert_eq!((*id, *expected, *current), (ticket.id, 2, 3)),
+                other => panic!("the second write of version 2: want a conflict, got {other:?}"),
+            },
+            _ => {
+                answer
+                    .as_ref()
+                    .unwrap_or_else(|e| panic!("transition {n}: {e}"));
+                assert_eq!(get(s, ticket.id).await, transition.ticket, "transition {n}");
+                assert_eq!(
+                    history(s, ticket.id).await.last(),
+                    Some(&transition.event),
+                    "transition {n}'s event"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        get(s, tickets[3].id).await,
+        sign_early.ticket,
+        "the first queued write of ticket 3 won"
+    );
+    assert_eq!(s.rebuild_rate_counts().await.unwrap().rows_changed, 0);
+    store.close().await;
+}
