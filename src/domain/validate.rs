@@ -2,6 +2,7 @@
 //! field, so the caller can answer INVALID_ARGUMENT with a precise message.
 
 use super::error::DomainError;
+use super::pii::mask_phone;
 use super::taxonomy;
 use super::ticket::{Requester, Timestamp};
 use super::unit::UnitCatalog;
@@ -253,31 +254,6 @@ pub fn requester(requester: &Requester) -> Result {
 pub fn printable(value: &str) -> String {
     let short: String = value.chars().take(64).collect();
     short.escape_debug().to_string()
-}
-
-/// Keeps the first `head` and last `tail` characters and stars the rest (all of it when
-/// the value is that short), for personal data in logs, errors and tables.
-pub fn mask_middle(value: &str, head: usize, tail: usize) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    if chars.len() <= head + tail {
-        return "*".repeat(chars.len());
-    }
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            if i < head || i >= chars.len() - tail {
-                *c
-            } else {
-                '*'
-            }
-        })
-        .collect()
-}
-
-/// Keeps the first three and last two digits of a phone number.
-pub fn mask_phone(value: &str) -> String {
-    mask_middle(value, 3, 2)
 }
 
 #[cfg(test)]
