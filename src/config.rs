@@ -52,6 +52,9 @@ pub struct FileConfig {
     pub intake_batch_max: Option<usize>,
     pub intake_linger_micros: Option<u64>,
     pub intake_writers: Option<usize>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub tls_client_ca: Option<PathBuf>,
 }
 
 impl FileConfig {

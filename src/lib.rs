@@ -19,6 +19,7 @@ pub mod server;
 pub mod service;
 pub mod store;
 pub mod synth;
+pub mod tls;
 pub mod triage;
 
 /// Code generated from `proto/hotline/v1`.
@@ -29,4 +30,18 @@ pub mod proto {
     /// Encoded descriptors of the API, served by gRPC reflection.
     pub const FILE_DESCRIPTOR_SET: &[u8] =
         include_bytes!(concat!(env!("OUT_DIR"), "/hotline_descriptor.bin"));
+
+    // build.rs skips the derived Debug: a request logged with `{:?}` shows these masked.
+    impl std::fmt::Debug for Requester {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            crate::domain::pii::fmt_requester(
+                f,
+                "Requester",
+                &self.name,
+                &self.phone,
+                &self.id_number,
+                self.confidential,
+            )
+        }
+    }
 }

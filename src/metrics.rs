@@ -72,6 +72,10 @@ fn describe() {
         "Rule reloads by trigger (rpc, sighup, file_watch) and result (ok, rejected)."
     );
     describe_counter!(
+        "hotline_tls_reloads_total",
+        "TLS certificate reloads by trigger (sighup, file_watch) and result (ok, rejected)."
+    );
+    describe_counter!(
         "hotline_callbacks_total",
         "Callbacks recorded, by satisfaction and resolution."
     );
@@ -206,6 +210,11 @@ pub fn committed(
 pub fn rules_reloaded(trigger: &'static str, ok: bool) {
     let result = if ok { "ok" } else { "rejected" };
     counter!("hotline_rule_reloads_total", "trigger" => trigger, "result" => result).increment(1);
+}
+
+pub fn tls_reloaded(trigger: &'static str, ok: bool) {
+    let result = if ok { "ok" } else { "rejected" };
+    counter!("hotline_tls_reloads_total", "trigger" => trigger, "result" => result).increment(1);
 }
 
 /// What the last health probe found.

@@ -40,8 +40,11 @@ pub struct ServerConfig {
     pub database_url: String,
     /// Rule files; each `None` means `config/<name>.toml` if present, else the built-in copy.
     pub rule_paths: RulePaths,
-    /// Reload the rule files when they change on disk (SIGHUP and ReloadRules always work).
+    /// Reload the rule files (and the TLS files) when they change on disk (SIGHUP and
+    /// ReloadRules always work).
     pub watch_rules: bool,
+    /// Serve gRPC over TLS from these files; `None` serves plain text.
+    pub tls: Option<crate::tls::TlsFiles>,
     /// How often the rate gauges of /metrics are recomputed from the store.
     pub rate_gauges_every: Duration,
     /// How long shutdown waits for in-flight calls before cutting them off.
@@ -71,6 +74,7 @@ impl ServerConfig {
             database_url: database_url.into(),
             rule_paths: RulePaths::default(),
             watch_rules: false,
+            tls: None,
             rate_gauges_every: DEFAULT_RATE_GAUGES_EVERY,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             scan_interval: crate::jobs::deadline_scanner::DEFAULT_INTERVAL,
@@ -126,6 +130,12 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     }
     let rule_paths = config.rule_paths.clone();
     let rules = crate::config::load_rule_set(&rule_paths)?;
+    let tls = config
+        .tls
+        .clone()
+        .map(crate::tls::Tls::load)
+        .transpose()
+        .context("loading the TLS certificate")?;
     let store = crate::store::open_with(&config.database_url, config.intake_batching)
         .await
         .with_context(|| {
@@ -206,11 +216,23 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             DiagnosticsServiceServer::new(DiagnosticsApi)
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         );
-    // Without TCP_NODELAY a small answer waits for the client's delayed ACK (~40 ms on
-    // Linux): the echo baseline of `hotline bench-load` showed it on every call.
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    let grpc =
-        tokio::spawn(router.serve_with_incoming_shutdown(incoming, stop.clone().cancelled_owned()));
+    let grpc = match &tls {
+        Some(tls) => {
+            tls.spawn_reloader(config.watch_rules, stop.clone())?;
+            let incoming = crate::tls::incoming(listener, tls.clone(), stop.clone());
+            tokio::spawn(
+                router.serve_with_incoming_shutdown(incoming, stop.clone().cancelled_owned()),
+            )
+        }
+        None => {
+            // Without TCP_NODELAY a small answer waits for the client's delayed ACK (~40 ms
+            // on Linux): the echo baseline of `hotline bench-load` showed it on every call.
+            let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+            tokio::spawn(
+                router.serve_with_incoming_shutdown(incoming, stop.clone().cancelled_owned()),
+            )
+        }
+    };
     let scanner =
         crate::jobs::deadline_scanner::spawn(app.clone(), config.scan_interval, stop.clone());
     let health_probe = health_probe::spawn(
@@ -219,7 +241,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         config.health_interval,
         stop.clone(),
     );
-    tracing::info!(%grpc_addr, backend = store.backend(), "hotline serving");
+    tracing::info!(%grpc_addr, tls = tls.is_some(), backend = store.backend(), "hotline serving");
 
     Ok(RunningServer {
         grpc_addr,

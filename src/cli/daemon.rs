@@ -15,7 +15,7 @@ pub struct ServeArgs {
     /// Optional TOML file with the same keys (listen, metrics_listen, metrics, database_url,
     /// units, rules, routing, deadlines, assessment, shutdown_grace_seconds,
     /// scan_interval_seconds, rate_gauges_seconds, health_interval_seconds, intake_batch_max,
-    /// intake_linger_micros, intake_writers).
+    /// intake_linger_micros, intake_writers, tls_cert, tls_key, tls_client_ca).
     #[arg(long, env = "HOTLINE_CONFIG")]
     config: Option<PathBuf>,
     /// gRPC listen address [default: 127.0.0.1:50051].
@@ -31,7 +31,7 @@ pub struct ServeArgs {
     database: DatabaseArgs,
     #[command(flatten)]
     rule_files: RuleFileArgs,
-    /// Don't reload rule files when they change on disk (SIGHUP still reloads them).
+    /// Don't reload rule and TLS files when they change on disk (SIGHUP still reloads them).
     #[arg(long, env = "HOTLINE_NO_WATCH")]
     no_watch: bool,
     /// Seconds between two passes of the deadline scanner [default: 30].
@@ -50,6 +50,47 @@ pub struct ServeArgs {
     rate_gauges_seconds: Option<u64>,
     #[command(flatten)]
     intake: IntakeArgs,
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+/// TLS for gRPC: off unless a certificate and its key are given. SIGHUP, and a change of
+/// the files (unless --no-watch), reload them for new connections without a restart.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "TLS")]
+pub struct TlsArgs {
+    /// PEM certificate chain of the daemon (with --tls-key).
+    #[arg(long, env = "HOTLINE_TLS_CERT", value_name = "PEM")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of the certificate (with --tls-cert).
+    #[arg(long, env = "HOTLINE_TLS_KEY", value_name = "PEM")]
+    tls_key: Option<PathBuf>,
+    /// PEM CA certificate(s): clients must present a certificate signed by one (mutual TLS).
+    #[arg(long, env = "HOTLINE_TLS_CLIENT_CA", value_name = "PEM")]
+    tls_client_ca: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// Flags win over the `--config` file's keys; the certificate and key come together.
+    fn files(&self, file: &FileConfig) -> anyhow::Result<Option<crate::tls::TlsFiles>> {
+        let cert = self.tls_cert.clone().or(file.tls_cert.clone());
+        let key = self.tls_key.clone().or(file.tls_key.clone());
+        let client_ca = self.tls_client_ca.clone().or(file.tls_client_ca.clone());
+        match (cert, key) {
+            (Some(cert), Some(key)) => Ok(Some(crate::tls::TlsFiles {
+                cert,
+                key,
+                client_ca,
+            })),
+            (None, None) if client_ca.is_none() => Ok(None),
+            (None, None) => anyhow::bail!(
+                "--tls-client-ca needs --tls-cert and --tls-key: mutual TLS is TLS first"
+            ),
+            _ => anyhow::bail!(
+                "--tls-cert and --tls-key go together: give both for TLS, or neither for plain-text gRPC"
+            ),
+        }
+    }
 }
 
 /// Group commit: concurrent CreateTicket calls share one transaction (one fsync); each is
@@ -194,6 +235,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let metrics_enabled = !args.no_metrics && file.metrics.unwrap_or(true);
     let rule_paths = args.rule_files.paths(&file);
     let intake_batching = args.intake.batching(&file);
+    let tls = args.tls.files(&file)?;
     let config = ServerConfig {
         grpc_addr: args
             .listen
@@ -211,6 +253,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string()),
         rule_paths,
         watch_rules: !args.no_watch,
+        tls,
         rate_gauges_every: args
             .rate_gauges_seconds
             .or(file.rate_gauges_seconds)

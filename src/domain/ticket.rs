@@ -144,7 +144,8 @@ impl State {
 }
 
 /// The person who called or wrote in. Any of the fields may be empty (anonymous requests).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Its `Debug` masks them ([`super::pii`]).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Requester {
     pub name: String,
     pub phone: String,

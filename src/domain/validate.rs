@@ -2,6 +2,7 @@
 //! field, so the caller can answer INVALID_ARGUMENT with a precise message.
 
 use super::error::DomainError;
+use super::pii::{mask_phone, redact_text};
 use super::taxonomy;
 use super::ticket::{Requester, Timestamp};
 use super::unit::UnitCatalog;
@@ -249,35 +250,11 @@ pub fn requester(requester: &Requester) -> Result {
     id_number("requester.id_number", &requester.id_number)
 }
 
-/// Shortens and escapes a value before it is echoed in an error message.
+/// Masks personal data in, shortens and escapes a value before it is echoed in an error
+/// message. Masking comes first: a cut could leave a number too short to be recognised.
 pub fn printable(value: &str) -> String {
-    let short: String = value.chars().take(64).collect();
+    let short: String = redact_text(value).chars().take(64).collect();
     short.escape_debug().to_string()
-}
-
-/// Keeps the first `head` and last `tail` characters and stars the rest (all of it when
-/// the value is that short), for personal data in logs, errors and tables.
-pub fn mask_middle(value: &str, head: usize, tail: usize) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    if chars.len() <= head + tail {
-        return "*".repeat(chars.len());
-    }
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            if i < head || i >= chars.len() - tail {
-                *c
-            } else {
-                '*'
-            }
-        })
-        .collect()
-}
-
-/// Keeps the first three and last two digits of a phone number.
-pub fn mask_phone(value: &str) -> String {
-    mask_middle(value, 3, 2)
 }
 
 #[cfg(test)]
@@ -336,6 +313,14 @@ mod tests {
     fn error_messages_mask_the_phone() {
         let e = phone("requester.phone", "1380013800x").unwrap_err();
         assert!(e.to_string().contains("138******0x"), "{e}");
+    }
+
+    #[test]
+    fn echoed_values_are_masked_before_they_are_cut() {
+        let long = format!("{}13800138000", "路".repeat(58));
+        let shown = printable(&long);
+        assert!(shown.ends_with("138***"), "{shown}");
+        assert!(!shown.contains("1380013"), "{shown}");
     }
 
     #[test]

@@ -159,6 +159,8 @@ impl IntakeService for IntakeApi {
             crate::metrics::ticket_opened(ticket, desk, &app.rules.load().units);
             app.announce_if_assigned(None, ticket);
             tracing::info!(ticket = ticket.id, outcome = ticket.disposition.code(), state = %ticket.state, "ticket created");
+            // Masked by its Debug: enough to tell callers apart when following one up.
+            tracing::debug!(ticket = ticket.id, requester = ?ticket.intake.requester, "ticket requester");
         }
         Ok(Response::new(proto::CreateTicketResponse {
             ticket: Some(convert::ticket(&created.ticket)),

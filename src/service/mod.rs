@@ -34,7 +34,7 @@ pub use dispatch::DispatchApi;
 pub use feedback::FeedbackApi;
 pub use intake::IntakeApi;
 pub use leases::LeaseBook;
-pub use reload::spawn_reloaders;
+pub use reload::{spawn_reload_loop, spawn_reloaders};
 pub use report::ReportApi;
 pub use status::invalid;
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use super::App;
 use crate::rules::RuleSet;
@@ -41,14 +42,26 @@ impl App {
 /// Reloads on SIGHUP and, with `watch`, whenever a rule file in force changes on disk,
 /// until shutdown.
 pub fn spawn_reloaders(app: Arc<App>, watch: bool) -> anyhow::Result<()> {
-    let (changed, mut changes) = mpsc::unbounded_channel::<()>();
     let paths = if watch {
         app.rules.load().paths()
     } else {
         Vec::new()
     };
-    let watcher = watch_files(&paths, changed)?;
     let stop = app.shutdown.clone();
+    spawn_reload_loop(&paths, stop, move |trigger| {
+        let _ = app.reload_rules(trigger);
+    })
+}
+
+/// Calls `reload` with its trigger on SIGHUP and whenever one of `paths` changes on disk
+/// (none: SIGHUP only), until `stop`. The rules and the TLS certificate each run one.
+pub fn spawn_reload_loop(
+    paths: &[PathBuf],
+    stop: CancellationToken,
+    reload: impl Fn(&'static str) + Send + 'static,
+) -> anyhow::Result<()> {
+    let (changed, mut changes) = mpsc::unbounded_channel::<()>();
+    let watcher = watch_files(paths, changed)?;
     tokio::spawn(async move {
         // Dropping the watcher ends the watch; keep it for the task's life.
         let _watcher = watcher;
@@ -74,7 +87,7 @@ pub fn spawn_reloaders(app: Arc<App>, watch: bool) -> anyhow::Result<()> {
                     "file_watch"
                 }
             };
-            let _ = app.reload_rules(trigger);
+            reload(trigger);
         }
     });
     Ok(())

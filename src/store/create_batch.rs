@@ -130,6 +130,8 @@ async fn write_batch(
             return Ok(in_callers_order(rows.len(), answers));
         }
         Err(error) => {
+            // PostgreSQL may quote a value of the batch in its message.
+            let error = crate::domain::pii::redact_text(&error.to_string());
             tracing::warn!(%error, rows = rows.len(), "an intake batch failed; writing it row by row");
             tx.rollback().await?;
         }

@@ -19,7 +19,33 @@ const BINARY: &str = env!("CARGO_BIN_EXE_hotline");
 pub struct Daemon {
     child: Child,
     pub grpc: SocketAddr,
+    /// Where /metrics is served, when started with [`Options::metrics`].
+    pub metrics: Option<SocketAddr>,
     log: Arc<Mutex<Vec<String>>>,
+}
+
+/// How [`Daemon::start_with`] runs `hotline serve`; the default is [`Daemon::start`]'s.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Flags after the defaults.
+    pub extra: Vec<String>,
+    /// `HOTLINE_LOG`, the log filter.
+    pub log: String,
+    /// Serve /metrics on a free port.
+    pub metrics: bool,
+    /// Watch rule (and TLS) files for changes.
+    pub watch: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            extra: Vec::new(),
+            log: "info".into(),
+            metrics: false,
+            watch: false,
+        }
+    }
 }
 
 impl Drop for Daemon {
@@ -33,32 +59,44 @@ impl Daemon {
     /// Starts `hotline serve` on a free port (no metrics) against `database_url`, with
     /// `extra` flags, and waits for its banner.
     pub async fn start(database_url: &str, extra: &[&str]) -> Daemon {
+        let options = Options {
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            ..Options::default()
+        };
+        Self::start_with(database_url, options).await
+    }
+
+    pub async fn start_with(database_url: &str, options: Options) -> Daemon {
         let url = database_url.to_string();
-        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-        tokio::task::spawn_blocking(move || Self::spawn(&url, &extra))
+        tokio::task::spawn_blocking(move || Self::spawn(&url, &options))
             .await
             .expect("spawning the daemon")
     }
 
-    fn spawn(database_url: &str, extra: &[String]) -> Daemon {
-        let child = Command::new(BINARY)
+    fn spawn(database_url: &str, options: &Options) -> Daemon {
+        let mut command = Command::new(BINARY);
+        command
             .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--no-metrics",
-                "--no-watch",
-            ])
+            .args(["serve", "--listen", "127.0.0.1:0"]);
+        if options.metrics {
+            command.args(["--metrics-listen", "127.0.0.1:0"]);
+        } else {
+            command.arg("--no-metrics");
+        }
+        if !options.watch {
+            command.arg("--no-watch");
+        }
+        let child = command
             .args(["--database-url", database_url])
-            .args(extra)
-            .env("HOTLINE_LOG", "info")
+            .args(&options.extra)
+            .env("HOTLINE_LOG", &options.log)
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn hotline serve");
         let mut daemon = Daemon {
             child,
             grpc: SocketAddr::from(([127, 0, 0, 1], 0)),
+            metrics: None,
             log: Arc::new(Mutex::new(Vec::new())),
         };
         let mut lines = BufReader::new(daemon.child.stderr.take().expect("piped stderr")).lines();
@@ -69,6 +107,11 @@ impl Daemon {
             if let Some(rest) = line.strip_prefix("hotline: gRPC on ") {
                 let addr = rest.split(',').next().expect("banner");
                 daemon.grpc = addr.parse().expect("the banner's gRPC address");
+                daemon.metrics = rest
+                    .split("metrics on http://")
+                    .nth(1)
+                    .and_then(|m| m.split('/').next())
+                    .map(|m| m.parse().expect("the banner's metrics address"));
                 // Keep draining the log so the daemon never writes to a full or closed pipe.
                 let log = daemon.log.clone();
                 std::thread::spawn(move || {

@@ -65,6 +65,9 @@ pub struct BenchLoadArgs {
     /// network.
     #[arg(long, value_name = "HOST:PORT")]
     pub addr: Option<String>,
+    /// PEM CA certificate of a TLS daemon, for an https:// --addr.
+    #[arg(long, value_name = "PEM", requires = "addr")]
+    pub tls_ca: Option<std::path::PathBuf>,
     /// Database of the in-process daemon [default: SQLite in a temporary directory,
     /// removed afterwards]. The benchmark writes tickets into it.
     #[arg(long, value_name = "URL", conflicts_with = "addr")]
@@ -92,6 +95,13 @@ pub struct BenchLoadArgs {
 }
 
 impl BenchLoadArgs {
+    pub fn tls(&self) -> crate::tls::ClientTls {
+        crate::tls::ClientTls {
+            ca: self.tls_ca.clone(),
+            ..Default::default()
+        }
+    }
+
     /// Dispatched tickets to prepare before the clock starts, if the scenario needs any.
     pub fn backlog_size(&self) -> Option<u64> {
         match self.scenario {

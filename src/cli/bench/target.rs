@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 use super::args::BenchLoadArgs;
 use crate::server::{self, RunningServer, ServerConfig};
@@ -23,13 +23,16 @@ pub struct Target {
     _scratch: Option<tempfile::TempDir>,
 }
 
-/// `host:port` with an optional `http://`, if the host is a loopback address or
-/// `localhost`; the error says why not.
-pub fn loopback(addr: &str) -> anyhow::Result<(String, u16)> {
-    let bare = addr.strip_prefix("http://").unwrap_or(addr);
+/// `host:port` with an optional `http://` or `https://` (TLS, with --tls-ca), if the host
+/// is a loopback address or `localhost`: the scheme, host and port, or why not.
+pub fn loopback(addr: &str) -> anyhow::Result<(&'static str, String, u16)> {
+    let (scheme, bare) = match addr.strip_prefix("https://") {
+        Some(bare) => ("https", bare),
+        None => ("http", addr.strip_prefix("http://").unwrap_or(addr)),
+    };
     if bare.contains("://") {
         bail!(
-            "--addr `{addr}`: bench-load speaks plain HTTP/2 to a daemon on this machine; give HOST:PORT"
+            "--addr `{addr}`: bench-load speaks HTTP/2 (http:// or https://) to a daemon on this machine; give HOST:PORT"
         );
     }
     let (host, port) = bare
@@ -51,14 +54,14 @@ pub fn loopback(addr: &str) -> anyhow::Result<(String, u16)> {
              the network"
         );
     }
-    Ok((host.to_string(), port))
+    Ok((scheme, host.to_string(), port))
 }
 
 impl Target {
     pub async fn open(args: &BenchLoadArgs) -> anyhow::Result<Target> {
         let (uri, describe, daemon, scratch) = match &args.addr {
             Some(addr) => {
-                let (host, port) = loopback(addr)?;
+                let (scheme, host, port) = loopback(addr)?;
                 // `localhost` must not resolve to another machine either.
                 for resolved in tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
                     .await
@@ -69,8 +72,8 @@ impl Target {
                     }
                 }
                 (
-                    format!("http://{host}:{port}"),
-                    format!("http://{host}:{port}"),
+                    format!("{scheme}://{host}:{port}"),
+                    format!("{scheme}://{host}:{port}"),
                     None,
                     None,
                 )
@@ -113,8 +116,8 @@ impl Target {
                 )
             }
         };
-        let endpoint = Endpoint::from_shared(uri.clone())
-            .with_context(|| format!("`{uri}` is not a valid address"))?
+        let endpoint = crate::tls::endpoint(&uri, &args.tls())
+            .context("--addr")?
             .connect_timeout(CONNECT_TIMEOUT)
             .tcp_nodelay(true);
         let mut channels = Vec::new();
@@ -155,15 +158,20 @@ mod tests {
 
     #[test]
     fn loopback_addresses_are_accepted() {
-        for (addr, host, port) in [
-            ("127.0.0.1:50051", "127.0.0.1", 50051),
-            ("http://127.0.0.1:50051", "127.0.0.1", 50051),
-            ("127.0.0.2:9", "127.0.0.2", 9),
-            ("[::1]:50051", "[::1]", 50051),
-            ("localhost:50051", "localhost", 50051),
-            ("http://LOCALHOST:1/", "LOCALHOST", 1),
+        for (addr, scheme, host, port) in [
+            ("127.0.0.1:50051", "http", "127.0.0.1", 50051),
+            ("http://127.0.0.1:50051", "http", "127.0.0.1", 50051),
+            ("https://127.0.0.1:50051", "https", "127.0.0.1", 50051),
+            ("127.0.0.2:9", "http", "127.0.0.2", 9),
+            ("[::1]:50051", "http", "[::1]", 50051),
+            ("localhost:50051", "http", "localhost", 50051),
+            ("http://LOCALHOST:1/", "http", "LOCALHOST", 1),
         ] {
-            assert_eq!(loopback(addr).unwrap(), (host.to_string(), port), "{addr}");
+            assert_eq!(
+                loopback(addr).unwrap(),
+                (scheme, host.to_string(), port),
+                "{addr}"
+            );
         }
     }
 
@@ -185,7 +193,7 @@ mod tests {
                 .contains("needs a port")
         );
         assert!(
-            loopback("https://127.0.0.1:443")
+            loopback("ftp://127.0.0.1:21")
                 .unwrap_err()
                 .to_string()
                 .contains("HOST:PORT")

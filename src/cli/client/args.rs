@@ -8,7 +8,7 @@ use crate::proto;
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Daemon")]
 pub struct ClientArgs {
-    /// gRPC address of the hotline daemon (`hotline serve`).
+    /// gRPC address of the hotline daemon (`hotline serve`); https:// with --tls-ca.
     #[arg(
         long,
         global = true,
@@ -21,6 +21,35 @@ pub struct ClientArgs {
     /// personal data is not masked there.
     #[arg(long, global = true)]
     pub json: bool,
+    /// PEM CA certificate that signed the daemon's certificate, for an https:// --server.
+    #[arg(long, global = true, env = "HOTLINE_TLS_CA", value_name = "PEM")]
+    pub tls_ca: Option<std::path::PathBuf>,
+    /// This client's PEM certificate, for a daemon that requires one (mutual TLS).
+    #[arg(
+        long,
+        global = true,
+        env = "HOTLINE_CLIENT_TLS_CERT",
+        value_name = "PEM"
+    )]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(
+        long,
+        global = true,
+        env = "HOTLINE_CLIENT_TLS_KEY",
+        value_name = "PEM"
+    )]
+    pub tls_key: Option<std::path::PathBuf>,
+}
+
+impl ClientArgs {
+    pub fn tls(&self) -> crate::tls::ClientTls {
+        crate::tls::ClientTls {
+            ca: self.tls_ca.clone(),
+            cert: self.tls_cert.clone(),
+            key: self.tls_key.clone(),
+        }
+    }
 }
 
 /// The ticket a state command acts on, and the version the caller saw.

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 use tonic::{Code, Status};
 
 use super::args::ClientArgs;
@@ -89,10 +89,8 @@ impl ClientArgs {
         } else {
             format!("http://{}", self.server)
         };
-        let endpoint = Endpoint::from_shared(server.clone())
-            .with_context(|| {
-                format!("--server `{server}` is not a URL such as http://127.0.0.1:50051")
-            })?
+        let endpoint = crate::tls::endpoint(&server, &self.tls())
+            .context("--server")?
             .connect_timeout(CONNECT_TIMEOUT);
         let channel = endpoint.connect().await.map_err(|e| {
             anyhow!(
@@ -183,6 +181,9 @@ mod tests {
         let args = ClientArgs {
             server: "127.0.0.1:9".into(),
             json: false,
+            tls_ca: None,
+            tls_cert: None,
+            tls_key: None,
         };
         let error = args
             .connect()

@@ -1,19 +1,16 @@
 //! Personal data in tables (domain brief §8): phones and ID numbers are always masked,
 //! names too when the requester asked for confidentiality. `--json` carries the real
 //! values, because scripts need them.
+//! The masking itself is the domain's ([`crate::domain::pii`]); this decides what to mask.
 
-use crate::domain::validate::{mask_middle, mask_phone};
+use crate::domain::pii::{mask_id_number, mask_name, mask_phone};
 use crate::proto;
 
-/// 18-character resident ID: the first three and last two characters stay, like phones.
-pub fn id_number(value: &str) -> String {
-    mask_middle(value, 3, 2)
-}
-
-/// A confidential requester's name keeps only its first character (张**).
+/// A confidential requester's name keeps only its first character (张**); agents see the
+/// name of the others, as they do on the phone.
 fn name(value: &str, confidential: bool) -> String {
     if confidential {
-        mask_middle(value, 1, 0)
+        mask_name(value)
     } else {
         value.to_string()
     }
@@ -29,7 +26,7 @@ pub fn requester(requester: &proto::Requester) -> String {
         parts.push(mask_phone(&requester.phone));
     }
     if !requester.id_number.is_empty() {
-        parts.push(format!("ID {}", id_number(&requester.id_number)));
+        parts.push(format!("ID {}", mask_id_number(&requester.id_number)));
     }
     if requester.confidential {
         parts.push("(confidential 保密)".to_string());
@@ -59,7 +56,6 @@ mod tests {
 
     #[test]
     fn short_values_are_fully_masked() {
-        assert_eq!(id_number("12"), "**");
         assert_eq!(name("李", true), "*");
     }
 }
