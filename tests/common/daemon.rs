@@ -19,6 +19,8 @@ const BINARY: &str = env!("CARGO_BIN_EXE_hotline");
 pub struct Daemon {
     child: Child,
     pub grpc: SocketAddr,
+    /// The /metrics address, when started with [`Daemon::start_with_metrics`].
+    pub metrics: Option<SocketAddr>,
     log: Arc<Mutex<Vec<String>>>,
 }
 
@@ -33,23 +35,32 @@ impl Daemon {
     /// Starts `hotline serve` on a free port (no metrics) against `database_url`, with
     /// `extra` flags, and waits for its banner.
     pub async fn start(database_url: &str, extra: &[&str]) -> Daemon {
+        Self::start_inner(database_url, extra, false).await
+    }
+
+    /// Like [`Daemon::start`], with /metrics on a free port too.
+    pub async fn start_with_metrics(database_url: &str, extra: &[&str]) -> Daemon {
+        Self::start_inner(database_url, extra, true).await
+    }
+
+    async fn start_inner(database_url: &str, extra: &[&str], metrics: bool) -> Daemon {
         let url = database_url.to_string();
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-        tokio::task::spawn_blocking(move || Self::spawn(&url, &extra))
+        tokio::task::spawn_blocking(move || Self::spawn(&url, &extra, metrics))
             .await
             .expect("spawning the daemon")
     }
 
-    fn spawn(database_url: &str, extra: &[String]) -> Daemon {
+    fn spawn(database_url: &str, extra: &[String], metrics: bool) -> Daemon {
+        let metrics_flags: &[&str] = if metrics {
+            &["--metrics-listen", "127.0.0.1:0"]
+        } else {
+            &["--no-metrics"]
+        };
         let child = Command::new(BINARY)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--no-metrics",
-                "--no-watch",
-            ])
+            .args(["serve", "--listen", "127.0.0.1:0", "--no-watch"])
+            .args(metrics_flags)
             .args(["--database-url", database_url])
             .args(extra)
             .env("HOTLINE_LOG", "info")
@@ -59,6 +70,7 @@ impl Daemon {
         let mut daemon = Daemon {
             child,
             grpc: SocketAddr::from(([127, 0, 0, 1], 0)),
+            metrics: None,
             log: Arc::new(Mutex::new(Vec::new())),
         };
         let mut lines = BufReader::new(daemon.child.stderr.take().expect("piped stderr")).lines();
@@ -66,9 +78,15 @@ impl Daemon {
             let line = line.expect("daemon stderr");
             daemon.log.lock().unwrap().push(line.clone());
             // hotline: gRPC on 127.0.0.1:P, metrics on (off), sqlite store
+            // hotline: gRPC on 127.0.0.1:P, metrics on http://127.0.0.1:Q/metrics, … store
             if let Some(rest) = line.strip_prefix("hotline: gRPC on ") {
-                let addr = rest.split(',').next().expect("banner");
-                daemon.grpc = addr.parse().expect("the banner's gRPC address");
+                let (grpc, rest) = rest.split_once(", metrics on ").expect("banner");
+                daemon.grpc = grpc.parse().expect("the banner's gRPC address");
+                daemon.metrics = rest
+                    .strip_prefix("http://")
+                    .and_then(|rest| rest.split_once("/metrics"))
+                    .map(|(addr, _)| addr.parse().expect("the banner's metrics address"));
+                assert_eq!(daemon.metrics.is_some(), metrics, "banner: {line}");
                 // Keep draining the log so the daemon never writes to a full or closed pipe.
                 let log = daemon.log.clone();
                 std::thread::spawn(move || {
