@@ -9,6 +9,9 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod domain;
+/// The fuzz targets' property checks, shared with `tests/fuzz_smoke.rs`; not an API.
+#[doc(hidden)]
+pub mod fuzz_checks;
 pub mod jobs;
 pub mod metrics;
 pub mod metrics_deadlines;

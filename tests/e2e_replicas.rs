@@ -5,98 +5,35 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::daemon::Daemon;
 use common::metrics::scrape;
 use common::postgres::TestDatabase;
 use common::rates::{self, Replicas, Units};
-use tonic::transport::Channel;
-
-const BINARY: &str = env!("CARGO_BIN_EXE_hotline");
 
 const UNITS: Units = Units {
     street: "xuanwu-03",
     department: "hrss-12333",
 };
 
-/// A `hotline serve` process; killed and reaped when dropped.
-struct Daemon {
-    child: Child,
-    grpc: SocketAddr,
-    metrics: SocketAddr,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts a daemon on free ports that recomputes its rate gauges every second, and waits
-/// for its banner.
-fn spawn(database_url: &str, assessment: &Path) -> Daemon {
-    let child = Command::new(BINARY)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--metrics-listen",
-            "127.0.0.1:0",
-        ])
-        .args(["--rate-gauges-seconds", "1", "--database-url", database_url])
-        .arg("--assessment")
-        .arg(assessment)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn hotline serve");
-    let mut daemon = Daemon {
-        child,
-        grpc: SocketAddr::from(([0, 0, 0, 0], 0)),
-        metrics: SocketAddr::from(([0, 0, 0, 0], 0)),
-    };
-    let mut lines = BufReader::new(daemon.child.stderr.take().unwrap()).lines();
-    for line in lines.by_ref() {
-        let line = line.expect("daemon stderr");
-        // hotline: gRPC on 127.0.0.1:P, metrics on http://127.0.0.1:Q/metrics, … store
-        if let Some(rest) = line.strip_prefix("hotline: gRPC on ") {
-            let (grpc, rest) = rest.split_once(", metrics on http://").expect("banner");
-            let metrics = rest.split_once("/metrics").expect("banner").0;
-            daemon.grpc = grpc.parse().expect("gRPC address");
-            daemon.metrics = metrics.parse().expect("metrics address");
-            // Keep draining the log so the daemon never writes to a closed pipe.
-            std::thread::spawn(move || lines.for_each(drop));
-            return daemon;
-        }
-    }
-    panic!("hotline serve exited before serving");
-}
-
+/// A daemon on free ports that recomputes its rate gauges every second.
 async fn start(database_url: &str, assessment: &Path) -> Daemon {
-    let (url, path) = (database_url.to_string(), assessment.to_path_buf());
-    tokio::task::spawn_blocking(move || spawn(&url, &path))
-        .await
-        .unwrap()
-}
-
-async fn channel(daemon: &Daemon) -> Channel {
-    Channel::from_shared(format!("http://{}", daemon.grpc))
-        .unwrap()
-        .connect()
-        .await
-        .expect("the daemon accepts connections")
+    let assessment = assessment.to_str().expect("a UTF-8 temporary path");
+    Daemon::start_with_metrics(
+        database_url,
+        &["--rate-gauges-seconds", "1", "--assessment", assessment],
+    )
+    .await
 }
 
 /// Scrapes until the rate gauges show the expected values, or fails with the difference.
 async fn assert_gauges(daemon: &Daemon, what: &str) {
     let mut last = String::new();
     for _ in 0..40 {
-        match rates::gauges_match(&scrape(daemon.metrics).await, UNITS) {
+        let metrics = daemon.metrics.expect("started with /metrics");
+        match rates::gauges_match(&scrape(metrics).await, UNITS) {
             Ok(()) => return,
             Err(why) => last = why,
         }
@@ -120,10 +57,10 @@ async fn replicas_on_one_postgres_database_agree() {
         let a = start(&db.url, &assessment).await;
         let b = start(&db.url, &assessment).await;
         // Every step alternates between the replicas.
-        let replicas = Replicas::new(vec![channel(&a).await, channel(&b).await]);
+        let replicas = Replicas::new(vec![a.channel().await, b.channel().await]);
         rates::run(&replicas, UNITS, "replicas").await;
         for (name, daemon) in [("replica a", &a), ("replica b", &b)] {
-            let rows = rates::this_month(channel(daemon).await).await;
+            let rows = rates::this_month(daemon.channel().await).await;
             rates::assert_rows(&rows, UNITS, name);
             assert_gauges(daemon, name).await;
         }
@@ -131,7 +68,7 @@ async fn replicas_on_one_postgres_database_agree() {
         drop(a);
         let c = start(&db.url, &assessment).await;
         rates::assert_rows(
-            &rates::this_month(channel(&c).await).await,
+            &rates::this_month(c.channel().await).await,
             UNITS,
             "replica c",
         );
@@ -150,7 +87,7 @@ async fn a_restarted_daemon_exports_the_rates_of_its_database() {
     );
     let first = start(&url, &assessment).await;
     rates::run(
-        &Replicas::new(vec![channel(&first).await]),
+        &Replicas::new(vec![first.channel().await]),
         UNITS,
         "restart",
     )
@@ -160,7 +97,7 @@ async fn a_restarted_daemon_exports_the_rates_of_its_database() {
 
     let second = start(&url, &assessment).await;
     rates::assert_rows(
-        &rates::this_month(channel(&second).await).await,
+        &rates::this_month(second.channel().await).await,
         UNITS,
         "after the restart",
     );

@@ -1,49 +1,10 @@
 //! Arbitrary request text through normalisation, the classifier and the router with the
 //! shipped rules: never a panic, and every match located inside the words it quotes.
+//!
+//! The check lives in `hotline::fuzz_checks`, so `cargo test` runs it on the corpus too.
 
 #![no_main]
 
-use hotline::classify::RuleMatch;
-use hotline::triage::{Request, triage};
-use hotline_fuzz::{fields, shipped_rules};
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let Some([title, description, line, region]) = fields::<4>(data) else {
-        return;
-    };
-    let decided = triage(
-        shipped_rules(),
-        &Request {
-            title,
-            description,
-            line,
-            region,
-        },
-    );
-    for m in &decided.classification.explanation {
-        let field = if m.field == "title" {
-            title
-        } else {
-            description
-        };
-        check_span(m, field);
-    }
-    // What the CLI prints and the create event records.
-    let _ = decided.to_json().to_string();
-    let _ = decided.event_details().to_string();
-});
-
-/// The documented contract of a match: char offsets into the field, end exclusive, and
-/// the quoted text is what lies there.
-fn check_span(m: &RuleMatch, field: &str) {
-    assert!(
-        m.start <= m.end && m.end <= field.chars().count(),
-        "span {}..{} of rule {} outside the field",
-        m.start,
-        m.end,
-        m.rule
-    );
-    let quoted: String = field.chars().skip(m.start).take(m.end - m.start).collect();
-    assert_eq!(quoted, m.text, "rule {} quotes other words", m.rule);
-}
+fuzz_target!(|data: &[u8]| hotline::fuzz_checks::classify(data));

@@ -1,53 +1,11 @@
 //! Arbitrary bytes as a CreateTicketRequest, through the checks, conversion, triage and
 //! intake outcome CreateTicket applies (`service::create_ticket`), without a server: every
 //! refusal is a precise status, every acceptance a ticket the API can answer with.
+//!
+//! The check lives in `hotline::fuzz_checks`, so `cargo test` runs it on the corpus too.
 
 #![no_main]
 
-use chrono::DateTime;
-use hotline::domain::{Disposition, State, validate};
-use hotline::proto;
-use hotline::service::{convert, create_ticket};
-use hotline_fuzz::shipped_rules;
 use libfuzzer_sys::fuzz_target;
-use prost::Message;
-use tonic::Code;
 
-fuzz_target!(|data: &[u8]| {
-    // Bytes prost refuses (bad wire format, invalid UTF-8) never reach the handler.
-    let Ok(request) = proto::CreateTicketRequest::decode(data) else {
-        return;
-    };
-    let now = DateTime::from_timestamp(1_780_000_000, 0).unwrap();
-    match open(&request, now) {
-        Ok(opened) => {
-            let answer = convert::ticket(&opened.ticket);
-            let _ = answer.encode_to_vec();
-            assert_eq!(opened.events[0].command, "create");
-        }
-        Err(status) => assert!(
-            matches!(
-                status.code(),
-                Code::InvalidArgument | Code::PermissionDenied | Code::FailedPrecondition
-            ),
-            "unexpected {status:?}"
-        ),
-    }
-});
-
-fn open(
-    request: &proto::CreateTicketRequest,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<hotline::domain::intake::Opened, tonic::Status> {
-    let rules = shipped_rules();
-    validate::request_id("request_id", &request.request_id)?;
-    let draft = create_ticket::draft(request, rules)?;
-    let proposed = draft.triage.disposition.clone();
-    let decision = draft.decide(proposed, &request.override_reason)?;
-    // The handler looks the parent up; odd ids stand for a missing one.
-    let parent_state = match decision.disposition {
-        Disposition::Merge { parent } if parent % 2 == 0 => Some(State::InProgress),
-        _ => None,
-    };
-    create_ticket::open(draft, decision, parent_state, rules, now)
-}
+fuzz_target!(|data: &[u8]| hotline::fuzz_checks::create_request(data));

@@ -66,6 +66,16 @@ impl Daemon {
         Self::start_with(database_url, options).await
     }
 
+    /// Like [`Daemon::start`], with /metrics on a free port too.
+    pub async fn start_with_metrics(database_url: &str, extra: &[&str]) -> Daemon {
+        let options = Options {
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            metrics: true,
+            ..Options::default()
+        };
+        Self::start_with(database_url, options).await
+    }
+
     pub async fn start_with(database_url: &str, options: Options) -> Daemon {
         let url = database_url.to_string();
         tokio::task::spawn_blocking(move || Self::spawn(&url, &options))
@@ -103,7 +113,7 @@ impl Daemon {
         for line in lines.by_ref() {
             let line = line.expect("daemon stderr");
             daemon.log.lock().unwrap().push(line.clone());
-            // hotline: gRPC on 127.0.0.1:P, metrics on (off), sqlite store
+            // hotline: gRPC on 127.0.0.1:P, metrics on http://127.0.0.1:Q/metrics, … store
             if let Some(rest) = line.strip_prefix("hotline: gRPC on ") {
                 let addr = rest.split(',').next().expect("banner");
                 daemon.grpc = addr.parse().expect("the banner's gRPC address");

@@ -32,6 +32,13 @@ pub struct Transition {
     pub command: &'static str,
 }
 
+/// A ticket PullAssigned leased to `worker`.
+#[derive(Debug, Clone)]
+pub struct Pulled {
+    pub ticket_id: i64,
+    pub worker: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Failure {
     pub rpc: &'static str,
@@ -45,6 +52,7 @@ pub struct Failure {
 pub struct Ledger {
     pub created: Vec<Created>,
     pub transitions: Vec<Transition>,
+    pub pulls: Vec<Pulled>,
     pub failures: Vec<Failure>,
 }
 
@@ -61,6 +69,10 @@ pub struct Load {
     stop: Arc<AtomicBool>,
     tasks: Vec<JoinHandle<()>>,
     ledger: Arc<Mutex<Ledger>>,
+    /// How long a back-office worker waits after a pull that found nothing.
+    idle_pause: Duration,
+    /// Workers started so far: each has a name of its own, whichever daemon it uses.
+    workers: usize,
 }
 
 impl Default for Load {
@@ -69,6 +81,8 @@ impl Default for Load {
             stop: Arc::new(AtomicBool::new(false)),
             tasks: Vec::new(),
             ledger: Arc::new(Mutex::new(Ledger::default())),
+            idle_pause: Duration::from_millis(20),
+            workers: 0,
         }
     }
 }
@@ -102,6 +116,12 @@ impl Client {
 }
 
 impl Load {
+    /// Workers started from now on wait `pause` after an empty pull: many workers on a
+    /// small machine would otherwise spend it all polling.
+    pub fn set_idle_pause(&mut self, pause: Duration) {
+        self.idle_pause = pause;
+    }
+
     /// `clients` agents creating tickets for `unit` in a loop, request ids `{tag}-{n}-{i}`.
     pub fn intake(
         &mut self,
@@ -157,10 +177,12 @@ impl Load {
         unit: &'static str,
         on_error: OnError,
     ) {
-        for n in 0..workers {
+        for _ in 0..workers {
             let client = self.client(on_error);
             let mut dispatch = DispatchServiceClient::new(channel.clone());
-            let worker = format!("{unit}-worker-{n}");
+            let worker = format!("{unit}-worker-{}", self.workers);
+            self.workers += 1;
+            let idle_pause = self.idle_pause;
             self.tasks.push(tokio::spawn(async move {
                 while !client.stopped() {
                     let sent = Instant::now();
@@ -183,8 +205,17 @@ impl Load {
                         }
                     };
                     if tickets.is_empty() {
-                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        tokio::time::sleep(idle_pause).await;
                     }
+                    client
+                        .ledger
+                        .lock()
+                        .unwrap()
+                        .pulls
+                        .extend(tickets.iter().map(|t| Pulled {
+                            ticket_id: t.id,
+                            worker: worker.clone(),
+                        }));
                     for ticket in tickets {
                         if !work(&mut dispatch, &client, ticket, unit).await {
                             return;

@@ -1,10 +1,41 @@
-//! Shared by the fuzz targets: the shipped rules, loaded once, and the layout of the
-//! text inputs.
+//! The properties the fuzz targets check, as plain functions of the raw input: the
+//! cargo-fuzz targets in `fuzz/` call them, and so does `tests/fuzz_smoke.rs`, which
+//! replays the committed corpus and a short seeded mutation run in every `cargo test`.
+//!
+//! Each function accepts any bytes and panics only when a property fails: inputs the
+//! daemon never sees (invalid UTF-8 where the gRPC layer refuses it) are skipped.
+
+mod classify;
+mod create_request;
+mod deadlines_file;
+mod routing_file;
+mod rules_file;
+mod units_file;
 
 use std::sync::OnceLock;
 
-use hotline::config;
-use hotline::rules::{RulePaths, RuleSet};
+pub use classify::classify;
+pub use create_request::create_request;
+pub use deadlines_file::deadlines_file;
+pub use routing_file::routing_file;
+pub use rules_file::rules_file;
+pub use units_file::units_file;
+
+use crate::config;
+use crate::rules::{RulePaths, RuleSet};
+
+/// A check by the name of its fuzz target (and of its corpus directory).
+pub type Check = fn(&[u8]);
+
+/// Every target: its name and its check.
+pub const TARGETS: [(&str, Check); 6] = [
+    ("classify", classify),
+    ("rules_file", rules_file),
+    ("routing_file", routing_file),
+    ("deadlines_file", deadlines_file),
+    ("units_file", units_file),
+    ("create_request", create_request),
+];
 
 /// The rule files shipped in `config/` (their built-in copies outside the repository).
 pub fn shipped_rules() -> &'static RuleSet {
