@@ -366,7 +366,7 @@ mod tests {
         );
         let l = leg(12, false);
         assert_eq!(
-            field_of(l.validate("legs[0]", known, t(0))),
+            field_of(l.validate("legs[0]", known, t(-600))),
             "legs[0].abandoned_at"
         );
         let mut l = leg(12, true);
