@@ -18,6 +18,9 @@ use crate::domain::{Event, State, Ticket, TicketId, Timestamp, Transition};
 
 mod alerts;
 mod bulk;
+mod call_legs;
+mod callback_tasks;
+pub mod calls;
 mod conditions;
 mod create_batch;
 mod group_commit;
@@ -28,8 +31,10 @@ mod postgres;
 mod rate_counts;
 mod rows;
 mod sql;
+mod sql_calls;
 mod sqlite;
 
+pub use calls::CallStore;
 pub use group_commit::{BATCH_SIZE as INTAKE_BATCH_SIZE, Batching, DEFAULT_MAX_BATCH};
 pub use sql::{Dialect, SqlStore};
 
@@ -220,8 +225,9 @@ pub trait JobLock: Send {
     async fn release(self: Box<Self>);
 }
 
+/// Call lines and callback tasks are [`CallStore`]'s part of the contract.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: CallStore + Send + Sync + 'static {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
 

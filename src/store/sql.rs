@@ -41,9 +41,9 @@ impl Dialect {
 /// A SQL-backed [`Store`]. On SQLite, writes go through a single connection (SQLite has
 /// one writer anyway, and this avoids lock-upgrade deadlocks) while reads use a pool.
 pub struct SqlStore {
-    dialect: Dialect,
-    writer: AnyPool,
-    reader: AnyPool,
+    pub(super) dialect: Dialect,
+    pub(super) writer: AnyPool,
+    pub(super) reader: AnyPool,
     intake: GroupCommit<CreateWriter>,
 }
 
@@ -346,6 +346,7 @@ impl Store for SqlStore {
         let entries = rate_counts::for_transition(&mut tx, before, &transition.event).await?;
         insert_event(&mut tx, &transition.event, before.id).await?;
         rate_counts::add(&mut tx, before, &entries).await?;
+        super::callback_tasks::follow(&mut tx, before, after).await?;
         tx.commit().await?;
         Ok(())
     }
