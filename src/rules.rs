@@ -91,3 +91,15 @@ impl RuleSet {
             .collect()
     }
 }
+
+impl RuleSet {
+    /// The lines callers dial that call legs may name: every unit's own line, and those
+    /// `calls.toml` lists. Bounded, so they may label metrics.
+    pub fn call_lines(&self) -> std::collections::BTreeSet<String> {
+        self.units
+            .iter()
+            .filter_map(|u| u.hotline.clone())
+            .chain(self.calls.extra_lines.iter().cloned())
+            .collect()
+    }
+}
