@@ -10,7 +10,7 @@ use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
 use super::StoreResult;
 use super::calls::{CallbackTask, OpenAttempt};
-use super::sql::{Dialect, from_millis, millis};
+use super::sql::{Dialect, SqlStore, from_millis, millis};
 use crate::domain::{State, Ticket, TicketId, Timestamp};
 
 const COLUMNS: &str = "ticket_id, status, channel, attempts, created_at, not_before, \
@@ -88,8 +88,7 @@ pub async fn open_for_imported<'a>(
 }
 
 pub async fn pull(
-    writer: &AnyPool,
-    dialect: Dialect,
+    store: &SqlStore,
     channel: &str,
     first_channel: &str,
     worker: &str,
@@ -98,7 +97,7 @@ pub async fn pull(
     lease_until: Timestamp,
 ) -> StoreResult<Vec<CallbackTask>> {
     // SQLite serialises writers, so only PostgreSQL needs to skip rows others hold.
-    let lock = match dialect {
+    let lock = match store.dialect {
         Dialect::Sqlite => "",
         Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
     };
@@ -109,7 +108,7 @@ pub async fn pull(
          AND (lease_until IS NULL OR lease_until <= $5) \
          ORDER BY created_at, ticket_id LIMIT $6 {lock}) RETURNING {COLUMNS}"
     );
-    let mut tx = writer.begin().await?;
+    let mut tx = store.writer.begin().await?;
     let rows = sqlx::query(AssertSqlSafe(sql))
         .bind(worker.to_string())
         .bind(millis(lease_until))

@@ -60,17 +60,7 @@ impl CallStore for SqlStore {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> StoreResult<Vec<CallbackTask>> {
-        callback_tasks::pull(
-            &self.writer,
-            self.dialect,
-            channel,
-            first_channel,
-            worker,
-            max,
-            now,
-            lease_until,
-        )
-        .await
+        callback_tasks::pull(self, channel, first_channel, worker, max, now, lease_until).await
     }
 
     async fn callback_task(&self, ticket_id: TicketId) -> StoreResult<Option<CallbackTask>> {
