@@ -287,17 +287,6 @@ pub fn quantile(buckets: &[u64; WAIT_BUCKETS], q: f64) -> Option<f64> {
     Some(*WAIT_BOUNDS_SECONDS.last().expect("bounds are not empty") as f64)
 }
 
-/// A caller number for logs, errors and tables: the first three and last two digits.
-pub fn mask_number(number: &str) -> String {
-    let chars: Vec<char> = number.chars().collect();
-    if chars.len() <= 5 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..3].iter().collect();
-    let tail: String = chars[chars.len() - 2..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 5))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,12 +437,5 @@ mod tests {
         let mut b = [0u64; WAIT_BUCKETS];
         b[WAIT_BUCKETS - 1] = 1;
         assert_eq!(quantile(&b, 0.9), Some(3600.0));
-    }
-
-    #[test]
-    fn numbers_are_masked() {
-        assert_eq!(mask_number("13800138000"), "138******00");
-        assert_eq!(mask_number("12345"), "*****");
-        assert_eq!(mask_number(""), "");
     }
 }

@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert::{timestamp, timestamp_from_proto};
 use super::{App, invalid};
-use crate::domain::calls::{CallLeg, LegEnd, mask_number};
+use crate::domain::calls::{CallLeg, LegEnd};
 use crate::domain::validate;
 use crate::proto::{self, call_service_server::CallService};
 use crate::store::calls::{CallGrouping, CallStatsQuery, LegsReported, MissedCall};
@@ -267,7 +267,7 @@ impl CallService for CallApi {
             .ok_or_else(|| {
                 Status::not_found(format!("no missed call has leg id `{}`", request.leg_id))
             })?;
-        tracing::info!(leg = %missed.leg_id, caller = %mask_number(&missed.caller), agent = %request.agent, "missed call called back");
+        tracing::info!(leg = %missed.leg_id, caller = %validate::mask_phone(&missed.caller), agent = %request.agent, "missed call called back");
         Ok(Response::new(proto::RecordMissedCallbackResponse {
             call: Some(missed_to_proto(&missed)),
         }))
