@@ -181,7 +181,7 @@ async fn call_lines(backend: Backend) {
     let rows = stats(proto::CallGrouping::Hour).await;
     assert_eq!(
         rows.iter()
-            .map(|r| r.period_start.clone())
+            .map(|r| r.period_start)
             .collect::<Vec<_>>(),
         vec![ts(hour)]
     );
