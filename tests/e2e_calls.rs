@@ -180,9 +180,7 @@ async fn call_lines(backend: Backend) {
     );
     let rows = stats(proto::CallGrouping::Hour).await;
     assert_eq!(
-        rows.iter()
-            .map(|r| r.period_start)
-            .collect::<Vec<_>>(),
+        rows.iter().map(|r| r.period_start).collect::<Vec<_>>(),
         vec![ts(hour)]
     );
     let status = client
