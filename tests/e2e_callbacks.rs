@@ -180,7 +180,26 @@ async fn sms_reply_records_the_verdict(backend: Backend) {
         .unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
 
-    // Hostile input.
+    // Hostile input. A unit may not record callbacks, so its attempts do not count either.
+    let other = awaiting_callback(&server, "cb-sms-2").await;
+    pull(&server, Ch::Sms, "sms-gw-1", 10).await;
+    let status = client(&server)
+        .report_callback_attempt(proto::ReportCallbackAttemptRequest {
+            ticket_id: other.id,
+            worker: "sms-gw-1".into(),
+            actor: actor(UNIT, "clerk-1"),
+            outcome: Some(Outcome::NoAnswer(true)),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+    let listed = client(&server)
+        .list_callback_tasks(proto::ListCallbackTasksRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks;
+    assert_eq!((listed.len(), listed[0].attempts), (1, 0), "{listed:?}");
     let status = attempt(&server, 999, "sms-gw-1", Outcome::NoAnswer(true))
         .await
         .unwrap_err();

@@ -12,7 +12,7 @@ use super::convert::{ProtoEnum, timestamp};
 use super::{App, invalid};
 use crate::classify::sms_reply::{SmsReply, parse_sms_reply};
 use crate::domain::calls_file::CallbackChannel;
-use crate::domain::lifecycle::Command;
+use crate::domain::lifecycle::{self, Command, Context};
 use crate::domain::{Actor, Satisfaction, Ticket, TicketId, validate};
 use crate::proto::{self, callback_service_server::CallbackService};
 use crate::proto::{CallbackAttemptResult as Result_, report_callback_attempt_request::Outcome};
@@ -85,6 +85,31 @@ impl CallbackApi {
             note,
         };
         self.0.run(ticket_id, current.version, actor, command).await
+    }
+
+    /// Whether `actor` may record a declined callback on the ticket as it is now.
+    async fn check_may_decline(
+        &self,
+        ticket_id: TicketId,
+        actor: &Actor,
+        now: crate::domain::Timestamp,
+    ) -> Result<(), Status> {
+        let current = self.0.store.get_ticket(ticket_id).await?;
+        let rules = self.0.rules.load();
+        let ctx = Context {
+            actor,
+            units: &rules.units,
+            policy: &rules.policy,
+            now,
+        };
+        let decline = Command::RecordCallback {
+            resolved: false,
+            satisfaction: Satisfaction::Declined,
+            reopen: false,
+            note: String::new(),
+        };
+        lifecycle::apply(&current, decline, &ctx)?;
+        Ok(())
     }
 
     /// The task, if `worker` holds its lease now; the precise refusal otherwise.
@@ -229,6 +254,9 @@ impl CallbackService for CallbackApi {
                 )
             }
             Err(attempt) => {
+                // The attempt counts towards a decline: refuse it now, not at the last
+                // attempt, if this actor could not record that decline.
+                self.check_may_decline(id, &actor, now).await?;
                 let after = self
                     .0
                     .store
