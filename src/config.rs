@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::classify::Classifier;
 use crate::domain::assessment::Assessment;
+use crate::domain::calls_file::CallPolicy;
 use crate::domain::deadline::DeadlinePolicy;
 use crate::domain::{Policy, UnitCatalog, deadline_file};
 use crate::route::RoutingTable;
@@ -23,10 +24,12 @@ pub const DEFAULT_RULES_PATH: &str = "config/rules.toml";
 pub const DEFAULT_ROUTING_PATH: &str = "config/routing.toml";
 pub const DEFAULT_DEADLINES_PATH: &str = "config/deadlines.toml";
 pub const DEFAULT_ASSESSMENT_PATH: &str = "config/assessment.toml";
+pub const DEFAULT_CALLS_PATH: &str = "config/calls.toml";
 
 const BUILT_IN_UNITS: &str = include_str!("../config/units.toml");
 const BUILT_IN_DEADLINES: &str = include_str!("../config/deadlines.toml");
 const BUILT_IN_ASSESSMENT: &str = include_str!("../config/assessment.toml");
+const BUILT_IN_CALLS: &str = include_str!("../config/calls.toml");
 
 /// How far ahead a missing holiday notice is worth a warning at load.
 const NOTICE_HORIZON_DAYS: u64 = 60;
@@ -45,6 +48,7 @@ pub struct FileConfig {
     pub routing: Option<PathBuf>,
     pub deadlines: Option<PathBuf>,
     pub assessment: Option<PathBuf>,
+    pub calls: Option<PathBuf>,
     pub shutdown_grace_seconds: Option<u64>,
     pub scan_interval_seconds: Option<u64>,
     pub rate_gauges_seconds: Option<u64>,
@@ -126,6 +130,20 @@ pub fn built_in_assessment() -> Assessment {
         .expect("the shipped assessment.toml is validated by a unit test")
 }
 
+/// Reads and validates a calls file; errors name the file, line and key.
+pub fn read_calls(path: &Path) -> anyhow::Result<CallPolicy> {
+    Ok(CallPolicy::from_toml(
+        &path.display().to_string(),
+        &read(path)?,
+    )?)
+}
+
+/// The call-line settings shipped in `config/calls.toml`, compiled in for zero-config starts.
+pub fn built_in_calls() -> CallPolicy {
+    CallPolicy::from_toml("built-in calls.toml", BUILT_IN_CALLS)
+        .expect("the shipped calls.toml is validated by a unit test")
+}
+
 /// Reads every rule file (or its built-in copy) into one generation; the first error
 /// names file, line and key.
 pub fn load_rule_set(paths: &RulePaths) -> anyhow::Result<RuleSet> {
@@ -175,6 +193,13 @@ pub fn load_rule_set(paths: &RulePaths) -> anyhow::Result<RuleSet> {
     };
     record("assessment", &source, "");
 
+    let source = Source::resolve(paths.calls.as_deref(), DEFAULT_CALLS_PATH);
+    let calls = match &source {
+        Source::File(path) => read_calls(path)?,
+        Source::BuiltIn => built_in_calls(),
+    };
+    record("calls", &source, "");
+
     Ok(RuleSet {
         units,
         classifier,
@@ -184,6 +209,7 @@ pub fn load_rule_set(paths: &RulePaths) -> anyhow::Result<RuleSet> {
             callbacks: assessment.callbacks,
         },
         assessment,
+        calls,
         files,
     })
 }

@@ -5,6 +5,7 @@
 //! Counters of what this process committed are here; the rate gauges, recomputed from
 //! the store, are in [`rates`]; gRPC request metrics in [`grpc`].
 
+pub mod calls;
 pub mod grpc;
 pub mod rates;
 
@@ -80,6 +81,7 @@ fn describe() {
         "Callbacks recorded, by satisfaction and resolution."
     );
     crate::metrics_deadlines::describe();
+    calls::describe();
     describe_counter!(
         "hotline_tickets_dispatched_total",
         "Tickets put on a unit's desk (派单, 改派, reassigned returns, 提级), by receiving unit."

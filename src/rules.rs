@@ -1,11 +1,12 @@
 //! The rule files the daemon decides with — units, classification rules, the dispatch
-//! catalogue, time limits and calendar, and the assessment — loaded together and swapped
+//! catalogue, time limits and calendar, the assessment and the call lines — loaded together and swapped
 //! together, so a decision never mixes an old file with a new one.
 
 use std::path::{Path, PathBuf};
 
 use crate::classify::Classifier;
 use crate::domain::assessment::Assessment;
+use crate::domain::calls_file::CallPolicy;
 use crate::domain::{Policy, UnitCatalog};
 use crate::route::RoutingTable;
 
@@ -46,6 +47,7 @@ pub struct RulePaths {
     pub routing: Option<PathBuf>,
     pub deadlines: Option<PathBuf>,
     pub assessment: Option<PathBuf>,
+    pub calls: Option<PathBuf>,
 }
 
 /// One consistent generation of rules.
@@ -56,13 +58,15 @@ pub struct RuleSet {
     pub policy: Policy,
     /// Rate weights and targets (its callback policy is in `policy`).
     pub assessment: Assessment,
+    /// Call lines, their targets, the missed-call window and the callback channels.
+    pub calls: CallPolicy,
     /// Where each file came from, and its version where it has one, for ReloadRules.
     pub files: Vec<LoadedFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadedFile {
-    /// units | rules | routing | deadlines | assessment
+    /// units | rules | routing | deadlines | assessment | calls
     pub name: &'static str,
     pub source: Source,
     pub version: String,
@@ -84,6 +88,18 @@ impl RuleSet {
                 Source::File(path) => Some(path.clone()),
                 Source::BuiltIn => None,
             })
+            .collect()
+    }
+}
+
+impl RuleSet {
+    /// The lines callers dial that call legs may name: every unit's own line, and those
+    /// `calls.toml` lists. Bounded, so they may label metrics.
+    pub fn call_lines(&self) -> std::collections::BTreeSet<String> {
+        self.units
+            .iter()
+            .filter_map(|u| u.hotline.clone())
+            .chain(self.calls.extra_lines.iter().cloned())
             .collect()
     }
 }

@@ -18,6 +18,7 @@ use tonic::transport::server::TcpIncoming;
 use crate::jobs::health_probe::{self, Health};
 use crate::metrics::grpc::{GrpcMetricsLayer, KnownMethods};
 use crate::proto::{
+    call_service_server::CallServiceServer, callback_service_server::CallbackServiceServer,
     center_service_server::CenterServiceServer,
     diagnostics_service_server::DiagnosticsServiceServer,
     dispatch_service_server::DispatchServiceServer, feedback_service_server::FeedbackServiceServer,
@@ -25,7 +26,8 @@ use crate::proto::{
 };
 use crate::rules::RulePaths;
 use crate::service::{
-    App, CenterApi, DiagnosticsApi, DispatchApi, FeedbackApi, IntakeApi, ReportApi,
+    App, CallApi, CallbackApi, CenterApi, DiagnosticsApi, DispatchApi, FeedbackApi, IntakeApi,
+    ReportApi,
 };
 use crate::store::{Batching, Store};
 
@@ -109,6 +111,8 @@ fn api_services() -> Vec<&'static str> {
         FeedbackServiceServer::<FeedbackApi>::NAME,
         ReportServiceServer::<ReportApi>::NAME,
         DiagnosticsServiceServer::<DiagnosticsApi>::NAME,
+        CallServiceServer::<CallApi>::NAME,
+        CallbackServiceServer::<CallbackApi>::NAME,
     ]
 }
 
@@ -210,6 +214,14 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         )
         .add_service(
             ReportServiceServer::new(ReportApi(app.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            CallServiceServer::new(CallApi(app.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            CallbackServiceServer::new(CallbackApi(app.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(

@@ -25,6 +25,8 @@ async fn health_reports_every_service_serving() {
         "hotline.v1.FeedbackService",
         "hotline.v1.ReportService",
         "hotline.v1.DiagnosticsService",
+        "hotline.v1.CallService",
+        "hotline.v1.CallbackService",
     ] {
         let status = health
             .check(HealthCheckRequest {

@@ -13,6 +13,7 @@ pub mod matcher;
 pub mod normalize;
 pub mod rule;
 pub mod rules_file;
+pub mod sms_reply;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};

@@ -13,7 +13,7 @@ use crate::server::{self, ServerConfig};
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Optional TOML file with the same keys (listen, metrics_listen, metrics, database_url,
-    /// units, rules, routing, deadlines, assessment, shutdown_grace_seconds,
+    /// units, rules, routing, deadlines, assessment, calls, shutdown_grace_seconds,
     /// scan_interval_seconds, rate_gauges_seconds, health_interval_seconds, intake_batch_max,
     /// intake_linger_micros, intake_writers, tls_cert, tls_key, tls_client_ca).
     #[arg(long, env = "HOTLINE_CONFIG")]
@@ -154,6 +154,9 @@ pub struct RuleFileArgs {
     /// Rate weights, callback policy and targets [default: config/assessment.toml].
     #[arg(long, env = "HOTLINE_ASSESSMENT", value_name = "FILE")]
     pub assessment: Option<PathBuf>,
+    /// Call lines, their targets, missed-call window, callback channels [default: config/calls.toml].
+    #[arg(long, env = "HOTLINE_CALLS", value_name = "FILE")]
+    pub calls: Option<PathBuf>,
 }
 
 impl RuleFileArgs {
@@ -165,6 +168,7 @@ impl RuleFileArgs {
             routing: self.routing.or_else(|| file.routing.clone()),
             deadlines: self.deadlines.or_else(|| file.deadlines.clone()),
             assessment: self.assessment.or_else(|| file.assessment.clone()),
+            calls: self.calls.or_else(|| file.calls.clone()),
         }
     }
 }

@@ -66,8 +66,11 @@ pub enum Command {
     /// The 12345 centre: dispatch (派单/改派), review returns, replies and extensions,
     /// supervise (督办), archive, and the centre's queue.
     Centre(client::CentreCommand),
-    /// Callbacks (回访): record the requester's verdict; closes or reopens the ticket.
+    /// Callbacks (回访): record the requester's verdict (closes or reopens the ticket), and
+    /// the callback tasks waiting in the phone, SMS and voice channels.
     Callback(client::CallbackCommand),
+    /// Call lines (话务): per-line statistics, and the missed-call callback queue (漏接回拨).
+    Calls(client::CallsCommand),
     /// The three rates (三率) by unit, region or category, and the overdue list.
     Report(client::ReportCommand),
     /// Load test: concurrent gRPC clients for a set time; throughput, p50/p90/p99/max
@@ -121,6 +124,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Unit(command) => command.run().await,
         Command::Centre(command) => command.run().await,
         Command::Callback(command) => command.run().await,
+        Command::Calls(command) => command.run().await,
         Command::Report(command) => command.run().await,
         Command::BenchLoad(args) => bench::run(args).await,
     }

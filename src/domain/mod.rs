@@ -5,6 +5,8 @@
 
 pub mod assessment;
 pub mod calendar;
+pub mod calls;
+pub mod calls_file;
 pub mod command_input;
 #[macro_use]
 mod vocabulary;

@@ -114,6 +114,10 @@ pub fn spawn(app: Arc<App>, every: Duration, stop: CancellationToken) -> JoinHan
                 // The last values stay; the next tick tries again.
                 tracing::warn!(error = %e, "rate gauges not refreshed");
             }
+            let now = crate::service::now();
+            if let Err(e) = super::calls::refresh(app.store.as_ref(), &rules, now).await {
+                tracing::warn!(error = %e, "call-line gauges not refreshed");
+            }
         }
     })
 }

@@ -2,6 +2,8 @@
 //! store and answer with precise statuses. Handlers hold no state of their own beyond the
 //! shared [`App`].
 
+mod callbacks;
+mod calls;
 mod center;
 pub mod convert;
 pub mod create_ticket;
@@ -28,6 +30,8 @@ use crate::domain::{Actor, State, Ticket, TicketId};
 use crate::rules::{RulePaths, RuleSet};
 use crate::store::Store;
 
+pub use callbacks::CallbackApi;
+pub use calls::CallApi;
 pub use center::CenterApi;
 pub use diagnostics::DiagnosticsApi;
 pub use dispatch::DispatchApi;

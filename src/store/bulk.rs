@@ -164,6 +164,7 @@ pub async fn import(
     insert_tickets(&mut tx, dialect, tickets).await?;
     insert_events(&mut tx, dialect, tickets).await?;
     rate_counts::add_totals(&mut tx, dialect, &totals).await?;
+    super::callback_tasks::open_for_imported(&mut tx, tickets.iter().map(|t| &t.ticket)).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -18,6 +18,9 @@ use crate::domain::{Event, State, Ticket, TicketId, Timestamp, Transition};
 
 mod alerts;
 mod bulk;
+mod call_legs;
+mod callback_tasks;
+pub mod calls;
 mod conditions;
 mod create_batch;
 mod group_commit;
@@ -28,9 +31,11 @@ mod postgres;
 mod rate_counts;
 mod rows;
 mod sql;
+mod sql_calls;
 mod sqlite;
 mod transition_batch;
 
+pub use calls::CallStore;
 pub use group_commit::{Batching, DEFAULT_MAX_BATCH, INTAKE_BATCH_SIZE, TRANSITION_BATCH_SIZE};
 pub use sql::{Dialect, SqlStore};
 
@@ -222,8 +227,9 @@ pub trait JobLock: Send {
     async fn release(self: Box<Self>);
 }
 
+/// Call lines and callback tasks are [`CallStore`]'s part of the contract.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: CallStore + Send + Sync + 'static {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
 

@@ -42,9 +42,9 @@ impl Dialect {
 /// A SQL-backed [`Store`]. On SQLite, writes go through a single connection (SQLite has
 /// one writer anyway, and this avoids lock-upgrade deadlocks) while reads use a pool.
 pub struct SqlStore {
-    dialect: Dialect,
-    writer: AnyPool,
-    reader: AnyPool,
+    pub(super) dialect: Dialect,
+    pub(super) writer: AnyPool,
+    pub(super) reader: AnyPool,
     intake: GroupCommit<CreateWriter>,
     transitions: GroupCommit<TransitionWriter>,
 }

@@ -128,8 +128,8 @@ fn add(additions: &mut Additions, before: &Ticket, entries: &[Entry]) {
     additions.add(&before.intake.region, &before.intake.category, entries);
 }
 
-/// Updates the ticket if it is still at the version the transition was decided on, and
-/// appends its event; answers the rate entries to add. The outer error is the database's;
+/// Updates the ticket if it is still at the version the transition was decided on,
+/// appends its event and opens or closes its callback task; answers the rate entries to add. The outer error is the database's;
 /// the inner one refuses this transition alone (stale version, ticket gone).
 async fn apply(conn: &mut AnyConnection, change: &Change) -> StoreResult<StoreResult<Vec<Entry>>> {
     let Change { before, transition } = change;
@@ -156,5 +156,6 @@ async fn apply(conn: &mut AnyConnection, change: &Change) -> StoreResult<StoreRe
     }
     let entries = rate_counts::for_transition(conn, before, &transition.event).await?;
     insert_event(conn, &transition.event, before.id).await?;
+    super::callback_tasks::follow(conn, before, after).await?;
     Ok(Ok(entries))
 }

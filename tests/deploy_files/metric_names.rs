@@ -29,6 +29,18 @@ const EXPORTED_METRICS: &[&str] = &[
     "hotline_resolution_rate",
     "hotline_satisfaction_rate",
     "hotline_deadline_scanner_last_run_timestamp_seconds",
+    "hotline_call_connection_rate",
+    "hotline_call_connection_rate_target",
+    "hotline_call_answer_15s_rate",
+    "hotline_call_answer_15s_rate_target",
+    "hotline_call_wait_seconds_avg",
+    "hotline_call_wait_seconds_avg_target",
+    "hotline_call_wait_seconds_p90",
+    "hotline_calls_missed_pending",
+    "hotline_call_legs_total",
+    "hotline_calls_abandoned_total",
+    "hotline_callback_tasks_pulled_total",
+    "hotline_callback_attempts_total",
     "up",
 ];
 

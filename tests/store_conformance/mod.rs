@@ -7,6 +7,7 @@
 //! (counted from [`t0`]), so the expected values below are computed by hand, not re-derived.
 
 mod audit;
+mod calls;
 mod create;
 mod deadlines;
 mod durability;
@@ -22,6 +23,7 @@ mod transition_batch;
 mod versions;
 
 pub use audit::*;
+pub use calls::*;
 pub use create::*;
 pub use deadlines::*;
 pub use durability::*;
@@ -92,6 +94,10 @@ macro_rules! conformance_tests {
             many_concurrent_creates_are_all_stored,
             imports_read_back_as_live_writes,
             many_concurrent_transitions_are_all_stored,
+            call_legs_aggregate_idempotently,
+            missed_calls_queue_and_clear,
+            callback_tasks_follow_the_transitions,
+            concurrent_callback_pulls_never_share_a_task,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,

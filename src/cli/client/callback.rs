@@ -1,10 +1,12 @@
 //! `hotline callback …`: 回访, the requester's verdict on an answered ticket
-//! (FeedbackService).
+//! (FeedbackService), and the callback tasks channel adapters work on (CallbackService).
 
-use clap::{ArgGroup, Args, Subcommand};
+use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 
 use super::args::{CentreActor, ClientArgs, TicketRef};
+use super::beijing;
 use super::connection::Client;
+use super::output::table;
 use super::vocabulary::SATISFACTION;
 use crate::proto;
 
@@ -22,6 +24,26 @@ enum CallbackAction {
     /// the ticket (办结), or with --reopen sends an unresolved or dissatisfied one back for
     /// rework (重办).
     Record(RecordArgs),
+    /// Callback tasks waiting for a channel adapter (phone agents, SMS gateway, voice
+    /// survey), oldest first, with their unanswered attempts.
+    Tasks(TasksArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ChannelArg {
+    Phone,
+    Sms,
+    Voice,
+}
+
+#[derive(Debug, Args)]
+struct TasksArgs {
+    /// Only the tasks waiting in this channel.
+    #[arg(long, value_enum)]
+    channel: Option<ChannelArg>,
+    /// At most this many tasks, 1-1000 [default: 100].
+    #[arg(long, value_name = "N")]
+    limit: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -55,6 +77,7 @@ impl CallbackCommand {
         let client = self.client.connect().await?;
         match self.action {
             CallbackAction::Record(args) => record(&client, args).await,
+            CallbackAction::Tasks(args) => tasks(&client, args).await,
         }
     }
 }
@@ -74,4 +97,49 @@ async fn record(client: &Client, args: RecordArgs) -> anyhow::Result<()> {
             client.feedback().record_callback(request).await
         })
         .await
+}
+
+fn channel_name(value: i32) -> &'static str {
+    match proto::CallbackChannel::try_from(value) {
+        Ok(proto::CallbackChannel::Phone) => "phone",
+        Ok(proto::CallbackChannel::Sms) => "sms",
+        Ok(proto::CallbackChannel::Voice) => "voice",
+        _ => "-",
+    }
+}
+
+fn tasks_table(response: &proto::ListCallbackTasksResponse) -> String {
+    let mut t = table(&[
+        "Ticket",
+        "Channel",
+        "Attempts",
+        "Since",
+        "Leased to",
+        "Last outcome",
+    ]);
+    for task in &response.tasks {
+        t.add_row(vec![
+            task.ticket_id.to_string(),
+            channel_name(task.channel).to_string(),
+            task.attempts.to_string(),
+            beijing::format(task.created_at.as_ref()),
+            task.lease_owner.clone(),
+            task.last_outcome.clone(),
+        ]);
+    }
+    format!("{t}\n{} open callback task(s)", response.tasks.len())
+}
+
+async fn tasks(client: &Client, args: TasksArgs) -> anyhow::Result<()> {
+    let request = proto::ListCallbackTasksRequest {
+        channel: match args.channel {
+            None => proto::CallbackChannel::Unspecified,
+            Some(ChannelArg::Phone) => proto::CallbackChannel::Phone,
+            Some(ChannelArg::Sms) => proto::CallbackChannel::Sms,
+            Some(ChannelArg::Voice) => proto::CallbackChannel::Voice,
+        } as i32,
+        limit: args.limit.unwrap_or_default(),
+    };
+    let response = client.reply(client.callbacks().list_callback_tasks(request).await)?;
+    client.output.print(&response, tasks_table)
 }

@@ -10,6 +10,7 @@ use tonic::{Code, Status};
 use super::args::ClientArgs;
 use super::output::Output;
 use crate::proto::{
+    call_service_client::CallServiceClient, callback_service_client::CallbackServiceClient,
     center_service_client::CenterServiceClient, dispatch_service_client::DispatchServiceClient,
     feedback_service_client::FeedbackServiceClient, intake_service_client::IntakeServiceClient,
     report_service_client::ReportServiceClient,
@@ -134,6 +135,14 @@ impl Client {
 
     pub fn report(&self) -> ReportServiceClient<Channel> {
         ReportServiceClient::new(self.channel())
+    }
+
+    pub fn calls(&self) -> CallServiceClient<Channel> {
+        CallServiceClient::new(self.channel())
+    }
+
+    pub fn callbacks(&self) -> CallbackServiceClient<Channel> {
+        CallbackServiceClient::new(self.channel())
     }
 
     /// The message of an RPC's answer, or an error carrying its code name and message.

@@ -45,6 +45,11 @@ api_messages!(
     GetRatesResponse,
     ListOverdueResponse,
     GetSupervisionSummaryResponse,
+    ReportCallLegsResponse,
+    GetCallStatsResponse,
+    ListMissedCallsResponse,
+    RecordMissedCallbackResponse,
+    ListCallbackTasksResponse,
 );
 
 fn dynamic<M: ApiMessage>(message: &M) -> anyhow::Result<DynamicMessage> {

@@ -7,6 +7,7 @@ mod args;
 mod assignments;
 pub(in crate::cli) mod beijing;
 mod callback;
+mod calls;
 mod centre;
 pub(in crate::cli) mod connection;
 mod json;
@@ -21,6 +22,7 @@ mod unit;
 mod vocabulary;
 
 pub use callback::CallbackCommand;
+pub use calls::CallsCommand;
 pub use centre::CentreCommand;
 pub use report::ReportCommand;
 pub use ticket::TicketCommand;
