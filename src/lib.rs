@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod jobs;
+pub mod knowledge;
 pub mod metrics;
 pub mod metrics_deadlines;
 pub mod route;

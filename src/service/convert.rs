@@ -357,6 +357,10 @@ pub fn ticket(ticket: &domain::Ticket) -> proto::Ticket {
             at: Some(timestamp(c.at)),
         }),
         reply: ticket.reply.clone(),
+        answered_with: ticket.answered_with.map(|c| proto::KnowledgeCitation {
+            entry_id: c.entry_id,
+            version: c.version,
+        }),
         created_at: Some(timestamp(ticket.created_at)),
         updated_at: Some(timestamp(ticket.updated_at)),
         dispatched_at: opt_timestamp(ticket.dispatched_at),

@@ -19,8 +19,12 @@ impl From<DomainError> for Status {
 impl From<StoreError> for Status {
     fn from(error: StoreError) -> Self {
         match &error {
-            StoreError::NotFound(_) => Status::not_found(error.to_string()),
-            StoreError::VersionConflict { .. } => Status::aborted(error.to_string()),
+            StoreError::NotFound(_) | StoreError::EntryNotFound(_) => {
+                Status::not_found(error.to_string())
+            }
+            StoreError::VersionConflict { .. } | StoreError::EntryVersionConflict { .. } => {
+                Status::aborted(error.to_string())
+            }
             StoreError::RequestIdReused { .. } => Status::already_exists(error.to_string()),
             StoreError::Unavailable(_) => {
                 tracing::warn!(%error, "database unavailable");
@@ -30,6 +34,17 @@ impl From<StoreError> for Status {
                 tracing::error!(%error, "store failure");
                 Status::internal("internal storage error")
             }
+        }
+    }
+}
+
+impl From<crate::knowledge::KnowledgeError> for Status {
+    fn from(error: crate::knowledge::KnowledgeError) -> Self {
+        use crate::knowledge::KnowledgeError as E;
+        match &error {
+            E::Invalid { .. } => Status::invalid_argument(error.to_string()),
+            E::NotPermitted(_) => Status::permission_denied(error.to_string()),
+            E::Precondition(_) => Status::failed_precondition(error.to_string()),
         }
     }
 }
