@@ -52,6 +52,8 @@ pub struct FileConfig {
     pub intake_batch_max: Option<usize>,
     pub intake_linger_micros: Option<u64>,
     pub intake_writers: Option<usize>,
+    pub knowledge_review_days: Option<u32>,
+    pub knowledge_refresh_seconds: Option<u64>,
 }
 
 impl FileConfig {

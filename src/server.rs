@@ -21,11 +21,12 @@ use crate::proto::{
     center_service_server::CenterServiceServer,
     diagnostics_service_server::DiagnosticsServiceServer,
     dispatch_service_server::DispatchServiceServer, feedback_service_server::FeedbackServiceServer,
-    intake_service_server::IntakeServiceServer, report_service_server::ReportServiceServer,
+    intake_service_server::IntakeServiceServer, knowledge_service_server::KnowledgeServiceServer,
+    report_service_server::ReportServiceServer,
 };
 use crate::rules::RulePaths;
 use crate::service::{
-    App, CenterApi, DiagnosticsApi, DispatchApi, FeedbackApi, IntakeApi, ReportApi,
+    App, CenterApi, DiagnosticsApi, DispatchApi, FeedbackApi, IntakeApi, KnowledgeApi, ReportApi,
 };
 use crate::store::{Batching, Store};
 
@@ -52,6 +53,11 @@ pub struct ServerConfig {
     pub health_interval: Duration,
     /// How concurrent CreateTicket calls are grouped into transactions.
     pub intake_batching: Batching,
+    /// A published knowledge entry nobody reviewed for longer than this is stale.
+    pub knowledge_review_days: u32,
+    /// How often the knowledge search index checks the database for changes made by
+    /// other replicas.
+    pub knowledge_refresh: Duration,
 }
 
 /// Default for [`ServerConfig::shutdown_grace`].
@@ -76,6 +82,8 @@ impl ServerConfig {
             scan_interval: crate::jobs::deadline_scanner::DEFAULT_INTERVAL,
             health_interval: health_probe::DEFAULT_INTERVAL,
             intake_batching: Batching::default(),
+            knowledge_review_days: crate::service::knowledge::DEFAULT_REVIEW_EVERY_DAYS,
+            knowledge_refresh: crate::service::knowledge::DEFAULT_REFRESH_INTERVAL,
         }
     }
 }
@@ -94,6 +102,7 @@ pub struct RunningServer {
     scanner: JoinHandle<()>,
     rate_gauges: Option<JoinHandle<()>>,
     health_probe: JoinHandle<()>,
+    knowledge_refresher: JoinHandle<()>,
 }
 
 /// The gRPC names of the API's services, whose health follows the database.
@@ -104,6 +113,7 @@ fn api_services() -> Vec<&'static str> {
         CenterServiceServer::<CenterApi>::NAME,
         FeedbackServiceServer::<FeedbackApi>::NAME,
         ReportServiceServer::<ReportApi>::NAME,
+        KnowledgeServiceServer::<KnowledgeApi>::NAME,
         DiagnosticsServiceServer::<DiagnosticsApi>::NAME,
     ]
 }
@@ -112,6 +122,9 @@ fn api_services() -> Vec<&'static str> {
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     if config.scan_interval.is_zero() {
         anyhow::bail!("the deadline scan interval must be longer than zero");
+    }
+    if config.knowledge_refresh.is_zero() {
+        anyhow::bail!("the knowledge refresh interval must be longer than zero");
     }
     if config.health_interval.is_zero() {
         anyhow::bail!("the health probe interval must be longer than zero");
@@ -137,6 +150,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let stop = CancellationToken::new();
     let app = App::new(store.clone(), rules, rule_paths, stop.clone());
     crate::service::spawn_reloaders(app.clone(), config.watch_rules)?;
+    app.knowledge
+        .set_review_every_days(config.knowledge_review_days);
+    // Searches answer from the first call on; the refresher keeps the index current.
+    app.knowledge.rebuild(store.as_ref()).await;
 
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let health = Health::new(reporter, api_services());
@@ -203,6 +220,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(
+            KnowledgeServiceServer::new(KnowledgeApi(app.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
             DiagnosticsServiceServer::new(DiagnosticsApi)
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         );
@@ -217,6 +238,11 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         store.clone(),
         health.clone(),
         config.health_interval,
+        stop.clone(),
+    );
+    let knowledge_refresher = crate::service::knowledge::spawn_refresher(
+        app.clone(),
+        config.knowledge_refresh,
         stop.clone(),
     );
     tracing::info!(%grpc_addr, backend = store.backend(), "hotline serving");
@@ -234,6 +260,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         scanner,
         rate_gauges,
         health_probe,
+        knowledge_refresher,
     })
 }
 
@@ -261,6 +288,9 @@ impl RunningServer {
         if let Some(metrics) = self.metrics {
             let _ = tokio::time::timeout_at(deadline, metrics).await;
         }
+        // A rebuild is not worth waiting for: the next start builds the index afresh.
+        self.knowledge_refresher.abort();
+        let _ = self.knowledge_refresher.await;
         if let Some(task) = self.rate_gauges {
             // It stops at the next await; a refresh in flight is not worth waiting for.
             task.abort();

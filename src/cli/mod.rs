@@ -70,6 +70,8 @@ pub enum Command {
     Callback(client::CallbackCommand),
     /// The three rates (三率) by unit, region or category, and the overdue list.
     Report(client::ReportCommand),
+    /// Knowledge base (知识库): import and export CSV, search, list stale entries.
+    Kb(client::KbCommand),
     /// Load test: concurrent gRPC clients for a set time; throughput, p50/p90/p99/max
     /// latency and errors (scenarios echo, intake, pull, mixed).
     ///
@@ -122,6 +124,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Centre(command) => command.run().await,
         Command::Callback(command) => command.run().await,
         Command::Report(command) => command.run().await,
+        Command::Kb(command) => command.run().await,
         Command::BenchLoad(args) => bench::run(args).await,
     }
 }

@@ -63,7 +63,6 @@ struct Fields {
 
 /// An immutable index of one set of live entries.
 pub struct Snapshot {
-    index: Index,
     reader: IndexReader,
     fields: Fields,
     entries: HashMap<EntryId, LiveEntry>,
@@ -131,7 +130,6 @@ impl Snapshot {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         Ok(Snapshot {
-            index,
             reader,
             fields,
             entries: entries.into_iter().map(|e| (e.id, e)).collect(),
@@ -247,9 +245,8 @@ impl KnowledgeIndex {
         Self::new(Vec::new()).expect("an empty RAM index builds")
     }
 
-    pub fn replace(&self, entries: Vec<LiveEntry>) -> tantivy::Result<()> {
-        self.current.store(std::sync::Arc::new(Snapshot::build(entries)?));
-        Ok(())
+    pub fn install(&self, snapshot: Snapshot) {
+        self.current.store(std::sync::Arc::new(snapshot));
     }
 
     pub fn snapshot(&self) -> std::sync::Arc<Snapshot> {

@@ -35,11 +35,11 @@ fn content() -> Content {
 }
 
 fn step(entry: &Entry, command: KbCommand, unit: &str) -> Result<Change, KnowledgeError> {
-    lifecycle::apply(Some(entry), command, &actor(unit), &units(), now())
+    apply(Some(entry), command, &actor(unit), &units(), now())
 }
 
 fn created() -> Entry {
-    let change = lifecycle::apply(
+    let change = apply(
         None,
         KbCommand::Create { content: content() },
         &actor("hrss-12333"),
@@ -71,7 +71,7 @@ fn create_tidies_and_starts_a_draft_at_version_one() {
 
 #[test]
 fn a_unit_creates_only_its_own_entries_and_the_centre_any() {
-    let refused = lifecycle::apply(
+    let refused = apply(
         None,
         KbCommand::Create { content: content() },
         &actor("market-12315"),
@@ -81,7 +81,7 @@ fn a_unit_creates_only_its_own_entries_and_the_centre_any() {
     .unwrap_err();
     assert!(matches!(refused, KnowledgeError::NotPermitted(_)), "{refused:?}");
     assert!(
-        lifecycle::apply(
+        apply(
             None,
             KbCommand::Create { content: content() },
             &actor("centre"),

@@ -51,6 +51,11 @@ macro_rules! proto_enum {
 }
 
 proto_enum!(domain::Channel, proto::Channel, "CHANNEL_");
+proto_enum!(
+    crate::knowledge::EntryStatus,
+    proto::EntryStatus,
+    "ENTRY_STATUS_"
+);
 proto_enum!(domain::RequestType, proto::RequestType, "REQUEST_TYPE_");
 proto_enum!(domain::PolicyDomain, proto::PolicyDomain, "POLICY_DOMAIN_");
 proto_enum!(domain::Urgency, proto::Urgency, "URGENCY_");

@@ -223,6 +223,7 @@ pub fn new_request(request_id: &str, unit: Option<&str>) -> proto::CreateTicketR
         topic: String::new(),
         // The test picks the unit, whatever the dispatch catalogue proposes.
         override_reason: "test fixture: the test names the unit".into(),
+        answered_with_entry: 0,
     }
 }
 

@@ -45,6 +45,10 @@ api_messages!(
     GetRatesResponse,
     ListOverdueResponse,
     GetSupervisionSummaryResponse,
+    EntryResponse,
+    ListEntriesResponse,
+    SearchEntriesResponse,
+    ListStaleResponse,
 );
 
 fn dynamic<M: ApiMessage>(message: &M) -> anyhow::Result<DynamicMessage> {

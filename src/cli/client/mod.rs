@@ -10,6 +10,7 @@ mod callback;
 mod centre;
 pub(in crate::cli) mod connection;
 mod json;
+mod kb;
 mod mask;
 pub(in crate::cli) mod output;
 mod report;
@@ -22,6 +23,7 @@ mod vocabulary;
 
 pub use callback::CallbackCommand;
 pub use centre::CentreCommand;
+pub use kb::KbCommand;
 pub use report::ReportCommand;
 pub use ticket::TicketCommand;
 pub use unit::UnitCommand;
