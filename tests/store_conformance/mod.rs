@@ -14,6 +14,7 @@ mod fixtures;
 mod group_commit;
 mod idempotency;
 mod import;
+mod knowledge;
 mod overdue;
 mod pulls;
 mod rates;
@@ -27,6 +28,7 @@ pub use durability::*;
 pub use group_commit::*;
 pub use idempotency::*;
 pub use import::*;
+pub use knowledge::*;
 pub use overdue::*;
 pub use pulls::*;
 pub use rates::*;
@@ -89,6 +91,9 @@ macro_rules! conformance_tests {
             open_tickets_are_counted_per_unit,
             many_concurrent_creates_are_all_stored,
             imports_read_back_as_live_writes,
+            knowledge_entries_round_trip_with_their_versions,
+            knowledge_saves_check_the_version,
+            knowledge_entries_list_by_owner_and_status,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,
