@@ -168,6 +168,12 @@ impl TestServer {
         }
     }
 
+    pub fn knowledge(
+        &self,
+    ) -> hotline::proto::knowledge_service_client::KnowledgeServiceClient<Channel> {
+        hotline::proto::knowledge_service_client::KnowledgeServiceClient::new(self.channel.clone())
+    }
+
     pub fn intake(&self) -> IntakeServiceClient<Channel> {
         IntakeServiceClient::new(self.channel.clone())
     }
