@@ -385,3 +385,60 @@ async fn csv_import_and_export_round_trip_through_the_cli() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("\"reviewEveryDays\": 180"), "{}", text(&out.stdout));
 }
+
+/// A replica's index follows changes another replica wrote to the shared database: the
+/// refresher rebuilds it when the store's stamp moved, and only then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_index_refreshes_from_changes_made_elsewhere() {
+    use hotline::knowledge::lifecycle::{KbCommand, apply};
+    use hotline::knowledge::index::SearchQuery;
+    use hotline::service::KnowledgeState;
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("kb.db").display());
+    let store = hotline::store::open(&url).await.unwrap();
+    let units = hotline::config::built_in_units();
+    let state = KnowledgeState::default();
+    assert!(state.refresh(store.as_ref()).await.unwrap(), "the first refresh builds");
+    assert!(!state.refresh(store.as_ref()).await.unwrap(), "nothing changed since");
+
+    // "Another replica" writes straight to the database.
+    let now = hotline::service::now();
+    let who = |unit: &str| hotline::domain::Actor {
+        unit: unit.into(),
+        person: "p".into(),
+    };
+    let content = hotline::knowledge::Content {
+        question: "居住证怎么办理？".into(),
+        answer: "到居住地派出所申领。".into(),
+        keywords: vec!["居住证".into()],
+        category: "public_security".into(),
+        topic: "household_registration".into(),
+        region: String::new(),
+        owner_unit: "public-security".into(),
+        valid_from: None,
+        valid_until: None,
+    };
+    let created = apply(None, KbCommand::Create { content }, &who("public-security"), &units, now).unwrap();
+    let mut entry = store.create_entry(&created.entry, &created.version).await.unwrap();
+    for (command, unit) in [
+        (KbCommand::Submit { note: String::new() }, "public-security"),
+        (KbCommand::Approve { note: String::new() }, "centre"),
+    ] {
+        let change = apply(Some(&entry), command, &who(unit), &units, now).unwrap();
+        store.save_entry(entry.version, &change.entry, &change.version).await.unwrap();
+        entry = change.entry;
+    }
+    let query = SearchQuery {
+        text: "居住證辦理",
+        region: "",
+        category: "",
+        limit: 5,
+    };
+    let today = hotline::knowledge::entry::local_day(now);
+    assert!(state.search(&query, today, &units).unwrap().is_empty(), "not seen yet");
+    assert!(state.refresh(store.as_ref()).await.unwrap(), "the stamp moved");
+    let hits = state.search(&query, today, &units).unwrap();
+    assert_eq!(hits.iter().map(|h| h.entry.id).collect::<Vec<_>>(), [entry.id]);
+    store.close().await;
+}
