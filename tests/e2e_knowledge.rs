@@ -105,13 +105,25 @@ fn consultation(request_id: &str, entry: i64) -> proto::CreateTicketRequest {
 async fn an_approved_entry_is_found_offered_and_cited(backend: Backend) {
     let server = TestServer::start(backend).await;
     let answer = "携带身份证到任一社保卡服务网点办理挂失补办。";
-    let draft = create(&server, content("社保卡丢了怎么补办？", answer, "hrss-12333"), "hrss-12333").await;
+    let draft = create(
+        &server,
+        content("社保卡丢了怎么补办？", answer, "hrss-12333"),
+        "hrss-12333",
+    )
+    .await;
     assert_eq!(draft.status, proto::EntryStatus::Draft as i32);
-    assert!(search(&server, "社保卡补办").await.is_empty(), "drafts are not searchable");
+    assert!(
+        search(&server, "社保卡补办").await.is_empty(),
+        "drafts are not searchable"
+    );
 
     let published = publish(&server, &draft).await;
     assert_eq!(
-        (published.status, published.version, published.published_version),
+        (
+            published.status,
+            published.version,
+            published.published_version
+        ),
         (proto::EntryStatus::Published as i32, 3, 3)
     );
     // Traditional characters and other words than the entry's.
@@ -132,8 +144,15 @@ async fn an_approved_entry_is_found_offered_and_cited(backend: Backend) {
         .expect("preview")
         .into_inner();
     let c = preview.classification.unwrap();
-    assert_eq!(c.request_type, proto::RequestType::Consultation as i32, "{c:?}");
-    assert_eq!(preview.knowledge.first().map(|h| h.entry_id), Some(draft.id));
+    assert_eq!(
+        c.request_type,
+        proto::RequestType::Consultation as i32,
+        "{c:?}"
+    );
+    assert_eq!(
+        preview.knowledge.first().map(|h| h.entry_id),
+        Some(draft.id)
+    );
 
     let ticket = server
         .intake()
@@ -177,18 +196,30 @@ async fn an_approved_entry_is_found_offered_and_cited(backend: Backend) {
     };
     let refused = intake.create_ticket(complaint).await.unwrap_err();
     assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
-    assert!(refused.message().starts_with("answered_with_entry"), "{refused:?}");
+    assert!(
+        refused.message().starts_with("answered_with_entry"),
+        "{refused:?}"
+    );
     let unknown = intake
         .create_ticket(consultation("kb-answer-3", 999_999))
         .await
         .unwrap_err();
     assert_eq!(unknown.code(), Code::NotFound, "{unknown:?}");
-    let other = create(&server, content("社保卡密码忘了怎么办？", "到网点重置。", "hrss-12333"), "hrss-12333").await;
+    let other = create(
+        &server,
+        content("社保卡密码忘了怎么办？", "到网点重置。", "hrss-12333"),
+        "hrss-12333",
+    )
+    .await;
     let unpublished = intake
         .create_ticket(consultation("kb-answer-4", other.id))
         .await
         .unwrap_err();
-    assert_eq!(unpublished.code(), Code::FailedPrecondition, "{unpublished:?}");
+    assert_eq!(
+        unpublished.code(),
+        Code::FailedPrecondition,
+        "{unpublished:?}"
+    );
     let with_disposition = proto::CreateTicketRequest {
         disposition: new_request("x", Some("hrss-12333")).disposition,
         override_reason: "坚持派单".into(),
@@ -196,7 +227,10 @@ async fn an_approved_entry_is_found_offered_and_cited(backend: Backend) {
     };
     let both = intake.create_ticket(with_disposition).await.unwrap_err();
     assert_eq!(both.code(), Code::InvalidArgument, "{both:?}");
-    assert!(both.message().starts_with("answered_with_entry"), "{both:?}");
+    assert!(
+        both.message().starts_with("answered_with_entry"),
+        "{both:?}"
+    );
 
     let entry = server
         .knowledge()
@@ -239,7 +273,12 @@ async fn units_keep_to_their_own_entries(backend: Backend) {
         .unwrap_err();
     assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
 
-    let entry = create(&server, content("社保卡怎么补办", "答复", "hrss-12333"), "hrss-12333").await;
+    let entry = create(
+        &server,
+        content("社保卡怎么补办", "答复", "hrss-12333"),
+        "hrss-12333",
+    )
+    .await;
     let edit = kb
         .update_entry(proto::UpdateEntryRequest {
             entry_id: entry.id,
@@ -262,8 +301,15 @@ async fn units_keep_to_their_own_entries(backend: Backend) {
         .approve_entry(command(&pending, "hrss-12333", ""))
         .await
         .unwrap_err();
-    assert_eq!(self_approval.code(), Code::PermissionDenied, "{self_approval:?}");
-    let stale_version = kb.approve_entry(command(&entry, "centre", "")).await.unwrap_err();
+    assert_eq!(
+        self_approval.code(),
+        Code::PermissionDenied,
+        "{self_approval:?}"
+    );
+    let stale_version = kb
+        .approve_entry(command(&entry, "centre", ""))
+        .await
+        .unwrap_err();
     assert_eq!(stale_version.code(), Code::Aborted, "{stale_version:?}");
     let blank = kb
         .create_entry(proto::CreateEntryRequest {
@@ -276,7 +322,10 @@ async fn units_keep_to_their_own_entries(backend: Backend) {
         .await
         .unwrap_err();
     assert_eq!(blank.code(), Code::InvalidArgument);
-    assert!(blank.message().starts_with("content.valid_from"), "{blank:?}");
+    assert!(
+        blank.message().starts_with("content.valid_from"),
+        "{blank:?}"
+    );
     let missing = kb
         .get_entry(proto::GetEntryRequest {
             entry_id: 424_242,
@@ -299,7 +348,12 @@ async fn expired_entries_are_listed_as_stale(backend: Backend) {
     )
     .await;
     publish(&server, &old).await;
-    let current = create(&server, content("社保卡怎么补办", "答复", "hrss-12333"), "hrss-12333").await;
+    let current = create(
+        &server,
+        content("社保卡怎么补办", "答复", "hrss-12333"),
+        "hrss-12333",
+    )
+    .await;
     publish(&server, &current).await;
     let stale = server
         .knowledge()
@@ -316,7 +370,10 @@ async fn expired_entries_are_listed_as_stale(backend: Backend) {
         .map(|e| (e.entry_id, e.reason.as_str()))
         .collect();
     assert_eq!(listed, [(old.id, "expired")]);
-    assert!(search(&server, "消费券").await.is_empty(), "an expired entry answers nobody");
+    assert!(
+        search(&server, "消费券").await.is_empty(),
+        "an expired entry answers nobody"
+    );
 }
 
 /// `hotline kb import` of the shipped file publishes every row; `export` writes them back
@@ -337,30 +394,57 @@ async fn csv_import_and_export_round_trip_through_the_cli() {
             .chain(["--server".to_string(), url.clone()])
             .collect()
     };
-    let out = run(args(&["kb", "import", "config/knowledge.csv", "--publish"])).await.unwrap();
+    let out = run(args(&["kb", "import", "config/knowledge.csv", "--publish"]))
+        .await
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("30 entries imported and published, 0 rows failed"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("30 entries imported and published, 0 rows failed"),
+        "{}",
+        text(&out.stdout)
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let exported = dir.path().join("kb.csv");
-    let out = run(args(&["kb", "export", "--output", exported.to_str().unwrap()])).await.unwrap();
+    let out = run(args(&[
+        "kb",
+        "export",
+        "--output",
+        exported.to_str().unwrap(),
+    ]))
+    .await
+    .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let shipped = hotline::knowledge::csv_file::read(
         std::fs::File::open(concat!(env!("CARGO_MANIFEST_DIR"), "/config/knowledge.csv")).unwrap(),
     )
     .unwrap();
     let back = hotline::knowledge::csv_file::read(std::fs::File::open(&exported).unwrap()).unwrap();
-    let contents = |rows: Vec<(u64, Result<hotline::knowledge::Content, String>)>| {
-        rows.into_iter().map(|(_, c)| c.unwrap()).collect::<Vec<_>>()
+    let contents = |rows: Vec<hotline::knowledge::csv_file::ParsedRow>| {
+        rows.into_iter()
+            .map(|(_, c)| c.unwrap())
+            .collect::<Vec<_>>()
     };
     assert_eq!(contents(back), contents(shipped));
     let raw = std::fs::read_to_string(&exported).unwrap();
-    assert!(raw.starts_with("id,version,status,question,answer"), "{raw}");
-    assert!(raw.lines().nth(1).unwrap().starts_with("1,3,published,"), "{raw}");
+    assert!(
+        raw.starts_with("id,version,status,question,answer"),
+        "{raw}"
+    );
+    assert!(
+        raw.lines().nth(1).unwrap().starts_with("1,3,published,"),
+        "{raw}"
+    );
 
-    let out = run(args(&["kb", "search", "公積金怎麼提取"])).await.unwrap();
+    let out = run(args(&["kb", "search", "公積金怎麼提取"]))
+        .await
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("住房公积金怎么提取？"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("住房公积金怎么提取？"),
+        "{}",
+        text(&out.stdout)
+    );
 
     // A file with bad rows: each is reported by its line, the good ones go in.
     let bad = dir.path().join("bad.csv");
@@ -372,26 +456,38 @@ async fn csv_import_and_export_round_trip_through_the_cli() {
          问题,答复,labour_social_security,hrss-12333,2026-02-30\n",
     )
     .unwrap();
-    let out = run(args(&["kb", "import", bad.to_str().unwrap()])).await.unwrap();
+    let out = run(args(&["kb", "import", bad.to_str().unwrap()]))
+        .await
+        .unwrap();
     assert!(!out.status.success());
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("1 entries imported as drafts, 2 rows failed"), "{stdout}");
+    assert!(
+        stdout.contains("1 entries imported as drafts, 2 rows failed"),
+        "{stdout}"
+    );
     assert!(stdout.contains("INVALID_ARGUMENT: category"), "{stdout}");
-    assert!(stdout.contains("valid_until: `2026-02-30` is not a date"), "{stdout}");
+    assert!(
+        stdout.contains("valid_until: `2026-02-30` is not a date"),
+        "{stdout}"
+    );
     assert!(stdout.contains("│ 3"), "{stdout}");
     assert!(stdout.contains("│ 4"), "{stdout}");
 
     let out = run(args(&["kb", "stale", "--json"])).await.unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("\"reviewEveryDays\": 180"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("\"reviewEveryDays\": 180"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 /// A replica's index follows changes another replica wrote to the shared database: the
 /// refresher rebuilds it when the store's stamp moved, and only then.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_index_refreshes_from_changes_made_elsewhere() {
-    use hotline::knowledge::lifecycle::{KbCommand, apply};
     use hotline::knowledge::index::SearchQuery;
+    use hotline::knowledge::lifecycle::{KbCommand, apply};
     use hotline::service::KnowledgeState;
 
     let dir = tempfile::tempdir().unwrap();
@@ -399,8 +495,14 @@ async fn the_index_refreshes_from_changes_made_elsewhere() {
     let store = hotline::store::open(&url).await.unwrap();
     let units = hotline::config::built_in_units();
     let state = KnowledgeState::default();
-    assert!(state.refresh(store.as_ref()).await.unwrap(), "the first refresh builds");
-    assert!(!state.refresh(store.as_ref()).await.unwrap(), "nothing changed since");
+    assert!(
+        state.refresh(store.as_ref()).await.unwrap(),
+        "the first refresh builds"
+    );
+    assert!(
+        !state.refresh(store.as_ref()).await.unwrap(),
+        "nothing changed since"
+    );
 
     // "Another replica" writes straight to the database.
     let now = hotline::service::now();
@@ -419,14 +521,37 @@ async fn the_index_refreshes_from_changes_made_elsewhere() {
         valid_from: None,
         valid_until: None,
     };
-    let created = apply(None, KbCommand::Create { content }, &who("public-security"), &units, now).unwrap();
-    let mut entry = store.create_entry(&created.entry, &created.version).await.unwrap();
+    let created = apply(
+        None,
+        KbCommand::Create { content },
+        &who("public-security"),
+        &units,
+        now,
+    )
+    .unwrap();
+    let mut entry = store
+        .create_entry(&created.entry, &created.version)
+        .await
+        .unwrap();
     for (command, unit) in [
-        (KbCommand::Submit { note: String::new() }, "public-security"),
-        (KbCommand::Approve { note: String::new() }, "centre"),
+        (
+            KbCommand::Submit {
+                note: String::new(),
+            },
+            "public-security",
+        ),
+        (
+            KbCommand::Approve {
+                note: String::new(),
+            },
+            "centre",
+        ),
     ] {
         let change = apply(Some(&entry), command, &who(unit), &units, now).unwrap();
-        store.save_entry(entry.version, &change.entry, &change.version).await.unwrap();
+        store
+            .save_entry(entry.version, &change.entry, &change.version)
+            .await
+            .unwrap();
         entry = change.entry;
     }
     let query = SearchQuery {
@@ -436,9 +561,18 @@ async fn the_index_refreshes_from_changes_made_elsewhere() {
         limit: 5,
     };
     let today = hotline::knowledge::entry::local_day(now);
-    assert!(state.search(&query, today, &units).unwrap().is_empty(), "not seen yet");
-    assert!(state.refresh(store.as_ref()).await.unwrap(), "the stamp moved");
+    assert!(
+        state.search(&query, today, &units).unwrap().is_empty(),
+        "not seen yet"
+    );
+    assert!(
+        state.refresh(store.as_ref()).await.unwrap(),
+        "the stamp moved"
+    );
     let hits = state.search(&query, today, &units).unwrap();
-    assert_eq!(hits.iter().map(|h| h.entry.id).collect::<Vec<_>>(), [entry.id]);
+    assert_eq!(
+        hits.iter().map(|h| h.entry.id).collect::<Vec<_>>(),
+        [entry.id]
+    );
     store.close().await;
 }

@@ -94,11 +94,18 @@ impl Row {
     }
 }
 
-/// Reads every row: each is its content with its line number, or why it cannot be read.
-/// A file without the required header columns is refused whole.
-pub fn read(input: impl Read) -> Result<Vec<(u64, Result<Content, String>)>, String> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::Headers).from_reader(input);
-    let headers = reader.headers().map_err(|e| format!("header: {e}"))?.clone();
+/// A row's line number and its content, or why it cannot be read.
+pub type ParsedRow = (u64, Result<Content, String>);
+
+/// Reads every row. A file without the required header columns is refused whole.
+pub fn read(input: impl Read) -> Result<Vec<ParsedRow>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::Headers)
+        .from_reader(input);
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("header: {e}"))?
+        .clone();
     for required in ["question", "answer", "category", "owner_unit"] {
         if !headers.iter().any(|h| h == required) {
             return Err(format!("header: no `{required}` column"));
@@ -115,10 +122,7 @@ pub fn read(input: impl Read) -> Result<Vec<(u64, Result<Content, String>)>, Str
                     .and_then(|row| row.content());
                 (line, row)
             }
-            Err(e) => (
-                e.position().map_or(0, |p| p.line()),
-                Err(e.to_string()),
-            ),
+            Err(e) => (e.position().map_or(0, |p| p.line()), Err(e.to_string())),
         };
         rows.push((line, content));
     }

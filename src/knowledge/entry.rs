@@ -17,7 +17,18 @@ pub const MAX_KEYWORD_CHARS: usize = 32;
 
 /// Where the entry's latest version stands.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Display, EnumString, IntoStaticStr, EnumIter,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -145,7 +156,10 @@ impl Content {
         if self.keywords.len() > MAX_KEYWORDS {
             return Err(KnowledgeError::invalid(
                 "keywords",
-                format!("{} keywords; the limit is {MAX_KEYWORDS}", self.keywords.len()),
+                format!(
+                    "{} keywords; the limit is {MAX_KEYWORDS}",
+                    self.keywords.len()
+                ),
             ));
         }
         for keyword in &self.keywords {
@@ -213,7 +227,5 @@ impl LiveEntry {
 
 /// Whether the unit may approve entries: the centre only.
 pub fn is_centre(unit: &str, units: &UnitCatalog) -> bool {
-    units
-        .get(unit)
-        .is_some_and(|u| u.kind == UnitKind::Centre)
+    units.get(unit).is_some_and(|u| u.kind == UnitKind::Centre)
 }

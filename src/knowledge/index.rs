@@ -90,7 +90,61 @@ fn schema() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
-/// The words a text is searched by: normalised, then cut by jieba; no duplicates.
+/// Question words and particles every caller says («请问…怎么…呢»): as search terms they
+/// would rank every entry phrased as a question.
+const FILLER_WORDS: &[&str] = &[
+    "请问",
+    "怎么",
+    "怎么办",
+    "怎么样",
+    "怎样",
+    "如何",
+    "什么",
+    "哪里",
+    "哪儿",
+    "哪",
+    "哪些",
+    "为什么",
+    "多少",
+    "是否",
+    "能否",
+    "可以",
+    "能",
+    "要",
+    "想",
+    "问",
+    "问问",
+    "一下",
+    "我",
+    "我们",
+    "你",
+    "你们",
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "吧",
+    "啊",
+    "是",
+    "在",
+    "有",
+    "和",
+    "还",
+    "去",
+    "就",
+    "都",
+    "也",
+    "这",
+    "那",
+    "个",
+    "给",
+    "被",
+    "把",
+    "让",
+];
+
+/// The words a text is searched by: normalised, cut by jieba, without filler words and
+/// duplicates.
 pub fn words(text: &str) -> Vec<String> {
     let normalized = normalize(text);
     let mut analyzer = analyzer();
@@ -100,7 +154,10 @@ pub fn words(text: &str) -> Vec<String> {
     while let Some(token) = stream.next() {
         let word = token.text.trim();
         // Punctuation and spaces carry no meaning for the search.
-        if word.chars().any(char::is_alphanumeric) && seen.insert(word.to_string()) {
+        if word.chars().any(char::is_alphanumeric)
+            && !FILLER_WORDS.contains(&word)
+            && seen.insert(word.to_string())
+        {
             out.push(word.to_string());
         }
     }
@@ -169,7 +226,10 @@ impl Snapshot {
                     Term::from_field_text(field, word),
                     IndexRecordOption::WithFreqs,
                 );
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(term), boost))));
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(term), boost)),
+                ));
             }
         }
         let tantivy_query = BooleanQuery::new(clauses);
@@ -200,7 +260,7 @@ impl Snapshot {
             hits.push(Hit {
                 entry: entry.clone(),
                 score,
-                snippet: marked(&snippets.snippet_from_doc(&doc)),
+                snippet: marked(&snippets.snippet_from_doc(&doc), &c.answer),
             });
             if hits.len() == query.limit {
                 break;
@@ -210,9 +270,13 @@ impl Snapshot {
     }
 }
 
-/// The snippet's fragment with its highlighted words in 【】.
-fn marked(snippet: &tantivy::snippet::Snippet) -> String {
+/// The snippet's fragment with its highlighted words in 【】; the answer's opening when
+/// no word of the query is in the answer (the question or keywords matched).
+fn marked(snippet: &tantivy::snippet::Snippet, answer: &str) -> String {
     let fragment = snippet.fragment();
+    if fragment.is_empty() {
+        return answer.chars().take(SNIPPET_CHARS / 2).collect();
+    }
     let mut out = String::with_capacity(fragment.len() + 16);
     let mut at = 0;
     for range in snippet.highlighted() {

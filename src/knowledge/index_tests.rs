@@ -52,7 +52,9 @@ fn the_shipped_entries_are_valid() {
     let entries = shipped();
     assert!(entries.len() >= 30);
     for e in &entries {
-        e.content.validate(&units).unwrap_or_else(|err| panic!("{}: {err}", e.content.question));
+        e.content
+            .validate(&units)
+            .unwrap_or_else(|err| panic!("{}: {err}", e.content.question));
     }
 }
 
@@ -61,14 +63,36 @@ fn chinese_queries_find_entries_in_other_words_scripts_and_widths() {
     let snapshot = Snapshot::build(shipped()).unwrap();
     let today = day(2026, 6, 1);
     // Traditional characters; no entry contains the phrase as typed.
-    assert_eq!(top(&snapshot, "社保卡不見了要怎麼補辦", "", today)[0], "社保卡丢失了怎么补办？");
+    assert_eq!(
+        top(&snapshot, "社保卡不見了要怎麼補辦", "", today)[0],
+        "社保卡丢失了怎么补办？"
+    );
     // A partial, reworded question: a LIKE '%…%' on it matches nothing.
-    assert_eq!(top(&snapshot, "身份证掉了去哪补领", "", today)[0], "身份证丢了怎么补办？");
-    assert_eq!(top(&snapshot, "想把公积金取出来付房租", "", today)[0], "住房公积金怎么提取？");
+    assert_eq!(
+        top(&snapshot, "身份证掉了去哪补领", "", today)[0],
+        "身份证丢了怎么补办？"
+    );
+    assert_eq!(
+        top(&snapshot, "想把公积金取出来付房租", "", today)[0],
+        "住房公积金怎么提取？"
+    );
     // Full-width digits and letters fold to their ASCII forms.
-    assert_eq!(top(&snapshot, "２０２６年的消费券在哪领", "", today)[0], "2026年消费券怎么领取？");
-    assert_eq!(top(&snapshot, "個稅匯算", "", today)[0], "个人所得税年度汇算怎么办理？");
-    assert!(top(&snapshot, "，。！？", "", today).is_empty(), "punctuation finds nothing");
+    assert_eq!(
+        top(&snapshot, "２０２６年的消费券在哪领", "", today)[0],
+        "2026年消费券怎么领取？"
+    );
+    assert_eq!(
+        top(&snapshot, "個稅匯算", "", today)[0],
+        "个人所得税年度汇算怎么办理？"
+    );
+    assert!(
+        top(&snapshot, "，。！？", "", today).is_empty(),
+        "punctuation finds nothing"
+    );
+    assert!(
+        top(&snapshot, "请问怎么办呢？", "", today).is_empty(),
+        "question words alone match nothing"
+    );
 }
 
 #[test]
@@ -98,7 +122,10 @@ fn region_validity_and_category_filter_the_matches() {
         )
         .unwrap();
     assert!(!hits.is_empty());
-    assert!(hits.iter().all(|h| h.entry.content.category == "public_security"));
+    assert!(
+        hits.iter()
+            .all(|h| h.entry.content.category == "public_security")
+    );
 }
 
 #[test]
@@ -127,4 +154,5 @@ fn words_are_cut_by_jieba_after_normalising() {
     assert!(words.contains(&"社保卡".to_string()), "{words:?}");
     assert!(words.contains(&"补办".to_string()), "{words:?}");
     assert!(words.contains(&"app".to_string()), "{words:?}");
+    assert!(!super::words("请问社保卡怎么补办").contains(&"怎么".to_string()));
 }

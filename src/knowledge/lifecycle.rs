@@ -40,16 +40,31 @@ impl From<DomainError> for KnowledgeError {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KbCommand {
-    Create { content: Content },
+    Create {
+        content: Content,
+    },
     /// A new draft; what was published stays live until the edit is approved.
-    Update { content: Content, note: String },
-    Submit { note: String },
-    Approve { note: String },
+    Update {
+        content: Content,
+        note: String,
+    },
+    Submit {
+        note: String,
+    },
+    Approve {
+        note: String,
+    },
     /// Back to draft; the note tells the unit why.
-    Reject { note: String },
-    Retire { note: String },
+    Reject {
+        note: String,
+    },
+    Retire {
+        note: String,
+    },
     /// The published answer was checked and still holds (resets the review clock).
-    Confirm { note: String },
+    Confirm {
+        note: String,
+    },
 }
 
 impl KbCommand {
@@ -110,7 +125,9 @@ pub fn apply(
         }
         (None, _) => return Err(KnowledgeError::invalid("entry_id", "must be an entry id")),
         (Some(_), KbCommand::Create { .. }) => {
-            return Err(KnowledgeError::Precondition("the entry exists already".into()));
+            return Err(KnowledgeError::Precondition(
+                "the entry exists already".into(),
+            ));
         }
         (Some(before), command) => {
             let owner = before.content.owner_unit == actor.unit;

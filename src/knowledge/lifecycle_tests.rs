@@ -55,8 +55,24 @@ fn created() -> Entry {
 
 fn published() -> Entry {
     let e = created();
-    let e = step(&e, KbCommand::Submit { note: String::new() }, "hrss-12333").unwrap().entry;
-    step(&e, KbCommand::Approve { note: String::new() }, "centre").unwrap().entry
+    let e = step(
+        &e,
+        KbCommand::Submit {
+            note: String::new(),
+        },
+        "hrss-12333",
+    )
+    .unwrap()
+    .entry;
+    step(
+        &e,
+        KbCommand::Approve {
+            note: String::new(),
+        },
+        "centre",
+    )
+    .unwrap()
+    .entry
 }
 
 #[test]
@@ -79,7 +95,10 @@ fn a_unit_creates_only_its_own_entries_and_the_centre_any() {
         now(),
     )
     .unwrap_err();
-    assert!(matches!(refused, KnowledgeError::NotPermitted(_)), "{refused:?}");
+    assert!(
+        matches!(refused, KnowledgeError::NotPermitted(_)),
+        "{refused:?}"
+    );
     assert!(
         apply(
             None,
@@ -94,7 +113,8 @@ fn a_unit_creates_only_its_own_entries_and_the_centre_any() {
 
 #[test]
 fn content_is_checked_field_by_field() {
-    let cases: [(&str, fn(&mut Content)); 7] = [
+    type Spoil = fn(&mut Content);
+    let cases: [(&str, Spoil); 7] = [
         ("question", |c| c.question = "  ".into()),
         ("answer", |c| c.answer = "答".repeat(4001)),
         ("category", |c| c.category = "nonsense".into()),
@@ -136,7 +156,11 @@ fn approval_publishes_and_an_edit_keeps_the_old_answer_live() {
     )
     .unwrap();
     assert_eq!(change.entry.status, EntryStatus::Draft);
-    assert_eq!(change.entry.published_version, Some(3), "v3 answers until approval");
+    assert_eq!(
+        change.entry.published_version,
+        Some(3),
+        "v3 answers until approval"
+    );
     assert_eq!(change.version.action, "update");
     assert_eq!(change.version.version, 4);
     assert_eq!(change.version.note, "政策调整");
@@ -145,18 +169,42 @@ fn approval_publishes_and_an_edit_keeps_the_old_answer_live() {
 #[test]
 fn only_the_centre_approves_and_rejection_needs_a_reason() {
     let e = created();
-    let pending = step(&e, KbCommand::Submit { note: String::new() }, "hrss-12333")
-        .unwrap()
-        .entry;
-    let denied = step(&pending, KbCommand::Approve { note: String::new() }, "hrss-12333");
+    let pending = step(
+        &e,
+        KbCommand::Submit {
+            note: String::new(),
+        },
+        "hrss-12333",
+    )
+    .unwrap()
+    .entry;
+    let denied = step(
+        &pending,
+        KbCommand::Approve {
+            note: String::new(),
+        },
+        "hrss-12333",
+    );
     assert!(matches!(denied, Err(KnowledgeError::NotPermitted(_))));
     let blank = step(&pending, KbCommand::Reject { note: " ".into() }, "centre");
     assert!(matches!(blank, Err(KnowledgeError::Invalid { ref field, .. }) if field == "note"));
-    let rejected = step(&pending, KbCommand::Reject { note: "答复不完整".into() }, "centre")
-        .unwrap()
-        .entry;
+    let rejected = step(
+        &pending,
+        KbCommand::Reject {
+            note: "答复不完整".into(),
+        },
+        "centre",
+    )
+    .unwrap()
+    .entry;
     assert_eq!(rejected.status, EntryStatus::Draft);
-    let early = step(&e, KbCommand::Approve { note: String::new() }, "centre");
+    let early = step(
+        &e,
+        KbCommand::Approve {
+            note: String::new(),
+        },
+        "centre",
+    );
     assert!(matches!(early, Err(KnowledgeError::Precondition(_))));
 }
 
@@ -168,9 +216,15 @@ fn another_unit_cannot_edit_submit_or_retire() {
             content: content(),
             note: String::new(),
         },
-        KbCommand::Submit { note: String::new() },
-        KbCommand::Retire { note: String::new() },
-        KbCommand::Confirm { note: String::new() },
+        KbCommand::Submit {
+            note: String::new(),
+        },
+        KbCommand::Retire {
+            note: String::new(),
+        },
+        KbCommand::Confirm {
+            note: String::new(),
+        },
     ];
     for command in commands {
         let result = step(&e, command.clone(), "market-12315");
@@ -194,10 +248,18 @@ fn the_owner_unit_is_kept_and_retired_entries_stay_retired() {
         },
         "centre",
     );
-    assert!(matches!(result, Err(KnowledgeError::Invalid { ref field, .. }) if field == "owner_unit"));
-    let retired = step(&e, KbCommand::Retire { note: "政策废止".into() }, "hrss-12333")
-        .unwrap()
-        .entry;
+    assert!(
+        matches!(result, Err(KnowledgeError::Invalid { ref field, .. }) if field == "owner_unit")
+    );
+    let retired = step(
+        &e,
+        KbCommand::Retire {
+            note: "政策废止".into(),
+        },
+        "hrss-12333",
+    )
+    .unwrap()
+    .entry;
     assert_eq!(retired.published_version, None);
     let again = step(
         &retired,
@@ -225,10 +287,16 @@ fn live(reviewed_days_ago: i64, valid_until: Option<NaiveDate>) -> LiveEntry {
 #[test]
 fn staleness_is_expiry_or_no_review_within_the_period() {
     assert_eq!(live(10, None).staleness(now(), 180), None);
-    assert_eq!(live(181, None).staleness(now(), 180), Some(Staleness::Unreviewed));
+    assert_eq!(
+        live(181, None).staleness(now(), 180),
+        Some(Staleness::Unreviewed)
+    );
     // 2026-06-01 10:00 in Nanjing: an entry valid until 05-31 expired yesterday.
     let yesterday = NaiveDate::from_ymd_opt(2026, 5, 31);
-    assert_eq!(live(1, yesterday).staleness(now(), 180), Some(Staleness::Expired));
+    assert_eq!(
+        live(1, yesterday).staleness(now(), 180),
+        Some(Staleness::Expired)
+    );
     let today = NaiveDate::from_ymd_opt(2026, 6, 1);
     assert_eq!(live(1, today).staleness(now(), 180), None);
     let never = LiveEntry {
@@ -253,7 +321,10 @@ fn regions_cover_their_streets_and_city_wide_covers_all() {
 
 #[test]
 fn keywords_split_on_chinese_and_ascii_separators() {
-    assert_eq!(split_keywords("社保卡、补办；挂失, 网点"), ["社保卡", "补办", "挂失", "网点"]);
+    assert_eq!(
+        split_keywords("社保卡、补办；挂失, 网点"),
+        ["社保卡", "补办", "挂失", "网点"]
+    );
 }
 
 #[test]
@@ -264,30 +335,56 @@ fn a_direct_answer_closes_a_valid_consultation_only() {
         unit: Some("hrss-12333".into()),
         co_units: Vec::new(),
     };
-    let answered =
-        citation::answer(&entry, RequestType::Consultation, "", &dispatch, &units, now()).unwrap();
+    let answered = citation::answer(
+        &entry,
+        RequestType::Consultation,
+        "",
+        &dispatch,
+        &units,
+        now(),
+    )
+    .unwrap();
     assert_eq!(
         answered,
         Disposition::AnswerDirectly {
             answer: entry.content.answer.clone()
         }
     );
-    let complaint =
-        citation::answer(&entry, RequestType::Complaint, "", &dispatch, &units, now());
-    assert!(matches!(complaint, Err(KnowledgeError::Precondition(m)) if m.contains("consultations only")));
+    let complaint = citation::answer(&entry, RequestType::Complaint, "", &dispatch, &units, now());
+    assert!(
+        matches!(complaint, Err(KnowledgeError::Precondition(m)) if m.contains("consultations only"))
+    );
     let emergency = Disposition::EmergencyTransfer {
         line: crate::domain::EmergencyLine::Medical120,
     };
-    let refused =
-        citation::answer(&entry, RequestType::Consultation, "", &emergency, &units, now());
+    let refused = citation::answer(
+        &entry,
+        RequestType::Consultation,
+        "",
+        &emergency,
+        &units,
+        now(),
+    );
     assert!(matches!(refused, Err(KnowledgeError::Precondition(_))));
     let expired = live(1, NaiveDate::from_ymd_opt(2026, 1, 1));
-    let refused =
-        citation::answer(&expired, RequestType::Consultation, "", &dispatch, &units, now());
+    let refused = citation::answer(
+        &expired,
+        RequestType::Consultation,
+        "",
+        &dispatch,
+        &units,
+        now(),
+    );
     assert!(matches!(refused, Err(KnowledgeError::Precondition(m)) if m.contains("not valid")));
     let mut district = live(1, None);
     district.content.region = "320102".into();
-    let elsewhere =
-        citation::answer(&district, RequestType::Consultation, "320104001", &dispatch, &units, now());
+    let elsewhere = citation::answer(
+        &district,
+        RequestType::Consultation,
+        "320104001",
+        &dispatch,
+        &units,
+        now(),
+    );
     assert!(matches!(elsewhere, Err(KnowledgeError::Precondition(_))));
 }

@@ -6,8 +6,8 @@
 //! is the Chinese-aware full-text search (tantivy with a jieba tokenizer) over the
 //! published entries; [`csv_file`] reads and writes the import/export format.
 
-pub mod csv_file;
 pub mod citation;
+pub mod csv_file;
 pub mod entry;
 pub mod index;
 pub mod lifecycle;

@@ -76,7 +76,13 @@ impl App {
             }),
             proposed: Some(convert::disposition_to_proto(&proposed)),
             repeat_of: repeat_of.unwrap_or_default(),
-            knowledge: self.knowledge_for(&triage, &request.title, &request.description, request.region.trim(), &rules.units)?,
+            knowledge: self.knowledge_for(
+                &triage,
+                &request.title,
+                &request.description,
+                request.region.trim(),
+                &rules.units,
+            )?,
         })
     }
 }

@@ -88,7 +88,10 @@ pub async fn create(pool: &AnyPool, entry: &Entry, version: &Version) -> StoreRe
     let id: EntryId = row.try_get("id")?;
     insert_version(&mut tx, id, version).await?;
     tx.commit().await?;
-    Ok(Entry { id, ..entry.clone() })
+    Ok(Entry {
+        id,
+        ..entry.clone()
+    })
 }
 
 /// Writes the entry after a change and appends its version, only if the stored version is

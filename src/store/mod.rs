@@ -377,7 +377,10 @@ pub trait Store: Send + Sync + 'static {
         version: &crate::knowledge::Version,
     ) -> StoreResult<()>;
 
-    async fn get_entry(&self, id: crate::knowledge::EntryId) -> StoreResult<crate::knowledge::Entry>;
+    async fn get_entry(
+        &self,
+        id: crate::knowledge::EntryId,
+    ) -> StoreResult<crate::knowledge::Entry>;
 
     /// The entry's versions, oldest first.
     async fn entry_history(
@@ -394,7 +397,8 @@ pub trait Store: Send + Sync + 'static {
         id: crate::knowledge::EntryId,
     ) -> StoreResult<Option<crate::knowledge::LiveEntry>>;
 
-    async fn list_entries(&self, filter: &EntryFilter) -> StoreResult<Vec<crate::knowledge::Entry>>;
+    async fn list_entries(&self, filter: &EntryFilter)
+    -> StoreResult<Vec<crate::knowledge::Entry>>;
 
     /// Grows with every change to any entry: a replica's search index is behind when the
     /// stamp moved since it was built.

@@ -15,13 +15,13 @@ use super::group_commit::{Batching, GroupCommit};
 use super::multi_row::{self, Shapes, Style};
 use super::rate_counts;
 use super::{
-    Created, ImportedTicket, IntakeStats, JobLock, NewTicket, Overdue, RateQuery, RateRow,
-    RebuildReport, RecordedAlert, Store, StoreError, StoreResult, TicketFilter, UnitDeadlineCounts,
-    EntryFilter, alerts, bulk, job_lock, knowledge,
+    Created, EntryFilter, ImportedTicket, IntakeStats, JobLock, NewTicket, Overdue, RateQuery,
+    RateRow, RebuildReport, RecordedAlert, Store, StoreError, StoreResult, TicketFilter,
+    UnitDeadlineCounts, alerts, bulk, job_lock, knowledge,
 };
-use crate::knowledge::{Entry, EntryId, LiveEntry, Version};
 use crate::domain::warning::{Alert, WarningLevel};
 use crate::domain::{Actor, Event, State, Ticket, TicketId, Timestamp, Transition};
+use crate::knowledge::{Entry, EntryId, LiveEntry, Version};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {

@@ -1,5 +1,5 @@
 //! 12. The knowledge base: entries and their append-only versions, published content,
-//! optimistic concurrency, listing and the change stamp.
+//!     optimistic concurrency, listing and the change stamp.
 
 use super::fixtures::*;
 use hotline::knowledge::lifecycle::{self, Change, KbCommand};
@@ -40,7 +40,13 @@ async fn create(store: &dyn Store, question: &str, owner: &str) -> Entry {
         .expect("create_entry")
 }
 
-async fn step(store: &dyn Store, before: &Entry, command: KbCommand, unit: &str, minutes: i64) -> Entry {
+async fn step(
+    store: &dyn Store,
+    before: &Entry,
+    command: KbCommand,
+    unit: &str,
+    minutes: i64,
+) -> Entry {
     let change = apply(Some(before), command, unit, minutes);
     store
         .save_entry(before.version, &change.entry, &change.version)
@@ -51,7 +57,14 @@ async fn step(store: &dyn Store, before: &Entry, command: KbCommand, unit: &str,
 
 async fn publish(store: &dyn Store, entry: &Entry) -> Entry {
     let note = String::new();
-    let pending = step(store, entry, KbCommand::Submit { note: note.clone() }, &entry.content.owner_unit, 1).await;
+    let pending = step(
+        store,
+        entry,
+        KbCommand::Submit { note: note.clone() },
+        &entry.content.owner_unit,
+        1,
+    )
+    .await;
     step(store, &pending, KbCommand::Approve { note }, CENTRE, 2).await
 }
 
@@ -59,7 +72,10 @@ pub async fn knowledge_entries_round_trip_with_their_versions(store: Arc<dyn Sto
     let store = &*store;
     let first = create(store, "社保卡丢了怎么补办", "hrss-12333").await;
     let second = create(store, "公积金怎么提取", "housing-fund-12329").await;
-    assert!(first.id > 0 && second.id > first.id, "ids are assigned in order");
+    assert!(
+        first.id > 0 && second.id > first.id,
+        "ids are assigned in order"
+    );
     assert_eq!(store.get_entry(first.id).await.unwrap(), first);
 
     let published = publish(store, &first).await;
@@ -88,16 +104,33 @@ pub async fn knowledge_entries_round_trip_with_their_versions(store: Arc<dyn Sto
     assert_eq!(history[2].actor, actor(CENTRE));
 
     // While the edit awaits approval, the approved answer is what callers get.
-    let live = store.live_entry(first.id).await.unwrap().expect("still published");
+    let live = store
+        .live_entry(first.id)
+        .await
+        .unwrap()
+        .expect("still published");
     assert_eq!(live.version, 3);
     assert_eq!(live.content.answer, "社保卡丢了怎么补办的答复");
     assert_eq!(live.reviewed_at, Some(t0() + mins(2)));
     assert_eq!(store.get_entry(first.id).await.unwrap(), draft);
-    assert_eq!(store.live_entry(second.id).await.unwrap(), None, "a draft answers nobody");
+    assert_eq!(
+        store.live_entry(second.id).await.unwrap(),
+        None,
+        "a draft answers nobody"
+    );
     let all_live = store.live_entries().await.unwrap();
     assert_eq!(all_live, vec![live]);
 
-    let retired = step(store, &draft, KbCommand::Retire { note: "废止".into() }, CENTRE, 4).await;
+    let retired = step(
+        store,
+        &draft,
+        KbCommand::Retire {
+            note: "废止".into(),
+        },
+        CENTRE,
+        4,
+    )
+    .await;
     assert_eq!(retired.status, EntryStatus::Retired);
     assert!(store.live_entries().await.unwrap().is_empty());
     assert!(matches!(
@@ -110,17 +143,43 @@ pub async fn knowledge_saves_check_the_version(store: Arc<dyn Store>) {
     let store = &*store;
     let entry = create(store, "居住证怎么办理", "public-security").await;
     let stamp = store.knowledge_stamp().await.unwrap();
-    let submitted = step(store, &entry, KbCommand::Submit { note: String::new() }, "public-security", 1).await;
-    assert!(store.knowledge_stamp().await.unwrap() > stamp, "every change moves the stamp");
+    let submitted = step(
+        store,
+        &entry,
+        KbCommand::Submit {
+            note: String::new(),
+        },
+        "public-security",
+        1,
+    )
+    .await;
+    assert!(
+        store.knowledge_stamp().await.unwrap() > stamp,
+        "every change moves the stamp"
+    );
 
     // Someone else read version 1 too and retires it: too late, nothing is written.
-    let stale = apply(Some(&entry), KbCommand::Retire { note: String::new() }, CENTRE, 2);
+    let stale = apply(
+        Some(&entry),
+        KbCommand::Retire {
+            note: String::new(),
+        },
+        CENTRE,
+        2,
+    );
     let refused = store
         .save_entry(entry.version, &stale.entry, &stale.version)
         .await
         .unwrap_err();
     assert!(
-        matches!(refused, StoreError::EntryVersionConflict { expected: 1, current: 2, .. }),
+        matches!(
+            refused,
+            StoreError::EntryVersionConflict {
+                expected: 1,
+                current: 2,
+                ..
+            }
+        ),
         "{refused:?}"
     );
     assert_eq!(store.get_entry(entry.id).await.unwrap(), submitted);
@@ -138,7 +197,10 @@ pub async fn knowledge_entries_list_by_owner_and_status(store: Arc<dyn Store>) {
         limit: 10,
         ..EntryFilter::default()
     };
-    assert_eq!(ids(store.list_entries(&all).await.unwrap()), [a.id, b.id, c.id]);
+    assert_eq!(
+        ids(store.list_entries(&all).await.unwrap()),
+        [a.id, b.id, c.id]
+    );
     let hrss = EntryFilter {
         owner_unit: Some("hrss-12333".into()),
         ..all.clone()

@@ -165,8 +165,7 @@ async fn import_row(
 async fn import(client: &Client, args: ImportArgs) -> anyhow::Result<()> {
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("opening {}", args.file.display()))?;
-    let rows = csv_file::read(file)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    let rows = csv_file::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     let actor = args.actor.actor();
     let bar = ProgressBar::new(rows.len() as u64);
     bar.set_style(
@@ -205,7 +204,11 @@ async fn import(client: &Client, args: ImportArgs) -> anyhow::Result<()> {
         say!(
             "{} entries imported{}, {} rows failed",
             imported.len(),
-            if args.publish { " and published" } else { " as drafts" },
+            if args.publish {
+                " and published"
+            } else {
+                " as drafts"
+            },
             failed.len()
         );
         if !failed.is_empty() {
@@ -274,7 +277,8 @@ async fn export(client: &Client, args: ExportArgs) -> anyhow::Result<()> {
     csv_file::write(&mut buffer, &rows)?;
     match args.output {
         Some(path) => {
-            std::fs::write(&path, &buffer).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(&path, &buffer)
+                .with_context(|| format!("writing {}", path.display()))?;
             eprintln!("{} entries written to {}", rows.len(), path.display());
         }
         None => std::io::stdout().lock().write_all(&buffer)?,
@@ -341,7 +345,15 @@ async fn stale(client: &Client, args: StaleArgs) -> anyhow::Result<()> {
             .await,
     )?;
     client.output.print(&stale, |stale| {
-        let mut t = table(&["ID", "Ver", "Reason", "Question", "Owner", "Reviewed", "Valid until"]);
+        let mut t = table(&[
+            "ID",
+            "Ver",
+            "Reason",
+            "Question",
+            "Owner",
+            "Reviewed",
+            "Valid until",
+        ]);
         for e in &stale.entries {
             t.add_row(vec![
                 e.entry_id.to_string(),
@@ -381,7 +393,14 @@ async fn show(client: &Client, args: ShowArgs) -> anyhow::Result<()> {
             ("ID", e.id.to_string()),
             ("Version", e.version.to_string()),
             ("Status", status_code(e.status)),
-            ("Published version", if e.published_version > 0 { e.published_version.to_string() } else { String::new() }),
+            (
+                "Published version",
+                if e.published_version > 0 {
+                    e.published_version.to_string()
+                } else {
+                    String::new()
+                },
+            ),
             ("Question", c.question),
             ("Answer", c.answer),
             ("Keywords", c.keywords.join("、")),

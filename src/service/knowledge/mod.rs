@@ -108,7 +108,10 @@ impl KnowledgeService for KnowledgeApi {
             &rules.units,
             super::now(),
         )?;
-        let entry = app.store.create_entry(&change.entry, &change.version).await?;
+        let entry = app
+            .store
+            .create_entry(&change.entry, &change.version)
+            .await?;
         tracing::info!(entry = entry.id, unit = %actor.unit, "knowledge entry created");
         Ok(entry_response(&entry))
     }
@@ -314,7 +317,12 @@ impl KnowledgeApi {
         let (actor, note) = command_parts(&request)?;
         let entry = self
             .0
-            .change_entry(request.entry_id, request.expected_version, actor, command(note))
+            .change_entry(
+                request.entry_id,
+                request.expected_version,
+                actor,
+                command(note),
+            )
             .await?;
         Ok(entry_response(&entry))
     }
