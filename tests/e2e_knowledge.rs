@@ -576,3 +576,22 @@ async fn the_index_refreshes_from_changes_made_elsewhere() {
     );
     store.close().await;
 }
+
+#[test]
+fn the_knowledge_settings_are_documented_and_bounded() {
+    let help = text(&hotline(&["serve", "--help"]).stdout);
+    for flag in ["--knowledge-review-days", "--knowledge-refresh-seconds"] {
+        assert!(help.contains(flag), "`serve --help` lists {flag}:\n{help}");
+    }
+    let out = hotline(&["serve", "--knowledge-review-days", "0"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--knowledge-review-days"),
+        "{}",
+        text(&out.stderr)
+    );
+    for command in ["import", "export", "search", "stale", "show"] {
+        let out = hotline(&["kb", command, "--help"]);
+        assert!(out.status.success(), "kb {command} --help");
+    }
+}

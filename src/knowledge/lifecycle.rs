@@ -179,8 +179,7 @@ pub fn apply(
                     entry.status = EntryStatus::PendingApproval;
                     note
                 }
-                KbCommand::Approve { note } | KbCommand::Reject { note } if !centre => {
-                    let _ = note;
+                KbCommand::Approve { .. } | KbCommand::Reject { .. } if !centre => {
                     return deny("only the centre approves entries");
                 }
                 KbCommand::Approve { note } => {
