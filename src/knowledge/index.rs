@@ -18,7 +18,7 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::snippet::SnippetGenerator;
+use tantivy::snippet::{SnippetGenerator, collapse_overlapped_ranges};
 use tantivy::tokenizer::{LowerCaser, TextAnalyzer};
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
@@ -270,26 +270,34 @@ impl Snapshot {
     }
 }
 
-/// The snippet's fragment with its highlighted words in 【】; the answer's opening when
-/// no word of the query is in the answer (the question or keywords matched).
+/// The snippet in the answer's own text (the index holds it normalised: half-width,
+/// lower case), with the matched words in 【】; the answer's opening when no word of the
+/// query is in the answer (the question or keywords matched).
 fn marked(snippet: &tantivy::snippet::Snippet, answer: &str) -> String {
-    let fragment = snippet.fragment();
+    let original: Vec<char> = answer.chars().collect();
+    let fragment = snippet.fragment_range();
     if fragment.is_empty() {
-        return answer.chars().take(SNIPPET_CHARS / 2).collect();
+        return original.iter().take(SNIPPET_CHARS / 2).collect();
     }
-    let mut out = String::with_capacity(fragment.len() + 16);
-    let mut at = 0;
-    for range in snippet.highlighted() {
-        if range.start < at || range.end > fragment.len() {
+    let normalized = normalize(answer);
+    let shown = normalized.original_chars(fragment.clone());
+    // Ranges come from the normaliser's map; `get` keeps a surprise from ever panicking.
+    let text = |range: std::ops::Range<usize>| original.get(range).unwrap_or_default();
+    let mut out = String::new();
+    let mut at = shown.start;
+    for range in collapse_overlapped_ranges(snippet.highlighted()) {
+        let word =
+            normalized.original_chars(fragment.start + range.start..fragment.start + range.end);
+        if word.start < at || word.end > shown.end {
             continue;
         }
-        out.push_str(&fragment[at..range.start]);
+        out.extend(text(at..word.start));
         out.push('【');
-        out.push_str(&fragment[range.clone()]);
+        out.extend(text(word.clone()));
         out.push('】');
-        at = range.end;
+        at = word.end;
     }
-    out.push_str(&fragment[at..]);
+    out.extend(text(at..shown.end));
     out
 }
 

@@ -144,7 +144,13 @@ fn hits_carry_a_marked_snippet_and_respect_the_limit() {
         )
         .unwrap();
     assert_eq!(hits.len(), 1);
-    assert!(hits[0].snippet.contains('【'), "{}", hits[0].snippet);
+    let snippet = &hits[0].snippet;
+    assert!(
+        snippet.contains("【社保卡】") && snippet.contains("【补办】"),
+        "{snippet}"
+    );
+    // Shown in the answer's own text (the index holds `app`).
+    assert!(snippet.contains("APP"), "{snippet}");
     assert!(hits[0].score > 0.0);
 }
 
