@@ -473,6 +473,34 @@ async fn csv_import_and_export_round_trip_through_the_cli() {
     assert!(stdout.contains("│ 3"), "{stdout}");
     assert!(stdout.contains("│ 4"), "{stdout}");
 
+    // The draft that went in (entry 31) walks to publication from the command line.
+    let out = run(args(&["kb", "submit", "31", "--as-unit", "hrss-12333"]))
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("entry 31 is pending_approval at version 2"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(args(&["kb", "approve", "31", "--as-unit", "hrss-12333"]))
+        .await
+        .unwrap();
+    assert!(!out.status.success(), "only the centre approves");
+    assert!(
+        text(&out.stderr).contains("PERMISSION_DENIED"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(args(&["kb", "approve", "31", "--note", "核实"]))
+        .await
+        .unwrap();
+    assert!(
+        text(&out.stdout).contains("entry 31 is published at version 3"),
+        "{}",
+        text(&out.stdout)
+    );
+
     let out = run(args(&["kb", "stale", "--json"])).await.unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
@@ -590,7 +618,10 @@ fn the_knowledge_settings_are_documented_and_bounded() {
         "{}",
         text(&out.stderr)
     );
-    for command in ["import", "export", "search", "stale", "show"] {
+    for command in [
+        "import", "export", "search", "stale", "show", "submit", "approve", "reject", "retire",
+        "confirm",
+    ] {
         let out = hotline(&["kb", command, "--help"]);
         assert!(out.status.success(), "kb {command} --help");
     }

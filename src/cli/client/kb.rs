@@ -36,6 +36,31 @@ enum KbAction {
     Stale(StaleArgs),
     /// One entry, with its version history.
     Show(ShowArgs),
+    /// Submit a draft for the centre's approval (owner unit or centre).
+    Submit(StepArgs),
+    /// Publish an entry awaiting approval (centre only).
+    Approve(StepArgs),
+    /// Send an entry awaiting approval back to its unit (centre only; --note says why).
+    Reject(StepArgs),
+    /// Take an entry out of service (owner unit or centre).
+    Retire(StepArgs),
+    /// Record that a published answer was checked and still holds (resets the review clock).
+    Confirm(StepArgs),
+}
+
+#[derive(Debug, Args)]
+struct StepArgs {
+    /// Entry id.
+    #[arg(value_name = "ID")]
+    id: i64,
+    /// The entry version you last saw; without it the current version is read first.
+    #[arg(long, value_name = "N")]
+    expect_version: Option<i64>,
+    /// Why, recorded in the entry's history.
+    #[arg(long, default_value = "")]
+    note: String,
+    #[command(flatten)]
+    actor: CentreActor,
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +132,11 @@ impl KbCommand {
             KbAction::Search(args) => search(&client, args).await,
             KbAction::Stale(args) => stale(&client, args).await,
             KbAction::Show(args) => show(&client, args).await,
+            KbAction::Submit(args) => step(&client, Step::Submit, args).await,
+            KbAction::Approve(args) => step(&client, Step::Approve, args).await,
+            KbAction::Reject(args) => step(&client, Step::Reject, args).await,
+            KbAction::Retire(args) => step(&client, Step::Retire, args).await,
+            KbAction::Confirm(args) => step(&client, Step::Confirm, args).await,
         }
     }
 }
@@ -428,5 +458,53 @@ async fn show(client: &Client, args: ShowArgs) -> anyhow::Result<()> {
             out.push_str(&format!("\n{t}"));
         }
         out
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Submit,
+    Approve,
+    Reject,
+    Retire,
+    Confirm,
+}
+
+async fn step(client: &Client, step: Step, args: StepArgs) -> anyhow::Result<()> {
+    let mut kb = client.knowledge();
+    let expected_version = match args.expect_version {
+        Some(version) => version,
+        None => {
+            let current = kb
+                .get_entry(proto::GetEntryRequest {
+                    entry_id: args.id,
+                    include_history: false,
+                })
+                .await;
+            client.reply(current)?.entry.unwrap_or_default().version
+        }
+    };
+    let command = proto::EntryCommand {
+        entry_id: args.id,
+        expected_version,
+        actor: Some(args.actor.actor()),
+        note: args.note,
+    };
+    let answer = match step {
+        Step::Submit => kb.submit_entry(command).await,
+        Step::Approve => kb.approve_entry(command).await,
+        Step::Reject => kb.reject_entry(command).await,
+        Step::Retire => kb.retire_entry(command).await,
+        Step::Confirm => kb.confirm_entry(command).await,
+    };
+    let answer = client.reply(answer)?;
+    client.output.print(&answer, |answer| {
+        let e = answer.entry.clone().unwrap_or_default();
+        format!(
+            "entry {} is {} at version {}",
+            e.id,
+            status_code(e.status),
+            e.version
+        )
     })
 }
