@@ -59,6 +59,8 @@ pub struct FileConfig {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub tls_client_ca: Option<PathBuf>,
+    pub knowledge_review_days: Option<u32>,
+    pub knowledge_refresh_seconds: Option<u64>,
 }
 
 impl FileConfig {

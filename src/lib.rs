@@ -13,6 +13,7 @@ pub mod domain;
 #[doc(hidden)]
 pub mod fuzz_checks;
 pub mod jobs;
+pub mod knowledge;
 pub mod metrics;
 pub mod metrics_deadlines;
 pub mod route;

@@ -22,12 +22,13 @@ use crate::proto::{
     center_service_server::CenterServiceServer,
     diagnostics_service_server::DiagnosticsServiceServer,
     dispatch_service_server::DispatchServiceServer, feedback_service_server::FeedbackServiceServer,
-    intake_service_server::IntakeServiceServer, report_service_server::ReportServiceServer,
+    intake_service_server::IntakeServiceServer, knowledge_service_server::KnowledgeServiceServer,
+    report_service_server::ReportServiceServer,
 };
 use crate::rules::RulePaths;
 use crate::service::{
     App, CallApi, CallbackApi, CenterApi, DiagnosticsApi, DispatchApi, FeedbackApi, IntakeApi,
-    ReportApi,
+    KnowledgeApi, ReportApi,
 };
 use crate::store::{Batching, Store};
 
@@ -57,6 +58,11 @@ pub struct ServerConfig {
     pub health_interval: Duration,
     /// How concurrent CreateTicket calls are grouped into transactions.
     pub intake_batching: Batching,
+    /// A published knowledge entry nobody reviewed for longer than this is stale.
+    pub knowledge_review_days: u32,
+    /// How often the knowledge search index checks the database for changes made by
+    /// other replicas.
+    pub knowledge_refresh: Duration,
 }
 
 /// Default for [`ServerConfig::shutdown_grace`].
@@ -82,6 +88,8 @@ impl ServerConfig {
             scan_interval: crate::jobs::deadline_scanner::DEFAULT_INTERVAL,
             health_interval: health_probe::DEFAULT_INTERVAL,
             intake_batching: Batching::default(),
+            knowledge_review_days: crate::service::knowledge::DEFAULT_REVIEW_EVERY_DAYS,
+            knowledge_refresh: crate::service::knowledge::DEFAULT_REFRESH_INTERVAL,
         }
     }
 }
@@ -100,6 +108,7 @@ pub struct RunningServer {
     scanner: JoinHandle<()>,
     rate_gauges: Option<JoinHandle<()>>,
     health_probe: JoinHandle<()>,
+    knowledge_refresher: JoinHandle<()>,
 }
 
 /// The gRPC names of the API's services, whose health follows the database.
@@ -110,6 +119,7 @@ fn api_services() -> Vec<&'static str> {
         CenterServiceServer::<CenterApi>::NAME,
         FeedbackServiceServer::<FeedbackApi>::NAME,
         ReportServiceServer::<ReportApi>::NAME,
+        KnowledgeServiceServer::<KnowledgeApi>::NAME,
         DiagnosticsServiceServer::<DiagnosticsApi>::NAME,
         CallServiceServer::<CallApi>::NAME,
         CallbackServiceServer::<CallbackApi>::NAME,
@@ -120,6 +130,9 @@ fn api_services() -> Vec<&'static str> {
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     if config.scan_interval.is_zero() {
         anyhow::bail!("the deadline scan interval must be longer than zero");
+    }
+    if config.knowledge_refresh.is_zero() {
+        anyhow::bail!("the knowledge refresh interval must be longer than zero");
     }
     if config.health_interval.is_zero() {
         anyhow::bail!("the health probe interval must be longer than zero");
@@ -151,6 +164,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let stop = CancellationToken::new();
     let app = App::new(store.clone(), rules, rule_paths, stop.clone());
     crate::service::spawn_reloaders(app.clone(), config.watch_rules)?;
+    app.knowledge
+        .set_review_every_days(config.knowledge_review_days);
+    // Searches answer from the first call on; the refresher keeps the index current.
+    app.knowledge.rebuild(store.as_ref()).await;
 
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let health = Health::new(reporter, api_services());
@@ -225,6 +242,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(
+            KnowledgeServiceServer::new(KnowledgeApi(app.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
             DiagnosticsServiceServer::new(DiagnosticsApi)
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         );
@@ -253,6 +274,11 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         config.health_interval,
         stop.clone(),
     );
+    let knowledge_refresher = crate::service::knowledge::spawn_refresher(
+        app.clone(),
+        config.knowledge_refresh,
+        stop.clone(),
+    );
     tracing::info!(%grpc_addr, tls = tls.is_some(), backend = store.backend(), "hotline serving");
 
     Ok(RunningServer {
@@ -268,6 +294,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         scanner,
         rate_gauges,
         health_probe,
+        knowledge_refresher,
     })
 }
 
@@ -295,6 +322,9 @@ impl RunningServer {
         if let Some(metrics) = self.metrics {
             let _ = tokio::time::timeout_at(deadline, metrics).await;
         }
+        // A rebuild is not worth waiting for: the next start builds the index afresh.
+        self.knowledge_refresher.abort();
+        let _ = self.knowledge_refresher.await;
         if let Some(task) = self.rate_gauges {
             // It stops at the next await; a refresh in flight is not worth waiting for.
             task.abort();

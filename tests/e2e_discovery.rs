@@ -24,6 +24,7 @@ async fn health_reports_every_service_serving() {
         "hotline.v1.CenterService",
         "hotline.v1.FeedbackService",
         "hotline.v1.ReportService",
+        "hotline.v1.KnowledgeService",
         "hotline.v1.DiagnosticsService",
         "hotline.v1.CallService",
         "hotline.v1.CallbackService",
@@ -72,6 +73,7 @@ async fn reflection_lists_and_describes_the_api() {
     for expected in [
         "hotline.v1.IntakeService",
         "hotline.v1.ReportService",
+        "hotline.v1.KnowledgeService",
         "hotline.v1.DiagnosticsService",
         "grpc.health.v1.Health",
     ] {

@@ -36,6 +36,7 @@ fn automatic(
         region: region.into(),
         disposition: None,
         override_reason: String::new(),
+        answered_with_entry: 0,
         ..new_request(request_id, None)
     }
 }

@@ -165,5 +165,15 @@ fn the_readme_tour_works() {
             .unwrap();
         assert_eq!(second.state, proto::TicketState::Signed as i32);
         assert_eq!(second.assigned_unit, "market-12315");
+        // Ticket 3 was answered at intake from the knowledge base, citing entry 1.
+        let third = intake
+            .get_ticket(get(3))
+            .await
+            .unwrap()
+            .into_inner()
+            .ticket
+            .unwrap();
+        assert_eq!(third.state, proto::TicketState::Closed as i32);
+        assert_eq!(third.answered_with.map(|c| c.entry_id), Some(1));
     });
 }

@@ -15,7 +15,8 @@ pub struct ServeArgs {
     /// Optional TOML file with the same keys (listen, metrics_listen, metrics, database_url,
     /// units, rules, routing, deadlines, assessment, calls, shutdown_grace_seconds,
     /// scan_interval_seconds, rate_gauges_seconds, health_interval_seconds, intake_batch_max,
-    /// intake_linger_micros, intake_writers, tls_cert, tls_key, tls_client_ca).
+    /// intake_linger_micros, intake_writers, knowledge_review_days,
+    /// knowledge_refresh_seconds, tls_cert, tls_key, tls_client_ca).
     #[arg(long, env = "HOTLINE_CONFIG")]
     config: Option<PathBuf>,
     /// gRPC listen address [default: 127.0.0.1:50051].
@@ -50,6 +51,14 @@ pub struct ServeArgs {
     rate_gauges_seconds: Option<u64>,
     #[command(flatten)]
     intake: IntakeArgs,
+    /// Days after which a published knowledge entry nobody reviewed is listed as stale
+    /// (`hotline kb stale`) [default: 180].
+    #[arg(long, env = "HOTLINE_KNOWLEDGE_REVIEW_DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    knowledge_review_days: Option<u32>,
+    /// Seconds between checks of the database for knowledge entries changed by other
+    /// replicas; the search index is rebuilt when they did [default: 30].
+    #[arg(long, env = "HOTLINE_KNOWLEDGE_REFRESH_SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    knowledge_refresh_seconds: Option<u64>,
     #[command(flatten)]
     tls: TlsArgs,
 }
@@ -279,6 +288,15 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .map(std::time::Duration::from_secs)
             .unwrap_or(crate::jobs::health_probe::DEFAULT_INTERVAL),
         intake_batching,
+        knowledge_review_days: args
+            .knowledge_review_days
+            .or(file.knowledge_review_days)
+            .unwrap_or(crate::service::knowledge::DEFAULT_REVIEW_EVERY_DAYS),
+        knowledge_refresh: args
+            .knowledge_refresh_seconds
+            .or(file.knowledge_refresh_seconds)
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(crate::service::knowledge::DEFAULT_REFRESH_INTERVAL),
     };
     let running = server::start(config).await?;
     // A banner for people and scripts; ignore a closed stderr rather than panic.

@@ -38,7 +38,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the daemon: gRPC API, health, reflection and /metrics.
-    Serve(daemon::ServeArgs),
+    Serve(Box<daemon::ServeArgs>),
     /// Create or upgrade the database schema, then exit.
     Migrate(daemon::MigrateArgs),
     /// Inspect and validate the unit catalogue (config/units.toml).
@@ -73,6 +73,8 @@ pub enum Command {
     Calls(client::CallsCommand),
     /// The three rates (三率) by unit, region or category, and the overdue list.
     Report(client::ReportCommand),
+    /// Knowledge base (知识库): import and export CSV, search, list stale entries.
+    Kb(client::KbCommand),
     /// Load test: concurrent gRPC clients for a set time; throughput, p50/p90/p99/max
     /// latency and errors (scenarios echo, intake, pull, mixed).
     ///
@@ -112,7 +114,7 @@ pub fn init_tracing(cli: &Cli) {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(args) => daemon::serve(args).await,
+        Command::Serve(args) => daemon::serve(*args).await,
         Command::Migrate(args) => daemon::migrate(args).await,
         Command::Units(command) => daemon::units(command),
         Command::Classify(args) => triage::classify(args),
@@ -126,6 +128,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Callback(command) => command.run().await,
         Command::Calls(command) => command.run().await,
         Command::Report(command) => command.run().await,
+        Command::Kb(command) => command.run().await,
         Command::BenchLoad(args) => bench::run(args).await,
     }
 }

@@ -320,6 +320,9 @@ pub struct Ticket {
     /// Set when the centre took the ticket out of the assessment; absent in older bodies.
     #[serde(default)]
     pub excluded_from_rates: Option<ExclusionReason>,
+    /// The knowledge entry version the agent answered with (直接答复 citing the 知识库).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_with: Option<KnowledgeCitation>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub dispatched_at: Option<Timestamp>,
@@ -327,6 +330,13 @@ pub struct Ticket {
     pub responded_at: Option<Timestamp>,
     pub replied_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
+}
+
+/// A knowledge entry version an answer was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnowledgeCitation {
+    pub entry_id: i64,
+    pub version: i64,
 }
 
 impl Ticket {
@@ -355,6 +365,7 @@ impl Ticket {
             reply: String::new(),
             callback: None,
             excluded_from_rates: None,
+            answered_with: None,
             created_at: now,
             updated_at: now,
             dispatched_at: None,

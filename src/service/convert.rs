@@ -51,6 +51,11 @@ macro_rules! proto_enum {
 }
 
 proto_enum!(domain::Channel, proto::Channel, "CHANNEL_");
+proto_enum!(
+    crate::knowledge::EntryStatus,
+    proto::EntryStatus,
+    "ENTRY_STATUS_"
+);
 proto_enum!(domain::RequestType, proto::RequestType, "REQUEST_TYPE_");
 proto_enum!(domain::PolicyDomain, proto::PolicyDomain, "POLICY_DOMAIN_");
 proto_enum!(domain::Urgency, proto::Urgency, "URGENCY_");
@@ -357,6 +362,10 @@ pub fn ticket(ticket: &domain::Ticket) -> proto::Ticket {
             at: Some(timestamp(c.at)),
         }),
         reply: ticket.reply.clone(),
+        answered_with: ticket.answered_with.map(|c| proto::KnowledgeCitation {
+            entry_id: c.entry_id,
+            version: c.version,
+        }),
         created_at: Some(timestamp(ticket.created_at)),
         updated_at: Some(timestamp(ticket.updated_at)),
         dispatched_at: opt_timestamp(ticket.dispatched_at),

@@ -9,7 +9,9 @@ use super::convert;
 use super::invalid;
 use crate::domain::intake::{self, Opened};
 use crate::domain::lifecycle::Context;
-use crate::domain::{Actor, Disposition, Intake, State, Timestamp, validate};
+use crate::domain::{Actor, Disposition, Intake, KnowledgeCitation, State, Timestamp, validate};
+use crate::knowledge::LiveEntry;
+use crate::knowledge::citation;
 use crate::proto;
 use crate::rules::RuleSet;
 use crate::triage::{self, Triage, triage};
@@ -99,6 +101,61 @@ impl Draft {
             overridden: Some(proposed),
             override_reason: override_reason.to_string(),
         })
+    }
+}
+
+/// The decision for a request the agent answers with a published knowledge entry
+/// (`answered_with_entry`): the entry's answer closes it, if it may (see
+/// [`citation::answer`]); the citation goes on the ticket through [`cite`].
+pub fn answer_with(
+    draft: &Draft,
+    proposed: &Disposition,
+    live: &LiveEntry,
+    rules: &RuleSet,
+    now: Timestamp,
+) -> Result<(Decision, KnowledgeCitation), Status> {
+    if draft.chosen.is_some() {
+        return Err(invalid(
+            "answered_with_entry",
+            "cannot go with a disposition: the entry's answer is the outcome",
+        ));
+    }
+    let disposition = citation::answer(
+        live,
+        draft.intake.request_type,
+        &draft.intake.region,
+        proposed,
+        &rules.units,
+        now,
+    )?;
+    Ok((
+        Decision {
+            disposition,
+            overridden: None,
+            override_reason: String::new(),
+        },
+        KnowledgeCitation {
+            entry_id: live.id,
+            version: live.version,
+        },
+    ))
+}
+
+/// Records on the opened ticket, and on the event that closed it, which entry version
+/// answered it.
+pub fn cite(opened: &mut Opened, citation: KnowledgeCitation) {
+    opened.ticket.answered_with = Some(citation);
+    if let Some(last) = opened.events.last_mut() {
+        let cited = serde_json::json!({
+            "entry_id": citation.entry_id,
+            "version": citation.version,
+        });
+        match last.details.as_object_mut() {
+            Some(details) => {
+                details.insert("answered_with".into(), cited);
+            }
+            None => last.details = serde_json::json!({ "answered_with": cited }),
+        }
     }
 }
 

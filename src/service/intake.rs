@@ -51,12 +51,23 @@ impl App {
                 now,
             )
             .await?;
-        let decision = draft.decide(proposed, &request.override_reason)?;
+        let (decision, citation) = match request.answered_with_entry {
+            0 => (draft.decide(proposed, &request.override_reason)?, None),
+            entry => {
+                let live = self.live_entry(entry).await?;
+                let (decision, citation) =
+                    create_ticket::answer_with(&draft, &proposed, &live, &rules, now)?;
+                (decision, Some(citation))
+            }
+        };
         let parent_state = match decision.disposition {
             Disposition::Merge { parent } => self.state_of(parent).await?,
             _ => None,
         };
-        let opened = create_ticket::open(draft, decision, parent_state, &rules, now)?;
+        let mut opened = create_ticket::open(draft, decision, parent_state, &rules, now)?;
+        if let Some(citation) = citation {
+            create_ticket::cite(&mut opened, citation);
+        }
         Ok(self
             .store
             .create_ticket(NewTicket {
@@ -105,6 +116,22 @@ impl App {
         };
         let since = now - chrono::Duration::days(REPEAT_WINDOW_DAYS);
         Ok(self.store.find_open_repeat(&key, category, since).await?)
+    }
+
+    /// The published content of the entry an agent answers with: NOT_FOUND if there is no
+    /// such entry, FAILED_PRECONDITION if nothing of it is published.
+    async fn live_entry(&self, id: i64) -> Result<crate::knowledge::LiveEntry, Status> {
+        if id < 0 {
+            return Err(invalid("answered_with_entry", "must be an entry id"));
+        }
+        if let Some(live) = self.store.live_entry(id).await? {
+            return Ok(live);
+        }
+        let entry = self.store.get_entry(id).await?;
+        Err(Status::failed_precondition(format!(
+            "answered_with_entry: entry {id} is {} and has no published answer",
+            entry.status
+        )))
     }
 
     /// The state of a ticket, or `None` if there is no such ticket.

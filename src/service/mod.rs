@@ -11,6 +11,7 @@ mod diagnostics;
 mod dispatch;
 mod feedback;
 mod intake;
+pub mod knowledge;
 mod leases;
 mod preview;
 mod reload;
@@ -37,6 +38,7 @@ pub use diagnostics::DiagnosticsApi;
 pub use dispatch::DispatchApi;
 pub use feedback::FeedbackApi;
 pub use intake::IntakeApi;
+pub use knowledge::{KnowledgeApi, KnowledgeState};
 pub use leases::LeaseBook;
 pub use reload::{spawn_reload_loop, spawn_reloaders};
 pub use report::ReportApi;
@@ -63,6 +65,8 @@ pub struct App {
     pub shutdown: CancellationToken,
     /// Leases this daemon granted, given back when it stops.
     pub leases: LeaseBook,
+    /// The knowledge base's search index on this replica.
+    pub knowledge: KnowledgeState,
 }
 
 impl App {
@@ -80,6 +84,7 @@ impl App {
             assignments,
             shutdown,
             leases: LeaseBook::default(),
+            knowledge: KnowledgeState::default(),
         })
     }
 

@@ -4,7 +4,9 @@ use tonic::Status;
 
 use super::App;
 use super::convert::{self, ProtoEnum};
-use crate::domain::{Requester, taxonomy, validate};
+use crate::domain::{RequestType, Requester, taxonomy, validate};
+use crate::knowledge::entry::local_day;
+use crate::knowledge::index::SearchQuery;
 use crate::proto;
 use crate::triage::{self, Triage, triage};
 
@@ -74,7 +76,45 @@ impl App {
             }),
             proposed: Some(convert::disposition_to_proto(&proposed)),
             repeat_of: repeat_of.unwrap_or_default(),
+            knowledge: self.knowledge_for(
+                &triage,
+                &request.title,
+                &request.description,
+                request.region.trim(),
+                &rules.units,
+            )?,
         })
+    }
+}
+
+/// How many knowledge entries a preview offers.
+const PREVIEW_ENTRIES: usize = 3;
+
+impl App {
+    /// The entries that best answer a consultation; none for other request types.
+    fn knowledge_for(
+        &self,
+        triage: &Triage,
+        title: &str,
+        description: &str,
+        region: &str,
+        units: &crate::domain::UnitCatalog,
+    ) -> Result<Vec<proto::EntryHit>, Status> {
+        if triage.classification.request_type != RequestType::Consultation {
+            return Ok(Vec::new());
+        }
+        let text = format!("{title} {description}");
+        let hits = self.knowledge.search(
+            &SearchQuery {
+                text: &text,
+                region,
+                category: "",
+                limit: PREVIEW_ENTRIES,
+            },
+            local_day(super::now()),
+            units,
+        )?;
+        Ok(hits.iter().map(super::knowledge::hit_to_proto).collect())
     }
 }
 

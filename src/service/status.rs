@@ -24,8 +24,10 @@ impl From<StoreError> for Status {
     fn from(error: StoreError) -> Self {
         let message = redact_text(&error.to_string());
         match &error {
-            StoreError::NotFound(_) => Status::not_found(message),
-            StoreError::VersionConflict { .. } => Status::aborted(message),
+            StoreError::NotFound(_) | StoreError::EntryNotFound(_) => Status::not_found(message),
+            StoreError::VersionConflict { .. } | StoreError::EntryVersionConflict { .. } => {
+                Status::aborted(message)
+            }
             StoreError::RequestIdReused { .. } => Status::already_exists(message),
             StoreError::Unavailable(_) => {
                 tracing::warn!(error = %message, "database unavailable");
@@ -35,6 +37,17 @@ impl From<StoreError> for Status {
                 tracing::error!(error = %message, "store failure");
                 Status::internal("internal storage error")
             }
+        }
+    }
+}
+
+impl From<crate::knowledge::KnowledgeError> for Status {
+    fn from(error: crate::knowledge::KnowledgeError) -> Self {
+        use crate::knowledge::KnowledgeError as E;
+        match &error {
+            E::Invalid { .. } => Status::invalid_argument(error.to_string()),
+            E::NotPermitted(_) => Status::permission_denied(error.to_string()),
+            E::Precondition(_) => Status::failed_precondition(error.to_string()),
         }
     }
 }

@@ -25,6 +25,7 @@ mod conditions;
 mod create_batch;
 mod group_commit;
 mod job_lock;
+mod knowledge;
 mod leases;
 mod multi_row;
 mod postgres;
@@ -64,6 +65,15 @@ pub enum StoreError {
     Database(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("knowledge entry {0} not found")]
+    EntryNotFound(crate::knowledge::EntryId),
+    /// Someone else changed the knowledge entry since the caller read it.
+    #[error("knowledge entry {id} is at version {current}, not {expected}: reload it and retry")]
+    EntryVersionConflict {
+        id: crate::knowledge::EntryId,
+        expected: i64,
+        current: i64,
+    },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -122,6 +132,15 @@ pub struct TicketFilter {
     pub created_to: Option<Timestamp>,
     pub supervised_only: bool,
     pub after_id: Option<TicketId>,
+    pub limit: u32,
+}
+
+/// Filters for [`Store::list_entries`]; ordered by id, after `after_id`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntryFilter {
+    pub owner_unit: Option<String>,
+    pub statuses: Vec<crate::knowledge::EntryStatus>,
+    pub after_id: Option<crate::knowledge::EntryId>,
     pub limit: u32,
 }
 
@@ -351,6 +370,50 @@ pub trait Store: CallStore + Send + Sync + 'static {
     /// (`hotline seed`). Every history must run from version 1 to the ticket's version and
     /// end in its state; on PostgreSQL the id sequence is moved past the batch first.
     async fn import_tickets(&self, tickets: &[ImportedTicket]) -> StoreResult<()>;
+
+    /// Inserts a knowledge entry with its first version; answers it with its new id.
+    async fn create_entry(
+        &self,
+        entry: &crate::knowledge::Entry,
+        version: &crate::knowledge::Version,
+    ) -> StoreResult<crate::knowledge::Entry>;
+
+    /// Writes an entry after a change and appends the change's version, in one
+    /// transaction, only if the stored entry is still at `expected` (else
+    /// [`StoreError::EntryVersionConflict`]).
+    async fn save_entry(
+        &self,
+        expected: i64,
+        entry: &crate::knowledge::Entry,
+        version: &crate::knowledge::Version,
+    ) -> StoreResult<()>;
+
+    async fn get_entry(
+        &self,
+        id: crate::knowledge::EntryId,
+    ) -> StoreResult<crate::knowledge::Entry>;
+
+    /// The entry's versions, oldest first.
+    async fn entry_history(
+        &self,
+        id: crate::knowledge::EntryId,
+    ) -> StoreResult<Vec<crate::knowledge::Version>>;
+
+    /// Every published entry with the content of its published version, by id.
+    async fn live_entries(&self) -> StoreResult<Vec<crate::knowledge::LiveEntry>>;
+
+    /// One entry's published content; `None` when it has none (never approved, or retired).
+    async fn live_entry(
+        &self,
+        id: crate::knowledge::EntryId,
+    ) -> StoreResult<Option<crate::knowledge::LiveEntry>>;
+
+    async fn list_entries(&self, filter: &EntryFilter)
+    -> StoreResult<Vec<crate::knowledge::Entry>>;
+
+    /// Grows with every change to any entry: a replica's search index is behind when the
+    /// stamp moved since it was built.
+    async fn knowledge_stamp(&self) -> StoreResult<i64>;
 }
 
 /// "sqlite" or "postgres", from a database URL, for messages.

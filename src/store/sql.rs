@@ -16,12 +16,13 @@ use super::multi_row::{self, Shapes, Style};
 use super::rate_counts;
 use super::transition_batch::{Change, TransitionWriter};
 use super::{
-    BatchStats, Created, ImportedTicket, JobLock, NewTicket, Overdue, RateQuery, RateRow,
-    RebuildReport, RecordedAlert, Store, StoreError, StoreResult, TicketFilter, UnitDeadlineCounts,
-    alerts, bulk, job_lock,
+    BatchStats, Created, EntryFilter, ImportedTicket, JobLock, NewTicket, Overdue, RateQuery,
+    RateRow, RebuildReport, RecordedAlert, Store, StoreError, StoreResult, TicketFilter,
+    UnitDeadlineCounts, alerts, bulk, job_lock, knowledge,
 };
 use crate::domain::warning::{Alert, WarningLevel};
 use crate::domain::{Actor, Event, State, Ticket, TicketId, Timestamp, Transition};
+use crate::knowledge::{Entry, EntryId, LiveEntry, Version};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -505,5 +506,37 @@ impl Store for SqlStore {
 
     async fn import_tickets(&self, tickets: &[ImportedTicket]) -> StoreResult<()> {
         bulk::import(&self.writer, self.dialect, tickets).await
+    }
+
+    async fn create_entry(&self, entry: &Entry, version: &Version) -> StoreResult<Entry> {
+        knowledge::create(&self.writer, entry, version).await
+    }
+
+    async fn save_entry(&self, expected: i64, entry: &Entry, version: &Version) -> StoreResult<()> {
+        knowledge::save(&self.writer, expected, entry, version).await
+    }
+
+    async fn get_entry(&self, id: EntryId) -> StoreResult<Entry> {
+        knowledge::get(&self.reader, id).await
+    }
+
+    async fn entry_history(&self, id: EntryId) -> StoreResult<Vec<Version>> {
+        knowledge::history(&self.reader, id).await
+    }
+
+    async fn live_entries(&self) -> StoreResult<Vec<LiveEntry>> {
+        knowledge::live(&self.reader).await
+    }
+
+    async fn live_entry(&self, id: EntryId) -> StoreResult<Option<LiveEntry>> {
+        knowledge::live_one(&self.reader, id).await
+    }
+
+    async fn list_entries(&self, filter: &EntryFilter) -> StoreResult<Vec<Entry>> {
+        knowledge::list(&self.reader, filter).await
+    }
+
+    async fn knowledge_stamp(&self) -> StoreResult<i64> {
+        knowledge::stamp(&self.reader).await
     }
 }

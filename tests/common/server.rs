@@ -168,6 +168,12 @@ impl TestServer {
         }
     }
 
+    pub fn knowledge(
+        &self,
+    ) -> hotline::proto::knowledge_service_client::KnowledgeServiceClient<Channel> {
+        hotline::proto::knowledge_service_client::KnowledgeServiceClient::new(self.channel.clone())
+    }
+
     pub fn intake(&self) -> IntakeServiceClient<Channel> {
         IntakeServiceClient::new(self.channel.clone())
     }
@@ -223,6 +229,7 @@ pub fn new_request(request_id: &str, unit: Option<&str>) -> proto::CreateTicketR
         topic: String::new(),
         // The test picks the unit, whatever the dispatch catalogue proposes.
         override_reason: "test fixture: the test names the unit".into(),
+        answered_with_entry: 0,
     }
 }
 

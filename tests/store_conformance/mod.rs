@@ -15,6 +15,7 @@ mod fixtures;
 mod group_commit;
 mod idempotency;
 mod import;
+mod knowledge;
 mod overdue;
 mod pulls;
 mod rates;
@@ -30,6 +31,7 @@ pub use durability::*;
 pub use group_commit::*;
 pub use idempotency::*;
 pub use import::*;
+pub use knowledge::*;
 pub use overdue::*;
 pub use pulls::*;
 pub use rates::*;
@@ -98,6 +100,9 @@ macro_rules! conformance_tests {
             missed_calls_queue_and_clear,
             callback_tasks_follow_the_transitions,
             concurrent_callback_pulls_never_share_a_task,
+            knowledge_entries_round_trip_with_their_versions,
+            knowledge_saves_check_the_version,
+            knowledge_entries_list_by_owner_and_status,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,

@@ -13,7 +13,7 @@ use crate::proto::{
     call_service_client::CallServiceClient, callback_service_client::CallbackServiceClient,
     center_service_client::CenterServiceClient, dispatch_service_client::DispatchServiceClient,
     feedback_service_client::FeedbackServiceClient, intake_service_client::IntakeServiceClient,
-    report_service_client::ReportServiceClient,
+    knowledge_service_client::KnowledgeServiceClient, report_service_client::ReportServiceClient,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -131,6 +131,10 @@ impl Client {
 
     pub fn feedback(&self) -> FeedbackServiceClient<Channel> {
         FeedbackServiceClient::new(self.channel())
+    }
+
+    pub fn knowledge(&self) -> KnowledgeServiceClient<Channel> {
+        KnowledgeServiceClient::new(self.channel())
     }
 
     pub fn report(&self) -> ReportServiceClient<Channel> {

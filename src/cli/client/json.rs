@@ -50,6 +50,10 @@ api_messages!(
     ListMissedCallsResponse,
     RecordMissedCallbackResponse,
     ListCallbackTasksResponse,
+    EntryResponse,
+    ListEntriesResponse,
+    SearchEntriesResponse,
+    ListStaleResponse,
 );
 
 fn dynamic<M: ApiMessage>(message: &M) -> anyhow::Result<DynamicMessage> {

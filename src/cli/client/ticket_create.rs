@@ -53,6 +53,10 @@ pub struct CreateArgs {
     /// Address of the place concerned.
     #[arg(long)]
     address: Option<String>,
+    /// 直接答复 from the knowledge base: close the consultation with this published
+    /// entry's answer (`hotline kb search` finds it); the entry is recorded on the ticket.
+    #[arg(long, value_name = "ENTRY_ID")]
+    answered_with_entry: Option<i64>,
     #[command(flatten)]
     requester: RequesterArgs,
     #[command(flatten)]
@@ -204,6 +208,7 @@ impl CreateArgs {
             channel: self.channel,
             line: self.line,
             request_type: self.request_type.unwrap_or_default(),
+            answered_with_entry: self.answered_with_entry.unwrap_or_default(),
             policy_domain: self.domain.unwrap_or_default(),
             category: self.category.unwrap_or_default(),
             topic: self.topic.unwrap_or_default(),

@@ -240,6 +240,13 @@ pub fn card(t: &proto::Ticket) -> Table {
         ("Return allowed until", time(&deadlines.return_due_at)),
         ("Warnings", warnings(deadlines.watch.as_ref())),
         ("Reply", t.reply.clone()),
+        (
+            "Answered with",
+            t.answered_with
+                .as_ref()
+                .map(|c| format!("knowledge entry {} v{}", c.entry_id, c.version))
+                .unwrap_or_default(),
+        ),
         ("Callback", callback(t)),
         (
             "Out of the rates",
