@@ -16,6 +16,7 @@ pub mod error;
 pub mod event;
 pub mod intake;
 pub mod lifecycle;
+pub mod monthly;
 pub mod policy;
 pub mod rates;
 pub mod rates_ledger;
