@@ -14,6 +14,7 @@ mod fixtures;
 mod group_commit;
 mod idempotency;
 mod import;
+mod monthly;
 mod overdue;
 mod pulls;
 mod rates;
@@ -27,6 +28,7 @@ pub use durability::*;
 pub use group_commit::*;
 pub use idempotency::*;
 pub use import::*;
+pub use monthly::*;
 pub use overdue::*;
 pub use pulls::*;
 pub use rates::*;
@@ -58,7 +60,8 @@ mod prelude {
     };
     pub use hotline::store::{
         ImportedTicket, NewTicket, Overdue, RateGrouping, RatePeriod, RateQuery, RateRow,
-        RecordedAlert, Store, StoreError, TicketFilter, UnitDeadlineCounts,
+        RecordedAlert, RepeatRequester, Store, StoreError, TicketFilter, TicketVolume,
+        UnitDeadlineCounts, UnitIncidents,
     };
 }
 
@@ -89,6 +92,7 @@ macro_rules! conformance_tests {
             open_tickets_are_counted_per_unit,
             many_concurrent_creates_are_all_stored,
             imports_read_back_as_live_writes,
+            monthly_reads_count_incidents_volumes_and_repeats_of_the_period,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,
