@@ -5,8 +5,10 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use std::collections::BTreeMap;
+
 use super::rates::{self, RateCounts, RateWeights, Rates};
-use super::unit::UnitKind;
+use super::unit::{Unit, UnitCatalog, UnitKind};
 
 /// How the composite score is made (`[composite]` of `config/assessment.toml`).
 ///
@@ -195,6 +197,58 @@ pub fn rank(scores: &[(&str, Option<f64>)]) -> Vec<(usize, Option<u32>)> {
         ranked.push((i, rank));
     }
     ranked
+}
+
+/// A unit of a class with its month, score and rank.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankedUnit<'a> {
+    pub unit: &'a Unit,
+    pub month: UnitMonth,
+    pub score: Option<Score>,
+    /// `None`: no rate this month, shown unranked.
+    pub rank: Option<u32>,
+}
+
+/// Every assessed unit of the catalogue, by class (in [`AssessedClass::ALL`] order), ranked.
+/// A unit missing from `months` had nothing this month; months of units no longer in the
+/// catalogue are not ranked.
+pub fn rank_classes<'a>(
+    units: &'a UnitCatalog,
+    months: &BTreeMap<String, UnitMonth>,
+    composite: &Composite,
+    weights: RateWeights,
+) -> Vec<(AssessedClass, Vec<RankedUnit<'a>>)> {
+    AssessedClass::ALL
+        .iter()
+        .map(|&class| {
+            let members: Vec<(&Unit, UnitMonth, Option<Score>)> = units
+                .iter()
+                .filter(|u| AssessedClass::of(u.kind) == Some(class))
+                .map(|u| {
+                    let month = months.get(&u.id).cloned().unwrap_or_default();
+                    let score = score(&month, composite, weights);
+                    (u, month, score)
+                })
+                .collect();
+            let scores: Vec<(&str, Option<f64>)> = members
+                .iter()
+                .map(|(u, _, s)| (u.id.as_str(), s.map(|s| s.total)))
+                .collect();
+            let ranked = rank(&scores)
+                .into_iter()
+                .map(|(i, rank)| {
+                    let (unit, month, score) = members[i].clone();
+                    RankedUnit {
+                        unit,
+                        month,
+                        score,
+                        rank,
+                    }
+                })
+                .collect();
+            (class, ranked)
+        })
+        .collect()
 }
 
 /// A category or place with its volume this month and last.
@@ -477,6 +531,65 @@ mod tests {
         ] {
             assert!(Month::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn classes_rank_their_own_units_and_show_the_idle_unranked() {
+        let units = UnitCatalog::from_toml(
+            "units.toml",
+            r#"
+[[unit]]
+id = "centre"
+name = "中心"
+kind = "centre"
+[[unit]]
+id = "tax"
+name = "税务分中心"
+kind = "sub_centre"
+[[unit]]
+id = "market"
+name = "市场监管局"
+kind = "department"
+[[unit]]
+id = "water"
+name = "水务集团"
+kind = "enterprise"
+"#,
+        )
+        .unwrap();
+        let months = BTreeMap::from([
+            ("market".to_string(), month(10, 8, 0, 0, 0)),
+            ("tax".to_string(), month(10, 9, 0, 0, 0)),
+            ("centre".to_string(), month(10, 10, 0, 0, 0)),
+        ]);
+        let classes = rank_classes(
+            &units,
+            &months,
+            &Composite::default(),
+            RateWeights::default(),
+        );
+        let shown: Vec<(AssessedClass, Vec<(&str, Option<u32>)>)> = classes
+            .iter()
+            .map(|(c, units)| {
+                (
+                    *c,
+                    units.iter().map(|u| (u.unit.id.as_str(), u.rank)).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                (AssessedClass::District, vec![]),
+                (
+                    AssessedClass::Department,
+                    vec![("tax", Some(1)), ("market", Some(2))]
+                ),
+                (AssessedClass::Enterprise, vec![("water", None)]),
+                (AssessedClass::Street, vec![]),
+            ]
+        );
+        assert_eq!(classes[1].1[0].score.unwrap().total, 90.0);
     }
 
     #[test]

@@ -45,6 +45,7 @@ api_messages!(
     GetRatesResponse,
     ListOverdueResponse,
     GetSupervisionSummaryResponse,
+    GetAssessmentResponse,
 );
 
 fn dynamic<M: ApiMessage>(message: &M) -> anyhow::Result<DynamicMessage> {

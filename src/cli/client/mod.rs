@@ -11,6 +11,7 @@ mod centre;
 pub(in crate::cli) mod connection;
 mod json;
 mod mask;
+mod monthly;
 pub(in crate::cli) mod output;
 mod report;
 mod ticket;
