@@ -63,6 +63,19 @@ pub struct Value {
     pub title: String,
 }
 
+/// The least of 1, 2, 2.5, 5 × 10^k that is at least `v`: an axis end whose ticks read well.
+pub fn nice_ceiling(v: f64) -> f64 {
+    if v <= 1.0 {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|candidate| *candidate >= v)
+        .unwrap_or(10.0 * magnitude)
+}
+
 /// Builds a chart with a scale from 0 to `max` and `ticks` evenly spaced axis labels.
 pub struct Builder {
     max: f64,
@@ -168,6 +181,17 @@ impl Builder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn axis_ends_are_round() {
+        assert_eq!(nice_ceiling(1922.0), 2000.0);
+        assert_eq!(nice_ceiling(160.0), 200.0);
+        assert_eq!(nice_ceiling(120.0), 200.0);
+        assert_eq!(nice_ceiling(21.0), 25.0);
+        assert_eq!(nice_ceiling(3.0), 5.0);
+        assert_eq!(nice_ceiling(100.0), 100.0);
+        assert_eq!(nice_ceiling(0.0), 1.0);
+    }
 
     #[test]
     fn bars_are_to_scale_and_rows_stack() {

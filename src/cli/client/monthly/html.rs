@@ -3,7 +3,7 @@
 
 use askama::Template;
 
-use super::chart::{Builder, Chart, Value};
+use super::chart::{Builder, Chart, Value, nice_ceiling};
 use super::{count_change, percent, points};
 use crate::proto;
 
@@ -169,7 +169,7 @@ fn class_view(class: &proto::ClassAssessment) -> ClassView {
     }
 }
 
-/// The composite per ranked unit, best first; red when the unit misses a target.
+/// The composite per ranked unit, best first (the tables mark the rates under target).
 fn score_chart(ranked: &[&proto::UnitAssessment]) -> Option<Chart> {
     if ranked.is_empty() {
         return None;
@@ -184,19 +184,11 @@ fn score_chart(ranked: &[&proto::UnitAssessment]) -> Option<Chart> {
             continue;
         }
         let score = u.score.unwrap_or_default();
-        let t = u.targets.clone().unwrap_or_default();
-        let misses = [
-            (u.response_rate, t.response),
-            (u.resolution_rate, t.resolution),
-            (u.satisfaction_rate, t.satisfaction),
-        ]
-        .iter()
-        .any(|(r, t)| r.is_some_and(|r| r < *t));
         b.row(
             format!("{}. {}", u.rank.unwrap_or_default(), short(&u.name)),
             vec![Value {
                 value: score,
-                class: if misses { "bar-miss" } else { "bar-score" },
+                class: "bar-score",
                 title: format!("{}：{}", u.name, points(score)),
             }],
             None,
@@ -265,7 +257,7 @@ fn hot_view(issues: &[proto::HotIssue]) -> HotView {
         .max()
         .unwrap_or(0);
     let chart = (!issues.is_empty()).then(|| {
-        let mut b = Builder::new(max as f64, 4, |v| format!("{v:.0}"));
+        let mut b = Builder::new(nice_ceiling(max as f64), 5, |v| format!("{v:.0}"));
         for i in issues {
             b.row(
                 short(&i.label),
@@ -304,8 +296,8 @@ fn hot_view(issues: &[proto::HotIssue]) -> HotView {
 }
 
 fn repeats_chart(repeats: &[proto::RepeatRequester]) -> Option<Chart> {
-    let max = repeats.iter().map(|r| r.tickets).max()?;
-    let mut b = Builder::new(max as f64, max.min(5) as usize, |v| format!("{v:.0}"));
+    let max = nice_ceiling(repeats.iter().map(|r| r.tickets).max()? as f64);
+    let mut b = Builder::new(max, (max as usize).min(5), |v| format!("{v:.0}"));
     for r in repeats {
         b.row(
             format!("{} · {}", r.phone, r.category_label),

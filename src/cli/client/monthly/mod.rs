@@ -203,8 +203,10 @@ mod tests {
                 "{chart} chart"
             );
         }
-        // 玄武区 misses its response target (90 % < 95 %): its bar is red.
+        assert!(page.contains("<rect class=\"bar-score\""));
+        // 玄武区 misses its response target (90 % < 95 %): red in the rates chart and table.
         assert!(page.contains("<rect class=\"bar-miss\""));
+        assert!(page.contains("<td class=\"below\">90.0%</td>"));
         assert!(page.contains("<rect class=\"bar-cur\""));
         assert!(page.contains("玄武区人民政府") && page.contains("未排名"));
         assert!(page.contains("空闲区&#60;script&#62;") || page.contains("空闲区&lt;script&gt;"));
