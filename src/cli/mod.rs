@@ -68,7 +68,8 @@ pub enum Command {
     Centre(client::CentreCommand),
     /// Callbacks (回访): record the requester's verdict; closes or reopens the ticket.
     Callback(client::CallbackCommand),
-    /// The three rates (三率) by unit, region or category, and the overdue list.
+    /// The three rates (三率) by unit, region or category, the overdue list, supervision, and
+    /// the monthly assessment (月度考核).
     Report(client::ReportCommand),
     /// Load test: concurrent gRPC clients for a set time; throughput, p50/p90/p99/max
     /// latency and errors (scenarios echo, intake, pull, mixed).
