@@ -216,13 +216,16 @@ impl Assessment {
     }
 }
 
+/// Reads a fraction (0 to 1) at a key, or says where it is wrong.
+type FractionCheck<'a> = dyn Fn(&Spanned<f64>, &str) -> Result<f64, ConfigError> + 'a;
+
 /// Reads `[composite]`: weights are fractions that must sum to 1 (to 1e-6), so the score
 /// of a unit meeting every rate is 100; points are non-negative.
 fn composite(
     source_name: &str,
     text: &str,
     table: &Spanned<CompositeTable>,
-    fraction: &dyn Fn(&Spanned<f64>, &str) -> Result<f64, ConfigError>,
+    fraction: &FractionCheck,
 ) -> Result<Composite, ConfigError> {
     let d = Composite::default();
     let t = table.get_ref();

@@ -436,8 +436,10 @@ mod tests {
 
     #[test]
     fn a_unit_without_tickets_has_no_score() {
-        let mut m = UnitMonth::default();
-        m.overdue = 2;
+        let m = UnitMonth {
+            overdue: 2,
+            ..Default::default()
+        };
         assert_eq!(
             score(&m, &Composite::default(), RateWeights::default()),
             None
@@ -568,7 +570,8 @@ kind = "enterprise"
             &Composite::default(),
             RateWeights::default(),
         );
-        let shown: Vec<(AssessedClass, Vec<(&str, Option<u32>)>)> = classes
+        type Listing<'a> = Vec<(&'a str, Option<u32>)>;
+        let shown: Vec<(AssessedClass, Listing)> = classes
             .iter()
             .map(|(c, units)| {
                 (

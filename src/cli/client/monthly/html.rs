@@ -82,7 +82,7 @@ struct RepeatRow {
 }
 
 pub fn render(report: &proto::GetAssessmentResponse) -> anyhow::Result<String> {
-    let w = report.weights.clone().unwrap_or_default();
+    let w = report.weights.unwrap_or_default();
     let page = Page {
         month: report.month.clone(),
         previous_month: report.previous_month.clone(),
@@ -135,7 +135,7 @@ fn class_view(class: &proto::ClassAssessment) -> ClassView {
         .units
         .iter()
         .map(|u| {
-            let t = u.targets.clone().unwrap_or_default();
+            let t = u.targets.unwrap_or_default();
             UnitRow {
                 rank: u
                     .rank
@@ -225,7 +225,7 @@ fn rates_chart(report: &proto::GetAssessmentResponse) -> Chart {
             .units
             .iter()
             .find(|u| u.targets.is_some())
-            .and_then(|u| u.targets.clone())
+            .and_then(|u| u.targets)
             .unwrap_or_default();
         let target = [targets.response, targets.resolution, targets.satisfaction];
         for ((name, rate), target) in rates.into_iter().zip(target) {

@@ -29,7 +29,7 @@ fn hot_table(title: &str, issues: &[proto::HotIssue]) -> String {
 }
 
 pub fn render(report: &proto::GetAssessmentResponse) -> String {
-    let w = report.weights.clone().unwrap_or_default();
+    let w = report.weights.unwrap_or_default();
     let mut out = vec![format!(
         "monthly assessment {} (Beijing days); tickets {} (last month {}, {})\n\
          score = 100 × ({} × 响应率 + {} × 解决率 + {} × 满意率) − deductions \
@@ -61,7 +61,7 @@ pub fn render(report: &proto::GetAssessmentResponse) -> String {
             "Deduction",
         ]);
         for u in &class.units {
-            let target = u.targets.clone().unwrap_or_default();
+            let target = u.targets.unwrap_or_default();
             t.add_row(vec![
                 u.rank
                     .map_or_else(|| "未排名".to_string(), |r| r.to_string()),
