@@ -315,7 +315,11 @@ pub struct Month {
 impl Month {
     /// Parses `YYYY-MM` (years 2000-2199, like every timestamp the service takes).
     pub fn parse(text: &str) -> Result<Month, String> {
-        let bad = || format!("`{text}` is not a month written YYYY-MM (e.g. 2026-11)");
+        // Echo only what is short enough to be a mistyped month.
+        let bad = || match text.chars().count() {
+            0..=16 => format!("`{text}` is not a month written YYYY-MM (e.g. 2026-11)"),
+            _ => "is not a month written YYYY-MM (e.g. 2026-11)".to_string(),
+        };
         let shaped = text.len() == 7
             && text.as_bytes()[4] == b'-'
             && text
@@ -521,6 +525,8 @@ mod tests {
             Month::parse("2026-12").unwrap().next.to_string(),
             "2027-01-01"
         );
+        let long = Month::parse(&"9".repeat(100)).unwrap_err();
+        assert!(!long.contains("999"), "a long input is not echoed: {long}");
         for bad in [
             "2026-13",
             "2026-1",
