@@ -269,13 +269,11 @@ pub fn hot(
     previous: &[(String, u64)],
     rules: &HotIssueRules,
 ) -> Vec<Growth> {
-    let before = |key: &str| {
-        previous
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, n)| *n)
-            .sum::<u64>()
-    };
+    let mut last_month: BTreeMap<&str, u64> = BTreeMap::new();
+    for (key, n) in previous {
+        *last_month.entry(key.as_str()).or_default() += n;
+    }
+    let before = |key: &str| last_month.get(key).copied().unwrap_or(0);
     let mut grown: Vec<Growth> = current
         .iter()
         .filter(|(_, n)| *n >= rules.min_volume)
