@@ -25,6 +25,13 @@ fn the_shipped_assessment_is_shown() {
         stdout.contains("│ street     ┆ 95.0%         ┆ 80.0%         ┆ 90.0%"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains(
+            "monthly score = 100 × (0.3 × 响应率 + 0.35 × 解决率 + 0.35 × 满意率) \
+             − min(20, 0.5 × overdue + 1 × improper returns)"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -1024,6 +1024,37 @@ async fn bad_fields_on_every_rpc_name_the_field(backend: Backend) {
                 }
             ),
         ),
+        (
+            "assessment without a month",
+            "month",
+            call!(
+                report,
+                get_assessment,
+                proto::GetAssessmentRequest::default()
+            ),
+        ),
+        (
+            "assessment of a month that is not one",
+            "month",
+            call!(
+                report,
+                get_assessment,
+                proto::GetAssessmentRequest {
+                    month: "2026-13".into()
+                }
+            ),
+        ),
+        (
+            "assessment of a long junk month",
+            "month",
+            call!(
+                report,
+                get_assessment,
+                proto::GetAssessmentRequest {
+                    month: "月".repeat(10_000)
+                }
+            ),
+        ),
     ];
     for (name, field, refusal) in cases {
         let status = refusal.await.expect_err(name);

@@ -408,9 +408,14 @@ fn assessment_table(rules: &crate::rules::RuleSet) -> String {
             pct(t.satisfaction),
         ]);
     }
+    let c = &a.composite;
+    let h = &a.hot_issues;
     format!(
         "{}: valid\n满意率 = (满意 + {} × 基本满意) ÷ callbacks in scope\n\
-         reopen_when_dissatisfied = {}, reopen_when_unresolved = {}\n{table}\n",
+         reopen_when_dissatisfied = {}, reopen_when_unresolved = {}\n{table}\n\
+         monthly score = 100 × ({} × 响应率 + {} × 解决率 + {} × 满意率) − min({}, \
+         {} × overdue + {} × improper returns)\n\
+         hot issues: at least {} requests, top {}; repeats: at least {} requests, top {}\n",
         rules
             .source_of("assessment")
             .map(ToString::to_string)
@@ -418,6 +423,16 @@ fn assessment_table(rules: &crate::rules::RuleSet) -> String {
         a.weights.basically_satisfied,
         reopen_code(callbacks.when_dissatisfied),
         reopen_code(callbacks.when_unresolved),
+        c.response,
+        c.resolution,
+        c.satisfaction,
+        c.max_deduction,
+        c.overdue_points,
+        c.improper_return_points,
+        h.min_volume,
+        h.top,
+        h.repeat_min_requests,
+        h.repeat_top,
     )
 }
 

@@ -71,7 +71,8 @@ pub enum Command {
     Callback(client::CallbackCommand),
     /// Call lines (话务): per-line statistics, and the missed-call callback queue (漏接回拨).
     Calls(client::CallsCommand),
-    /// The three rates (三率) by unit, region or category, and the overdue list.
+    /// The three rates (三率) by unit, region or category, the overdue list, supervision, and
+    /// the monthly assessment (月度考核).
     Report(client::ReportCommand),
     /// Knowledge base (知识库): import and export CSV, search, list stale entries.
     Kb(client::KbCommand),

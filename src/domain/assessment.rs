@@ -9,6 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::config_file::{ConfigError, line_of};
+use super::monthly::{Composite, HotIssueRules};
 use super::policy::{CallbackPolicy, Reopen};
 use super::rates::{RateWeights, Rates};
 use super::unit::UnitKind;
@@ -70,6 +71,10 @@ pub struct Assessment {
     pub weights: RateWeights,
     pub callbacks: CallbackPolicy,
     pub targets: RateTargets,
+    /// The monthly assessment's composite score (`[composite]`).
+    pub composite: Composite,
+    /// What the monthly report lists as hot issues (`[hot_issues]`).
+    pub hot_issues: HotIssueRules,
 }
 
 #[derive(Deserialize)]
@@ -80,6 +85,28 @@ struct AssessmentFile {
     reopen_when_unresolved: Option<Reopen>,
     #[serde(default)]
     targets: BTreeMap<Spanned<String>, TargetsTable>,
+    composite: Option<Spanned<CompositeTable>>,
+    hot_issues: Option<HotIssuesTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompositeTable {
+    response: Option<Spanned<f64>>,
+    resolution: Option<Spanned<f64>>,
+    satisfaction: Option<Spanned<f64>>,
+    overdue_points: Option<Spanned<f64>>,
+    improper_return_points: Option<Spanned<f64>>,
+    max_deduction: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HotIssuesTable {
+    min_volume: Option<u64>,
+    top: Option<u32>,
+    repeat_min_requests: Option<Spanned<u64>>,
+    repeat_top: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +143,31 @@ impl Assessment {
         let callbacks = &mut assessment.callbacks;
         callbacks.when_dissatisfied = file.reopen_when_dissatisfied.unwrap_or_default();
         callbacks.when_unresolved = file.reopen_when_unresolved.unwrap_or_default();
+
+        if let Some(table) = &file.composite {
+            assessment.composite = composite(source_name, text, table, &fraction)?;
+        }
+        if let Some(table) = &file.hot_issues {
+            let d = HotIssueRules::default();
+            let repeat_min_requests = match &table.repeat_min_requests {
+                Some(n) if *n.get_ref() < 2 => {
+                    return Err(ConfigError::new(
+                        source_name,
+                        Some(line_of(text, n.span().start)),
+                        "hot_issues.repeat_min_requests",
+                        "a repeat needs at least 2 requests",
+                    ));
+                }
+                Some(n) => *n.get_ref(),
+                None => d.repeat_min_requests,
+            };
+            assessment.hot_issues = HotIssueRules {
+                min_volume: table.min_volume.unwrap_or(d.min_volume),
+                top: table.top.unwrap_or(d.top),
+                repeat_min_requests,
+                repeat_top: table.repeat_top.unwrap_or(d.repeat_top),
+            };
+        }
 
         // `default` first: the classes fill their gaps from it.
         let mut classes: Vec<(&Spanned<String>, &TargetsTable)> = file.targets.iter().collect();
@@ -164,6 +216,60 @@ impl Assessment {
     }
 }
 
+/// Reads a fraction (0 to 1) at a key, or says where it is wrong.
+type FractionCheck<'a> = dyn Fn(&Spanned<f64>, &str) -> Result<f64, ConfigError> + 'a;
+
+/// Reads `[composite]`: weights are fractions that must sum to 1 (to 1e-6), so the score
+/// of a unit meeting every rate is 100; points are non-negative.
+fn composite(
+    source_name: &str,
+    text: &str,
+    table: &Spanned<CompositeTable>,
+    fraction: &FractionCheck,
+) -> Result<Composite, ConfigError> {
+    let d = Composite::default();
+    let t = table.get_ref();
+    let weight = |v: &Option<Spanned<f64>>, key: &str, default: f64| {
+        v.as_ref()
+            .map_or(Ok(default), |v| fraction(v, &format!("composite.{key}")))
+    };
+    let points = |v: &Option<Spanned<f64>>, key: &str, default: f64| match v {
+        None => Ok(default),
+        Some(v) if v.get_ref().is_finite() && *v.get_ref() >= 0.0 => Ok(*v.get_ref()),
+        Some(v) => Err(ConfigError::new(
+            source_name,
+            Some(line_of(text, v.span().start)),
+            format!("composite.{key}"),
+            format!("{} is not a number of points (0 or more)", v.get_ref()),
+        )),
+    };
+    let c = Composite {
+        response: weight(&t.response, "response", d.response)?,
+        resolution: weight(&t.resolution, "resolution", d.resolution)?,
+        satisfaction: weight(&t.satisfaction, "satisfaction", d.satisfaction)?,
+        overdue_points: points(&t.overdue_points, "overdue_points", d.overdue_points)?,
+        improper_return_points: points(
+            &t.improper_return_points,
+            "improper_return_points",
+            d.improper_return_points,
+        )?,
+        max_deduction: points(&t.max_deduction, "max_deduction", d.max_deduction)?,
+    };
+    let sum = c.response + c.resolution + c.satisfaction;
+    if (sum - 1.0).abs() > 1e-6 {
+        return Err(ConfigError::new(
+            source_name,
+            Some(line_of(text, table.span().start)),
+            "composite",
+            format!(
+                "the weights response + resolution + satisfaction must sum to 1, not {sum} \
+                 (e.g. 0.30, 0.35, 0.35)"
+            ),
+        ));
+    }
+    Ok(c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +286,8 @@ mod tests {
         assert_eq!(a.weights, RateWeights::default());
         assert_eq!(a.callbacks, CallbackPolicy::default());
         assert_eq!(a.targets.for_kind(UnitKind::District), Targets::default());
+        assert_eq!(a.composite, Composite::default());
+        assert_eq!(a.hot_issues, HotIssueRules::default());
     }
 
     #[test]
@@ -239,6 +347,57 @@ mod tests {
             (
                 "basically_satisfied = 0.8\n",
                 "assessment.toml:1: toml: unknown field `basically_satisfied`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.starts_with(expected), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_composite_and_hot_issues_are_read_and_checked() {
+        let a = parse(
+            "[composite]\nresponse = 0.4\nresolution = 0.3\nsatisfaction = 0.3\n\
+             overdue_points = 1\nmax_deduction = 5\n\
+             [hot_issues]\nmin_volume = 5\nrepeat_min_requests = 3\n",
+        )
+        .unwrap();
+        assert_eq!(
+            a.composite,
+            Composite {
+                response: 0.4,
+                resolution: 0.3,
+                satisfaction: 0.3,
+                overdue_points: 1.0,
+                improper_return_points: 1.0,
+                max_deduction: 5.0,
+            }
+        );
+        assert_eq!(a.hot_issues.min_volume, 5);
+        assert_eq!(a.hot_issues.repeat_min_requests, 3);
+        assert_eq!(a.hot_issues.top, HotIssueRules::default().top);
+
+        let cases = [
+            (
+                "\n[composite]\nresponse = 0.5\nresolution = 0.35\nsatisfaction = 0.35\n",
+                "assessment.toml:2: composite: the weights response + resolution + satisfaction must sum to 1, not 1.2",
+            ),
+            (
+                "[composite]\nresponse = 1.3\n",
+                "assessment.toml:2: composite.response: 1.3 is not a fraction",
+            ),
+            (
+                "[composite]\noverdue_points = -1\n",
+                "assessment.toml:2: composite.overdue_points: -1 is not a number of points",
+            ),
+            (
+                "[hot_issues]\nrepeat_min_requests = 1\n",
+                "assessment.toml:2: hot_issues.repeat_min_requests: a repeat needs at least 2",
+            ),
+            (
+                "[composite]\nweights = 1\n",
+                "assessment.toml:2: toml: unknown field `weights`",
             ),
         ];
         for (text, expected) in cases {

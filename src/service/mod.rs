@@ -2,6 +2,7 @@
 //! store and answer with precise statuses. Handlers hold no state of their own beyond the
 //! shared [`App`].
 
+mod assessment;
 mod callbacks;
 mod calls;
 mod center;

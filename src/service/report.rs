@@ -1,5 +1,5 @@
-//! ReportService: the three rates, the overdue and warning list, and the supervision
-//! summary per unit.
+//! ReportService: the three rates, the overdue and warning list, the supervision summary
+//! per unit, and the monthly assessment ([`assessment`](super::assessment)).
 
 use std::sync::Arc;
 
@@ -202,6 +202,15 @@ impl ReportService for ReportApi {
             units,
             as_of: Some(timestamp(now)),
         }))
+    }
+
+    async fn get_assessment(
+        &self,
+        request: Request<proto::GetAssessmentRequest>,
+    ) -> Result<Response<proto::GetAssessmentResponse>, Status> {
+        super::assessment::get_assessment(&self.0, request.into_inner())
+            .await
+            .map(Response::new)
     }
 }
 

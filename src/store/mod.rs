@@ -27,6 +27,7 @@ mod group_commit;
 mod job_lock;
 mod knowledge;
 mod leases;
+mod monthly;
 mod multi_row;
 mod postgres;
 mod rate_counts;
@@ -228,6 +229,43 @@ pub struct UnitDeadlineCounts {
     pub chase_ups: u64,
 }
 
+/// A unit's incidents over a period, for the monthly assessment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitIncidents {
+    pub unit: String,
+    /// Overdue warnings that fell in the period (one per missed deadline), held by the unit.
+    pub overdue: u64,
+    /// Returns (退单) of the unit that the centre rejected in the period.
+    pub improper_returns: u64,
+}
+
+impl UnitIncidents {
+    pub fn new(unit: String) -> Self {
+        UnitIncidents {
+            unit,
+            ..Default::default()
+        }
+    }
+}
+
+/// Tickets created in a period, per category and region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketVolume {
+    pub category: String,
+    pub region: String,
+    pub tickets: u64,
+}
+
+/// A requester (by the pseudonym of their phone) who asked about one category repeatedly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatRequester {
+    pub requester_key: String,
+    pub category: String,
+    pub tickets: u64,
+    /// The newest of those tickets.
+    pub latest: TicketId,
+}
+
 /// A lease [`Store::pull_assigned`] granted, as the granting daemon remembers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
@@ -347,6 +385,31 @@ pub trait Store: CallStore + Send + Sync + 'static {
         unit: Option<&str>,
         now: Timestamp,
     ) -> StoreResult<Vec<UnitDeadlineCounts>>;
+
+    /// Per unit, sorted by unit id: overdue warnings that fell in `[from, to)` and
+    /// returns rejected by the centre in it. Units with neither are left out.
+    async fn unit_incidents(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<UnitIncidents>>;
+
+    /// Tickets created in `[from, to)` per category and region, sorted by both.
+    async fn ticket_volumes(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<TicketVolume>>;
+
+    /// Requesters with at least `min_requests` tickets in one category created in
+    /// `[from, to)`, most tickets first (then newest), at most `limit`.
+    async fn repeat_requesters(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        min_requests: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<RepeatRequester>>;
 
     /// The deadline scanner's lock, if no other replica holds it. SQLite: always granted,
     /// one process owns the file.

@@ -17,8 +17,9 @@ use super::rate_counts;
 use super::transition_batch::{Change, TransitionWriter};
 use super::{
     BatchStats, Created, EntryFilter, ImportedTicket, JobLock, NewTicket, Overdue, RateQuery,
-    RateRow, RebuildReport, RecordedAlert, Store, StoreError, StoreResult, TicketFilter,
-    UnitDeadlineCounts, alerts, bulk, job_lock, knowledge,
+    RateRow, RebuildReport, RecordedAlert, RepeatRequester, Store, StoreError, StoreResult,
+    TicketFilter, TicketVolume, UnitDeadlineCounts, UnitIncidents, alerts, bulk, job_lock,
+    knowledge, monthly,
 };
 use crate::domain::warning::{Alert, WarningLevel};
 use crate::domain::{Actor, Event, State, Ticket, TicketId, Timestamp, Transition};
@@ -468,6 +469,32 @@ impl Store for SqlStore {
         now: Timestamp,
     ) -> StoreResult<Vec<UnitDeadlineCounts>> {
         alerts::unit_counts(&self.reader, unit, now).await
+    }
+
+    async fn unit_incidents(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<UnitIncidents>> {
+        monthly::unit_incidents(&self.reader, from, to).await
+    }
+
+    async fn ticket_volumes(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<TicketVolume>> {
+        monthly::ticket_volumes(&self.reader, from, to).await
+    }
+
+    async fn repeat_requesters(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        min_requests: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<RepeatRequester>> {
+        monthly::repeat_requesters(&self.reader, from, to, min_requests, limit).await
     }
 
     async fn try_lock_scanner(&self) -> StoreResult<Option<Box<dyn JobLock>>> {

@@ -16,6 +16,7 @@ mod group_commit;
 mod idempotency;
 mod import;
 mod knowledge;
+mod monthly;
 mod overdue;
 mod pulls;
 mod rates;
@@ -32,6 +33,7 @@ pub use group_commit::*;
 pub use idempotency::*;
 pub use import::*;
 pub use knowledge::*;
+pub use monthly::*;
 pub use overdue::*;
 pub use pulls::*;
 pub use rates::*;
@@ -64,7 +66,8 @@ mod prelude {
     };
     pub use hotline::store::{
         ImportedTicket, NewTicket, Overdue, RateGrouping, RatePeriod, RateQuery, RateRow,
-        RecordedAlert, Store, StoreError, TicketFilter, UnitDeadlineCounts,
+        RecordedAlert, RepeatRequester, Store, StoreError, TicketFilter, TicketVolume,
+        UnitDeadlineCounts, UnitIncidents,
     };
 }
 
@@ -103,6 +106,7 @@ macro_rules! conformance_tests {
             knowledge_entries_round_trip_with_their_versions,
             knowledge_saves_check_the_version,
             knowledge_entries_list_by_owner_and_status,
+            monthly_reads_count_incidents_volumes_and_repeats_of_the_period,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,

@@ -54,6 +54,7 @@ api_messages!(
     ListEntriesResponse,
     SearchEntriesResponse,
     ListStaleResponse,
+    GetAssessmentResponse,
 );
 
 fn dynamic<M: ApiMessage>(message: &M) -> anyhow::Result<DynamicMessage> {

@@ -13,6 +13,7 @@ pub(in crate::cli) mod connection;
 mod json;
 mod kb;
 mod mask;
+mod monthly;
 pub(in crate::cli) mod output;
 mod report;
 mod ticket;

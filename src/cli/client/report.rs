@@ -1,5 +1,6 @@
 //! `hotline report …`: the three rates (三率: 响应率, 解决率, 满意率), the overdue and
-//! warning list, and the supervision summary per unit (ReportService).
+//! warning list, the supervision summary per unit, and the monthly assessment
+//! ([`monthly`](super::monthly)) (ReportService).
 
 use anyhow::ensure;
 use chrono::NaiveDate;
@@ -30,6 +31,10 @@ enum ReportAction {
     Overdue(OverdueArgs),
     /// Supervision (督办) per unit: open tickets, supervised, overdue and chased up (催办).
     Supervision(SupervisionArgs),
+    /// The monthly assessment (月度考核): units ranked within their class by a composite of
+    /// the three rates less deductions, and the month's hot issues (每月一题), as a table,
+    /// JSON, CSV or a self-contained HTML page with charts.
+    Monthly(super::monthly::MonthlyArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -98,6 +103,7 @@ impl ReportCommand {
             ReportAction::Rates(args) => rates(&client, args).await,
             ReportAction::Overdue(args) => overdue(&client, args).await,
             ReportAction::Supervision(args) => supervision(&client, args).await,
+            ReportAction::Monthly(args) => super::monthly::run(&client, args).await,
         }
     }
 }
