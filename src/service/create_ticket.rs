@@ -110,9 +110,11 @@ pub fn open(
     parent_state: Option<State>,
     rules: &RuleSet,
     now: Timestamp,
+    principal: &str,
 ) -> Result<Opened, Status> {
     let ctx = Context {
         actor: &draft.actor,
+        principal,
         units: &rules.units,
         policy: &rules.policy,
         now,

@@ -2,6 +2,7 @@
 //! store and answer with precise statuses. Handlers hold no state of their own beyond the
 //! shared [`App`].
 
+mod caller;
 mod center;
 pub mod convert;
 pub mod create_ticket;
@@ -23,11 +24,13 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
+use crate::domain::access::Principal;
 use crate::domain::lifecycle::{self, Command, Context};
 use crate::domain::{Actor, State, Ticket, TicketId};
 use crate::rules::{RulePaths, RuleSet};
 use crate::store::Store;
 
+pub use caller::{principal, shown};
 pub use center::CenterApi;
 pub use diagnostics::DiagnosticsApi;
 pub use dispatch::DispatchApi;
@@ -87,6 +90,7 @@ impl App {
         expected_version: i64,
         actor: Actor,
         command: Command,
+        principal: &Principal,
     ) -> Result<Ticket, Status> {
         command.check_input()?;
         if ticket_id <= 0 {
@@ -98,7 +102,8 @@ impl App {
                 "is required: send the version you last read",
             ));
         }
-        let before = self.store.get_ticket(ticket_id).await?;
+        // A unit learns nothing of a ticket not on its desk, not even its version.
+        let before = self.visible_ticket(principal, ticket_id).await?;
         // Refuse a stale command before deciding anything; the store checks again on write.
         if before.version != expected_version {
             return Err(crate::store::StoreError::VersionConflict {
@@ -111,6 +116,7 @@ impl App {
         let rules = self.rules.load();
         let ctx = Context {
             actor: &actor,
+            principal: &principal.name,
             units: &rules.units,
             policy: &rules.policy,
             now: now(),
@@ -185,11 +191,14 @@ impl App {
         request: tonic::Request<R>,
         command: impl FnOnce(R) -> Result<Command, Status>,
     ) -> Result<tonic::Response<crate::proto::TicketResponse>, Status> {
+        let principal = caller::principal(&request)?;
         let request = request.into_inner();
-        let actor = convert::actor("actor", request.actor())?;
+        let actor = caller::actor(&principal, "actor", request.actor())?;
         let (id, version) = (request.ticket_id(), request.expected_version());
-        let ticket = self.run(id, version, actor, command(request)?).await?;
-        Ok(ticket_response(&ticket))
+        let ticket = self
+            .run(id, version, actor, command(request)?, &principal)
+            .await?;
+        Ok(ticket_response(&principal, &ticket))
     }
 }
 
@@ -200,9 +209,12 @@ pub fn now() -> crate::domain::Timestamp {
     Utc::now().trunc_subsecs(3)
 }
 
-/// Answer with the ticket after a command.
-pub fn ticket_response(ticket: &Ticket) -> tonic::Response<crate::proto::TicketResponse> {
+/// Answer with the ticket after a command, as the caller may see it.
+pub fn ticket_response(
+    principal: &Principal,
+    ticket: &Ticket,
+) -> tonic::Response<crate::proto::TicketResponse> {
     tonic::Response::new(crate::proto::TicketResponse {
-        ticket: Some(convert::ticket(ticket)),
+        ticket: Some(caller::shown(principal, ticket)),
     })
 }

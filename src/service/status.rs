@@ -21,7 +21,9 @@ impl From<StoreError> for Status {
         match &error {
             StoreError::NotFound(_) => Status::not_found(error.to_string()),
             StoreError::VersionConflict { .. } => Status::aborted(error.to_string()),
-            StoreError::RequestIdReused { .. } => Status::already_exists(error.to_string()),
+            StoreError::RequestIdReused { .. } | StoreError::TokenNameTaken(_) => {
+                Status::already_exists(error.to_string())
+            }
             StoreError::Unavailable(_) => {
                 tracing::warn!(%error, "database unavailable");
                 Status::unavailable("the database is unavailable; retry later")

@@ -29,6 +29,7 @@ mod rate_counts;
 mod rows;
 mod sql;
 mod sqlite;
+mod tokens;
 
 pub use group_commit::{BATCH_SIZE as INTAKE_BATCH_SIZE, Batching, DEFAULT_MAX_BATCH};
 pub use sql::{Dialect, SqlStore};
@@ -58,6 +59,9 @@ pub enum StoreError {
     Database(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// An API token of that name exists (names stay taken after revocation).
+    #[error("a token named `{0}` already exists; pick another name")]
+    TokenNameTaken(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -210,6 +214,30 @@ pub struct Lease {
     pub until: Timestamp,
 }
 
+/// A token to store: [`Store::create_token`].
+#[derive(Debug, Clone, Copy)]
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    pub role: &'a crate::domain::access::Role,
+    /// Lowercase hex SHA-256 of the secret; the secret itself is never stored.
+    pub secret_hash: &'a str,
+    /// The secret's last four characters, to tell tokens apart in lists.
+    pub hint: &'a str,
+    pub created_at: Timestamp,
+}
+
+/// A stored API token (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub role: crate::domain::access::Role,
+    pub secret_hash: String,
+    pub hint: String,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
 /// A lock that lets one replica run a singleton job (the deadline scanner). On PostgreSQL
 /// a session advisory lock on a connection of its own: if the replica dies, its session
 /// ends and the lock goes with it.
@@ -340,6 +368,17 @@ pub trait Store: Send + Sync + 'static {
     /// (`hotline seed`). Every history must run from version 1 to the ticket's version and
     /// end in its state; on PostgreSQL the id sequence is moved past the batch first.
     async fn import_tickets(&self, tickets: &[ImportedTicket]) -> StoreResult<()>;
+
+    /// Stores a new API token; a name already used (even by a revoked token) is refused
+    /// with [`StoreError::TokenNameTaken`].
+    async fn create_token(&self, token: NewToken<'_>) -> StoreResult<ApiToken>;
+
+    /// Every token, revoked ones included, by id.
+    async fn list_tokens(&self) -> StoreResult<Vec<ApiToken>>;
+
+    /// Revokes the token with this name, or else with this id; `None` if there is none.
+    /// Revoking a revoked token changes nothing and answers it.
+    async fn revoke_token(&self, key: &str, at: Timestamp) -> StoreResult<Option<ApiToken>>;
 }
 
 /// "sqlite" or "postgres", from a database URL, for messages.
