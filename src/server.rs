@@ -15,6 +15,9 @@ use tonic::server::NamedService;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
+use crate::auth::cache::TokenCache;
+use crate::auth::layer::{AuthLayer, Gate};
+use crate::auth::{AuthConfig, AuthMode};
 use crate::jobs::health_probe::{self, Health};
 use crate::metrics::grpc::{GrpcMetricsLayer, KnownMethods};
 use crate::proto::{
@@ -52,6 +55,8 @@ pub struct ServerConfig {
     pub health_interval: Duration,
     /// How concurrent CreateTicket calls are grouped into transactions.
     pub intake_batching: Batching,
+    /// Who may call: bearer tokens (the default) or, for experiments, nobody checked.
+    pub auth: AuthConfig,
 }
 
 /// Default for [`ServerConfig::shutdown_grace`].
@@ -76,6 +81,7 @@ impl ServerConfig {
             scan_interval: crate::jobs::deadline_scanner::DEFAULT_INTERVAL,
             health_interval: health_probe::DEFAULT_INTERVAL,
             intake_batching: Batching::default(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -86,6 +92,7 @@ pub struct RunningServer {
     pub metrics_addr: Option<SocketAddr>,
     pub store: Arc<dyn Store>,
     app: Arc<App>,
+    token_refresh: Option<JoinHandle<()>>,
     health: Health,
     stop: CancellationToken,
     grace: Duration,
@@ -137,6 +144,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let stop = CancellationToken::new();
     let app = App::new(store.clone(), rules, rule_paths, stop.clone());
     crate::service::spawn_reloaders(app.clone(), config.watch_rules)?;
+    let (gate, token_refresh) = auth_gate(&config.auth, &app).await?;
 
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let health = Health::new(reporter, api_services());
@@ -179,6 +187,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
 
     let router = Server::builder()
         .layer(GrpcMetricsLayer::new(known_methods))
+        // Inside the metrics layer, so refused calls are counted with their code.
+        .layer(AuthLayer::new(gate))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -226,6 +236,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         metrics_addr: metrics.as_ref().map(|(addr, _)| *addr),
         store,
         app,
+        token_refresh,
         health,
         stop,
         grace: config.shutdown_grace,
@@ -237,7 +248,45 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     })
 }
 
+/// The auth layer's gate and, with tokens, the task that keeps the token cache fresh.
+async fn auth_gate(
+    config: &AuthConfig,
+    app: &Arc<App>,
+) -> anyhow::Result<(Gate, Option<JoinHandle<()>>)> {
+    match config.mode {
+        AuthMode::None => {
+            tracing::warn!(
+                "AUTHENTICATION IS OFF (--auth none): anyone who reaches this port acts as an \
+                 admin, and sees every citizen's contact. Use it only on a machine of your own."
+            );
+            Ok((Gate::new(*config, None), None))
+        }
+        AuthMode::Tokens => {
+            if config.refresh.is_zero() {
+                anyhow::bail!("the token refresh interval must be longer than zero");
+            }
+            let tokens = TokenCache::load(app.store.clone())
+                .await
+                .context("reading the API tokens")?;
+            if tokens.is_empty() {
+                tracing::warn!(
+                    "no API token exists yet, so every call will be refused: create one with \
+                     `hotline token create --name me --role admin` (same --database-url)"
+                );
+            }
+            app.tokens.store(Some(tokens.clone()));
+            let refresh = tokens.spawn_refresh(config.refresh, app.shutdown.clone());
+            Ok((Gate::new(*config, Some(tokens)), Some(refresh)))
+        }
+    }
+}
+
 impl RunningServer {
+    /// Reads the token table again now, as ReloadRules and SIGHUP do.
+    pub async fn refresh_tokens(&self) {
+        self.app.refresh_tokens("embedder").await;
+    }
+
     /// Reports NOT_SERVING, stops accepting, ends watch streams, lets in-flight calls finish
     /// (then cuts them off), gives back the leases this daemon's pulls granted, and closes
     /// the store — all within the grace period, counted from the call.
@@ -260,6 +309,10 @@ impl RunningServer {
         release_leases(&self.app, deadline).await;
         if let Some(metrics) = self.metrics {
             let _ = tokio::time::timeout_at(deadline, metrics).await;
+        }
+        if let Some(task) = self.token_refresh {
+            task.abort();
+            let _ = task.await;
         }
         if let Some(task) = self.rate_gauges {
             // It stops at the next await; a refresh in flight is not worth waiting for.

@@ -62,6 +62,9 @@ pub struct App {
     pub shutdown: CancellationToken,
     /// Leases this daemon granted, given back when it stops.
     pub leases: LeaseBook,
+    /// The live API tokens, when the daemon authenticates; read again on ReloadRules and
+    /// SIGHUP besides its own schedule.
+    pub tokens: arc_swap::ArcSwapOption<crate::auth::cache::TokenCache>,
 }
 
 impl App {
@@ -79,7 +82,18 @@ impl App {
             assignments,
             shutdown,
             leases: LeaseBook::default(),
+            tokens: arc_swap::ArcSwapOption::empty(),
         })
+    }
+
+    /// Reads the token table again now (a revocation takes effect at once).
+    pub async fn refresh_tokens(&self, trigger: &'static str) {
+        if let Some(tokens) = self.tokens.load_full() {
+            match tokens.refresh().await {
+                Ok(live) => tracing::info!(trigger, live, "tokens read again"),
+                Err(error) => tracing::warn!(trigger, %error, "tokens not read again"),
+            }
+        }
     }
 
     /// Loads a ticket, checks the caller's version, lets the domain decide, and persists

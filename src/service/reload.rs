@@ -75,6 +75,9 @@ pub fn spawn_reloaders(app: Arc<App>, watch: bool) -> anyhow::Result<()> {
                 }
             };
             let _ = app.reload_rules(trigger);
+            if trigger == "sighup" {
+                app.refresh_tokens(trigger).await;
+            }
         }
     });
     Ok(())
