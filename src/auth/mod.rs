@@ -11,6 +11,25 @@ pub mod secret;
 
 use std::time::Duration;
 
+use crate::domain::access::Role;
+use crate::store::{ApiToken, NewToken, Store};
+
+/// Makes a token: a fresh secret, stored as its digest. Answers the stored token and the
+/// secret, which exists nowhere else from then on.
+pub async fn issue(store: &dyn Store, name: &str, role: &Role) -> anyhow::Result<(ApiToken, String)> {
+    let secret = secret::generate()?;
+    let token = store
+        .create_token(NewToken {
+            name,
+            role,
+            secret_hash: &secret::digest_hex(&secret),
+            hint: &secret::hint(&secret),
+            created_at: crate::service::now(),
+        })
+        .await?;
+    Ok((token, secret))
+}
+
 /// How the daemon authenticates its callers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AuthMode {

@@ -15,6 +15,7 @@ mod client;
 mod daemon;
 mod deadlines;
 mod seed;
+mod token;
 mod triage;
 
 use clap::{Parser, Subcommand};
@@ -70,6 +71,10 @@ pub enum Command {
     Callback(client::CallbackCommand),
     /// The three rates (三率) by unit, region or category, and the overdue list.
     Report(client::ReportCommand),
+    /// API tokens: create (the secret is shown once), list, revoke. Works on the database
+    /// directly, so the first admin token can be made before the daemon starts.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Load test: concurrent gRPC clients for a set time; throughput, p50/p90/p99/max
     /// latency and errors (scenarios echo, intake, pull, mixed).
     ///
@@ -122,6 +127,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Centre(command) => command.run().await,
         Command::Callback(command) => command.run().await,
         Command::Report(command) => command.run().await,
+        Command::Token(command) => token::run(command).await,
         Command::BenchLoad(args) => bench::run(args).await,
     }
 }

@@ -5,9 +5,11 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 
 use super::args::BenchLoadArgs;
+use crate::auth::client::{AuthedChannel, authed};
+use crate::domain::access::Role;
 use crate::server::{self, RunningServer, ServerConfig};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -15,7 +17,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 pub struct Target {
-    channels: Vec<Channel>,
+    channels: Vec<AuthedChannel>,
     /// What is being driven, for the report: "in-process, sqlite" or the address.
     pub describe: String,
     daemon: Option<RunningServer>,
@@ -56,7 +58,7 @@ pub fn loopback(addr: &str) -> anyhow::Result<(String, u16)> {
 
 impl Target {
     pub async fn open(args: &BenchLoadArgs) -> anyhow::Result<Target> {
-        let (uri, describe, daemon, scratch) = match &args.addr {
+        let (uri, describe, daemon, scratch, token) = match &args.addr {
             Some(addr) => {
                 let (host, port) = loopback(addr)?;
                 // `localhost` must not resolve to another machine either.
@@ -73,6 +75,7 @@ impl Target {
                     format!("http://{host}:{port}"),
                     None,
                     None,
+                    args.token.clone(),
                 )
             }
             None => {
@@ -96,6 +99,9 @@ impl Target {
                 })
                 .await
                 .context("starting the in-process daemon")?;
+                // Its clients call as an admin of their own making: every scenario's RPCs.
+                let name = format!("bench-load-{}", uuid::Uuid::new_v4().simple());
+                let (_, token) = crate::auth::issue(&*daemon.store, &name, &Role::Admin).await?;
                 let describe = format!(
                     "in-process daemon, {}{}",
                     crate::store::backend_name(&url),
@@ -110,6 +116,7 @@ impl Target {
                     describe,
                     Some(daemon),
                     scratch,
+                    Some(token),
                 )
             }
         };
@@ -120,11 +127,12 @@ impl Target {
         let mut channels = Vec::new();
         for _ in 0..args.connections {
             // One connect() is one connection: clients spread over them.
-            channels.push(endpoint.connect().await.with_context(|| {
+            let channel = endpoint.connect().await.with_context(|| {
                 format!(
                     "cannot reach the hotline daemon at {uri}; is `hotline serve` running there?"
                 )
-            })?);
+            })?;
+            channels.push(authed(channel, token.as_deref())?);
         }
         Ok(Target {
             channels,
@@ -135,7 +143,7 @@ impl Target {
     }
 
     /// The connection client `i` uses.
-    pub fn channel(&self, i: usize) -> Channel {
+    pub fn channel(&self, i: usize) -> AuthedChannel {
         self.channels[i % self.channels.len()].clone()
     }
 

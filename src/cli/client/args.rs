@@ -21,6 +21,15 @@ pub struct ClientArgs {
     /// personal data is not masked there.
     #[arg(long, global = true)]
     pub json: bool,
+    /// API token sent as `authorization: Bearer …` (`hotline token create`).
+    #[arg(
+        long,
+        global = true,
+        env = "HOTLINE_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
 }
 
 /// The ticket a state command acts on, and the version the caller saw.

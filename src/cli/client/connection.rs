@@ -4,11 +4,12 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 use tonic::{Code, Status};
 
 use super::args::ClientArgs;
 use super::output::Output;
+use crate::auth::client::{AuthedChannel, authed};
 use crate::proto::{
     center_service_client::CenterServiceClient, dispatch_service_client::DispatchServiceClient,
     feedback_service_client::FeedbackServiceClient, intake_service_client::IntakeServiceClient,
@@ -76,7 +77,7 @@ fn with_causes(error: &dyn std::error::Error) -> String {
 
 /// A connected daemon plus the chosen output format.
 pub struct Client {
-    channel: Channel,
+    channel: AuthedChannel,
     server: String,
     pub output: Output,
 }
@@ -102,7 +103,7 @@ impl ClientArgs {
             )
         })?;
         Ok(Client {
-            channel,
+            channel: authed(channel, self.token.as_deref())?,
             server,
             output: if self.json {
                 Output::Json
@@ -114,27 +115,27 @@ impl ClientArgs {
 }
 
 impl Client {
-    fn channel(&self) -> Channel {
+    fn channel(&self) -> AuthedChannel {
         self.channel.clone()
     }
 
-    pub fn intake(&self) -> IntakeServiceClient<Channel> {
+    pub fn intake(&self) -> IntakeServiceClient<AuthedChannel> {
         IntakeServiceClient::new(self.channel())
     }
 
-    pub fn dispatch(&self) -> DispatchServiceClient<Channel> {
+    pub fn dispatch(&self) -> DispatchServiceClient<AuthedChannel> {
         DispatchServiceClient::new(self.channel())
     }
 
-    pub fn centre(&self) -> CenterServiceClient<Channel> {
+    pub fn centre(&self) -> CenterServiceClient<AuthedChannel> {
         CenterServiceClient::new(self.channel())
     }
 
-    pub fn feedback(&self) -> FeedbackServiceClient<Channel> {
+    pub fn feedback(&self) -> FeedbackServiceClient<AuthedChannel> {
         FeedbackServiceClient::new(self.channel())
     }
 
-    pub fn report(&self) -> ReportServiceClient<Channel> {
+    pub fn report(&self) -> ReportServiceClient<AuthedChannel> {
         ReportServiceClient::new(self.channel())
     }
 
@@ -147,6 +148,11 @@ impl Client {
 
     pub fn rpc_error(&self, status: &Status) -> anyhow::Error {
         let mut message = status.message().to_string();
+        if status.code() == Code::Unauthenticated {
+            message.push_str(
+                " (pass a token with --token or HOTLINE_TOKEN; make one with `hotline token create`)",
+            );
+        }
         if status.code() == Code::Unavailable {
             message.push_str(&format!(
                 " (is `hotline serve` still running at {}?)",
@@ -183,6 +189,7 @@ mod tests {
         let args = ClientArgs {
             server: "127.0.0.1:9".into(),
             json: false,
+            token: None,
         };
         let error = args
             .connect()
