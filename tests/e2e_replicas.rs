@@ -14,6 +14,7 @@ use std::time::Duration;
 use common::metrics::scrape;
 use common::postgres::TestDatabase;
 use common::rates::{self, Replicas, Units};
+use hotline::auth::client::AuthedChannel;
 use tonic::transport::Channel;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_hotline");
@@ -28,6 +29,8 @@ struct Daemon {
     child: Child,
     grpc: SocketAddr,
     metrics: SocketAddr,
+    /// An admin token made in the database before the daemon started.
+    token: String,
 }
 
 impl Drop for Daemon {
@@ -39,7 +42,7 @@ impl Drop for Daemon {
 
 /// Starts a daemon on free ports that recomputes its rate gauges every second, and waits
 /// for its banner.
-fn spawn(database_url: &str, assessment: &Path) -> Daemon {
+fn spawn(database_url: &str, assessment: &Path, token: String) -> Daemon {
     let child = Command::new(BINARY)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
@@ -59,6 +62,7 @@ fn spawn(database_url: &str, assessment: &Path) -> Daemon {
         child,
         grpc: SocketAddr::from(([0, 0, 0, 0], 0)),
         metrics: SocketAddr::from(([0, 0, 0, 0], 0)),
+        token,
     };
     let mut lines = BufReader::new(daemon.child.stderr.take().unwrap()).lines();
     for line in lines.by_ref() {
@@ -78,18 +82,20 @@ fn spawn(database_url: &str, assessment: &Path) -> Daemon {
 }
 
 async fn start(database_url: &str, assessment: &Path) -> Daemon {
+    let token = common::auth::admin_token(database_url).await;
     let (url, path) = (database_url.to_string(), assessment.to_path_buf());
-    tokio::task::spawn_blocking(move || spawn(&url, &path))
+    tokio::task::spawn_blocking(move || spawn(&url, &path, token))
         .await
         .unwrap()
 }
 
-async fn channel(daemon: &Daemon) -> Channel {
-    Channel::from_shared(format!("http://{}", daemon.grpc))
+async fn channel(daemon: &Daemon) -> AuthedChannel {
+    let channel = Channel::from_shared(format!("http://{}", daemon.grpc))
         .unwrap()
         .connect()
         .await
-        .expect("the daemon accepts connections")
+        .expect("the daemon accepts connections");
+    common::auth::with_token(channel, Some(&daemon.token))
 }
 
 /// Scrapes until the rate gauges show the expected values, or fails with the difference.

@@ -19,7 +19,7 @@ use hotline::proto::{
 };
 use sqlx::{AnyConnection, Connection};
 use tonic::Code;
-use tonic::transport::Channel;
+use hotline::auth::client::AuthedChannel as Channel;
 
 on_both_backends!(sigterm_finishes_calls_in_flight_and_gives_back_leases);
 

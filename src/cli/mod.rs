@@ -71,6 +71,8 @@ pub enum Command {
     Callback(client::CallbackCommand),
     /// The three rates (三率) by unit, region or category, and the overdue list.
     Report(client::ReportCommand),
+    /// Ask the daemon's health service whether it serves (exit status 0 if SERVING).
+    Health(client::HealthCommand),
     /// API tokens: create (the secret is shown once), list, revoke. Works on the database
     /// directly, so the first admin token can be made before the daemon starts.
     #[command(subcommand)]
@@ -127,6 +129,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Centre(command) => command.run().await,
         Command::Callback(command) => command.run().await,
         Command::Report(command) => command.run().await,
+        Command::Health(command) => command.run().await,
         Command::Token(command) => token::run(command).await,
         Command::BenchLoad(args) => bench::run(args).await,
     }

@@ -7,7 +7,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tonic::transport::Channel;
+use hotline::auth::client::AuthedChannel as Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 
@@ -19,6 +19,8 @@ const BINARY: &str = env!("CARGO_BIN_EXE_hotline");
 pub struct Daemon {
     child: Child,
     pub grpc: SocketAddr,
+    /// An admin token made in the database before the daemon started.
+    pub token: String,
     log: Arc<Mutex<Vec<String>>>,
 }
 
@@ -33,14 +35,15 @@ impl Daemon {
     /// Starts `hotline serve` on a free port (no metrics) against `database_url`, with
     /// `extra` flags, and waits for its banner.
     pub async fn start(database_url: &str, extra: &[&str]) -> Daemon {
+        let token = super::auth::admin_token(database_url).await;
         let url = database_url.to_string();
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-        tokio::task::spawn_blocking(move || Self::spawn(&url, &extra))
+        tokio::task::spawn_blocking(move || Self::spawn(&url, &extra, token))
             .await
             .expect("spawning the daemon")
     }
 
-    fn spawn(database_url: &str, extra: &[String]) -> Daemon {
+    fn spawn(database_url: &str, extra: &[String], token: String) -> Daemon {
         let child = Command::new(BINARY)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args([
@@ -59,6 +62,7 @@ impl Daemon {
         let mut daemon = Daemon {
             child,
             grpc: SocketAddr::from(([127, 0, 0, 1], 0)),
+            token,
             log: Arc::new(Mutex::new(Vec::new())),
         };
         let mut lines = BufReader::new(daemon.child.stderr.take().expect("piped stderr")).lines();
@@ -85,12 +89,14 @@ impl Daemon {
         );
     }
 
+    /// A connection whose calls carry the admin token.
     pub async fn channel(&self) -> Channel {
-        Channel::from_shared(format!("http://{}", self.grpc))
+        let channel = tonic::transport::Channel::from_shared(format!("http://{}", self.grpc))
             .expect("valid uri")
             .connect()
             .await
-            .expect("the daemon accepts connections")
+            .expect("the daemon accepts connections");
+        super::auth::with_token(channel, Some(&self.token))
     }
 
     /// Everything the daemon logged so far.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use hotline::proto::intake_service_client::IntakeServiceClient;
 use hotline::proto::{self, dispatch_service_client::DispatchServiceClient};
 use tokio::task::JoinHandle;
-use tonic::transport::Channel;
+use hotline::auth::client::AuthedChannel as Channel;
 use tonic::{Code, Status};
 
 use super::server::{actor, command, new_request};

@@ -23,7 +23,7 @@ use hotline::proto::{
     dispatch_service_client::DispatchServiceClient, feedback_service_client::FeedbackServiceClient,
     intake_service_client::IntakeServiceClient, report_service_client::ReportServiceClient,
 };
-use tonic::transport::Channel;
+use hotline::auth::client::AuthedChannel as Channel;
 
 use super::server::{actor, callback, command, new_request, ticket_of};
 

@@ -115,7 +115,7 @@ impl ClientArgs {
 }
 
 impl Client {
-    fn channel(&self) -> AuthedChannel {
+    pub fn channel(&self) -> AuthedChannel {
         self.channel.clone()
     }
 

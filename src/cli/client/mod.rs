@@ -9,6 +9,7 @@ pub(in crate::cli) mod beijing;
 mod callback;
 mod centre;
 pub(in crate::cli) mod connection;
+mod health;
 mod json;
 mod mask;
 pub(in crate::cli) mod output;
@@ -22,6 +23,7 @@ mod vocabulary;
 
 pub use callback::CallbackCommand;
 pub use centre::CentreCommand;
+pub use health::HealthCommand;
 pub use report::ReportCommand;
 pub use ticket::TicketCommand;
 pub use unit::UnitCommand;
