@@ -59,6 +59,10 @@ pub async fn the_event_log_cannot_be_rewritten(store: Arc<dyn Store>, url: Strin
         ],
         "each event records the unit and person who made the change"
     );
+    assert!(
+        before.iter().all(|e| e.principal == "token:conformance"),
+        "each event records the principal that made the change: {before:?}"
+    );
 
     let mut conn = raw_connection(&url).await;
     let append_only = "ticket_events is append-only";

@@ -18,6 +18,7 @@ mod overdue;
 mod pulls;
 mod rates;
 mod search;
+mod tokens;
 mod versions;
 
 pub use audit::*;
@@ -31,6 +32,7 @@ pub use overdue::*;
 pub use pulls::*;
 pub use rates::*;
 pub use search::*;
+pub use tokens::*;
 pub use versions::*;
 
 use prelude::*;
@@ -89,6 +91,7 @@ macro_rules! conformance_tests {
             open_tickets_are_counted_per_unit,
             many_concurrent_creates_are_all_stored,
             imports_read_back_as_live_writes,
+            tokens_are_stored_listed_and_revoked,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,
