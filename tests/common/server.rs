@@ -155,6 +155,11 @@ impl TestServer {
             .expect("the token exists");
     }
 
+    /// Lets the daemon read the token table now, as SIGHUP does.
+    pub async fn refresh_tokens(&self) {
+        self.running().refresh_tokens().await;
+    }
+
     /// The connection with `token` (or no credentials) on every call.
     pub fn channel_with(&self, token: Option<&str>) -> AuthedChannel {
         super::auth::with_token(self.bare.clone(), token)
