@@ -25,7 +25,10 @@ fn refused(args: &[&str], expected: &str) {
     let out = hotline(args);
     assert!(!out.status.success(), "hotline {args:?} succeeded");
     let stderr = text(&out.stderr);
-    assert!(stderr.contains(expected), "expected `{expected}` in: {stderr}");
+    assert!(
+        stderr.contains(expected),
+        "expected `{expected}` in: {stderr}"
+    );
 }
 
 async fn search(daemon: &Daemon, token: &str) -> Result<(), tonic::Status> {
@@ -45,45 +48,103 @@ async fn tokens_are_managed_from_the_command_line(backend: Backend) {
     let url = db.url.as_str();
     let daemon = Daemon::start(url, &["--token-refresh-seconds", "1"]).await;
 
-    let (secret, words) = ok(&["token", "create", "--name", "desk-1", "--role", "agent", "--database-url", url]);
+    let (secret, words) = ok(&[
+        "token",
+        "create",
+        "--name",
+        "desk-1",
+        "--role",
+        "agent",
+        "--database-url",
+        url,
+    ]);
     let secret = secret.trim().to_string();
     assert!(secret.starts_with("hl_") && secret.len() > 40, "{secret}");
     assert!(words.contains("only time"), "{words}");
     let (json, _) = ok(&[
-        "token", "create", "--name", "market", "--role", "unit:market-12315", "--json",
-        "--database-url", url,
+        "token",
+        "create",
+        "--name",
+        "market",
+        "--role",
+        "unit:market-12315",
+        "--json",
+        "--database-url",
+        url,
     ]);
     let made: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(made["role"], "unit:market-12315");
     assert!(made["token"].as_str().unwrap().starts_with("hl_"));
 
     refused(
-        &["token", "create", "--name", "desk-1", "--role", "admin", "--database-url", url],
+        &[
+            "token",
+            "create",
+            "--name",
+            "desk-1",
+            "--role",
+            "admin",
+            "--database-url",
+            url,
+        ],
         "already exists",
     );
     refused(
-        &["token", "create", "--name", "x", "--role", "unit:no-such-unit", "--database-url", url],
+        &[
+            "token",
+            "create",
+            "--name",
+            "x",
+            "--role",
+            "unit:no-such-unit",
+            "--database-url",
+            url,
+        ],
         "no-such-unit",
     );
     refused(
-        &["token", "create", "--name", "x", "--role", "root", "--database-url", url],
+        &[
+            "token",
+            "create",
+            "--name",
+            "x",
+            "--role",
+            "root",
+            "--database-url",
+            url,
+        ],
         "--role",
     );
 
     // Listed without secrets, in a table and as JSON.
     let (table, _) = ok(&["token", "list", "--database-url", url]);
-    assert!(table.contains("desk-1") && table.contains("unit:market-12315"), "{table}");
-    assert!(table.contains(&format!("…{}", &secret[secret.len() - 4..])), "{table}");
+    assert!(
+        table.contains("desk-1") && table.contains("unit:market-12315"),
+        "{table}"
+    );
+    assert!(
+        table.contains(&format!("…{}", &secret[secret.len() - 4..])),
+        "{table}"
+    );
     let (json, _) = ok(&["token", "list", "--json", "--database-url", url]);
     assert!(!json.contains(&secret) && !table.contains(&secret));
     let listed: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
-    assert!(listed.iter().all(|t| t.get("token").is_none() && t["revoked_at"].is_null()));
+    assert!(
+        listed
+            .iter()
+            .all(|t| t.get("token").is_none() && t["revoked_at"].is_null())
+    );
 
     // The running daemon takes the new token at once, and refuses it once revoked.
-    search(&daemon, &secret).await.expect("a new token works at once");
+    search(&daemon, &secret)
+        .await
+        .expect("a new token works at once");
     let (said, _) = ok(&["token", "revoke", "desk-1", "--database-url", url]);
     assert!(said.contains("revoked"), "{said}");
-    refused(&["token", "revoke", "nobody", "--database-url", url], "nobody");
+    refused(
+        &["token", "revoke", "nobody", "--database-url", url],
+        "nobody",
+    );
     let started = Instant::now();
     loop {
         match search(&daemon, &secret).await {

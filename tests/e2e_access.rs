@@ -205,7 +205,11 @@ async fn call(f: &Fixture, caller: Caller, rpc: &str, n: usize) -> Status {
                 })
                 .await,
         ),
-        "SearchTickets" => done(intake.search_tickets(proto::SearchTicketsRequest::default()).await),
+        "SearchTickets" => done(
+            intake
+                .search_tickets(proto::SearchTicketsRequest::default())
+                .await,
+        ),
         "MergeDuplicate" => done(
             intake
                 .merge_duplicate(proto::MergeDuplicateRequest {
@@ -239,9 +243,7 @@ async fn call(f: &Fixture, caller: Caller, rpc: &str, n: usize) -> Status {
                 .await,
         ),
         "WatchAssigned" => {
-            let watch = dispatch.watch_assigned(proto::WatchAssignedRequest {
-                unit: OWNER.into(),
-            });
+            let watch = dispatch.watch_assigned(proto::WatchAssignedRequest { unit: OWNER.into() });
             done(
                 tokio::time::timeout(Duration::from_secs(10), watch)
                     .await
@@ -390,9 +392,7 @@ async fn call(f: &Fixture, caller: Caller, rpc: &str, n: usize) -> Status {
         ),
         "GetSupervisionSummary" => done(
             report
-                .get_supervision_summary(proto::GetSupervisionSummaryRequest {
-                    unit: OWNER.into(),
-                })
+                .get_supervision_summary(proto::GetSupervisionSummaryRequest { unit: OWNER.into() })
                 .await,
         ),
         "Echo" => done(
@@ -428,7 +428,12 @@ async fn every_rpc_answers_every_caller_as_the_matrix_says(backend: Backend) {
             }
         }
     }
-    assert!(wrong.is_empty(), "{} cells wrong:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} cells wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
     server.stop().await;
 }
 
@@ -478,8 +483,15 @@ async fn a_unit_sees_and_changes_only_its_own_tickets(backend: Backend) {
     );
     // The owner (lead unit) sees it; an admin gets NOT_FOUND for a missing one.
     let mut owner = IntakeServiceClient::new(f.channel(Caller::Owner));
-    assert_eq!(ticket_of(owner.get_ticket(get(f.ticket.id)).await.unwrap()).id, f.ticket.id);
-    let admin_missing = server.intake().get_ticket(get(f.ticket.id + 1000)).await.unwrap_err();
+    assert_eq!(
+        ticket_of(owner.get_ticket(get(f.ticket.id)).await.unwrap()).id,
+        f.ticket.id
+    );
+    let admin_missing = server
+        .intake()
+        .get_ticket(get(f.ticket.id + 1000))
+        .await
+        .unwrap_err();
     assert_eq!(admin_missing.code(), Code::NotFound);
 
     // Search: a unit's own desk only; asking for another's is refused.
@@ -489,14 +501,20 @@ async fn a_unit_sees_and_changes_only_its_own_tickets(backend: Backend) {
         .unwrap()
         .into_inner()
         .tickets;
-    assert_eq!(mine.iter().map(|t| t.id).collect::<Vec<_>>(), vec![f.ticket.id]);
+    assert_eq!(
+        mine.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![f.ticket.id]
+    );
     let theirs = other
         .search_tickets(proto::SearchTicketsRequest::default())
         .await
         .unwrap()
         .into_inner()
         .tickets;
-    assert_eq!(theirs.iter().map(|t| t.id).collect::<Vec<_>>(), vec![f.parent.id]);
+    assert_eq!(
+        theirs.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![f.parent.id]
+    );
     let nosy = owner
         .search_tickets(proto::SearchTicketsRequest {
             assigned_unit: OTHER.into(),
@@ -516,8 +534,16 @@ async fn a_unit_sees_and_changes_only_its_own_tickets(backend: Backend) {
     };
     let refused = other_desk.pull_assigned(pull(OWNER)).await.unwrap_err();
     assert_eq!(refused.code(), Code::PermissionDenied);
-    let pulled = other_desk.pull_assigned(pull("")).await.unwrap().into_inner().tickets;
-    assert_eq!(pulled.iter().map(|t| t.id).collect::<Vec<_>>(), vec![f.parent.id]);
+    let pulled = other_desk
+        .pull_assigned(pull(""))
+        .await
+        .unwrap()
+        .into_inner()
+        .tickets;
+    assert_eq!(
+        pulled.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![f.parent.id]
+    );
 
     // Acting for another unit is refused; an empty actor.unit is the token's own unit.
     let mut owner_desk = DispatchServiceClient::new(f.channel(Caller::Owner));
@@ -646,7 +672,10 @@ async fn a_revoked_token_is_refused_within_the_refresh_interval(backend: Backend
     let token = server.token("short-lived", Role::Centre).await;
     let mut report = ReportServiceClient::new(server.channel_with(Some(&token)));
     let summary = proto::GetSupervisionSummaryRequest::default();
-    report.get_supervision_summary(summary.clone()).await.unwrap();
+    report
+        .get_supervision_summary(summary.clone())
+        .await
+        .unwrap();
     // Revoked in the database only: the daemon's own refresh must notice.
     server.revoke("short-lived").await;
     let started = std::time::Instant::now();
@@ -656,7 +685,10 @@ async fn a_revoked_token_is_refused_within_the_refresh_interval(backend: Backend
             Ok(_) if started.elapsed() < Duration::from_secs(3) => {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            other => panic!("still served {:?} after revocation: {other:?}", started.elapsed()),
+            other => panic!(
+                "still served {:?} after revocation: {other:?}",
+                started.elapsed()
+            ),
         }
     }
     server.stop().await;
@@ -728,6 +760,9 @@ async fn open_endpoints_and_auth_none() {
         .ticket
         .unwrap();
     let history = anyone.get(created.id).await.history;
-    assert!(history.iter().all(|e| e.principal == "auth:none"), "{history:?}");
+    assert!(
+        history.iter().all(|e| e.principal == "auth:none"),
+        "{history:?}"
+    );
     anyone.stop().await;
 }

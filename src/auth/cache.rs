@@ -53,7 +53,9 @@ impl TokenCache {
                 Some(digest) => {
                     table.insert(digest, Principal::token(&token.name, token.role));
                 }
-                None => tracing::warn!(token = %token.name, "a stored token digest is malformed; the token is ignored"),
+                None => {
+                    tracing::warn!(token = %token.name, "a stored token digest is malformed; the token is ignored")
+                }
             }
         }
         let count = table.len();

@@ -47,7 +47,11 @@ impl Gate {
 
     /// The principal to put on the request (`None` for an open endpoint), or the status
     /// to answer with instead.
-    pub async fn admit(&self, path: &str, headers: &HeaderMap) -> Result<Option<Principal>, Status> {
+    pub async fn admit(
+        &self,
+        path: &str,
+        headers: &HeaderMap,
+    ) -> Result<Option<Principal>, Status> {
         if self.config.mode == AuthMode::None {
             return Ok(Some(Principal::unauthenticated()));
         }

@@ -16,7 +16,11 @@ use crate::store::{ApiToken, NewToken, Store};
 
 /// Makes a token: a fresh secret, stored as its digest. Answers the stored token and the
 /// secret, which exists nowhere else from then on.
-pub async fn issue(store: &dyn Store, name: &str, role: &Role) -> anyhow::Result<(ApiToken, String)> {
+pub async fn issue(
+    store: &dyn Store,
+    name: &str,
+    role: &Role,
+) -> anyhow::Result<(ApiToken, String)> {
     let secret = secret::generate()?;
     let token = store
         .create_token(NewToken {

@@ -223,7 +223,11 @@ pub fn ticket_scope<'t>(
 /// The unit a unit-filtered call (pulls, watches, reports) is about: a unit token is held
 /// to its own unit (an empty `requested` means it); other roles get what they asked
 /// (`None` for empty: all units).
-pub fn unit_scope(role: &Role, field: &str, requested: &str) -> Result<Option<String>, DomainError> {
+pub fn unit_scope(
+    role: &Role,
+    field: &str,
+    requested: &str,
+) -> Result<Option<String>, DomainError> {
     match role {
         Role::Unit(own) if requested.is_empty() || requested == own => Ok(Some(own.clone())),
         Role::Unit(own) => Err(DomainError::NotPermitted(format!(

@@ -58,7 +58,10 @@ fn roles_parse_and_print_back() {
 
 #[test]
 fn stored_parts_make_the_role_back() {
-    assert_eq!(Role::from_parts("unit", Some("tax-12366")), Some(unit("tax-12366")));
+    assert_eq!(
+        Role::from_parts("unit", Some("tax-12366")),
+        Some(unit("tax-12366"))
+    );
     assert_eq!(Role::from_parts("admin", None), Some(Role::Admin));
     assert_eq!(Role::from_parts("unit", None), None);
     assert_eq!(Role::from_parts("agent", Some("x")), None);
@@ -70,7 +73,10 @@ fn the_matrix_names_each_rpc_once() {
     let mut seen = std::collections::HashSet::new();
     for (service, method, kinds) in MATRIX {
         assert!(seen.insert((service, method)), "{service}/{method} twice");
-        assert!(kinds.contains(&RoleKind::Admin), "admin may call {service}/{method}");
+        assert!(
+            kinds.contains(&RoleKind::Admin),
+            "admin may call {service}/{method}"
+        );
     }
     assert_eq!(MATRIX.len(), 30);
 }
@@ -82,7 +88,11 @@ fn calls_are_decided_by_path() {
     let cases = [
         (Role::Agent, path("IntakeService", "CreateTicket"), Allowed),
         (Role::Agent, path("DispatchService", "Sign"), Denied),
-        (Role::Agent, path("FeedbackService", "RecordCallback"), Allowed),
+        (
+            Role::Agent,
+            path("FeedbackService", "RecordCallback"),
+            Allowed,
+        ),
         (Role::Agent, path("ReportService", "GetRates"), Denied),
         (unit("u"), path("DispatchService", "PullAssigned"), Allowed),
         (unit("u"), path("IntakeService", "GetTicket"), Allowed),
@@ -91,12 +101,20 @@ fn calls_are_decided_by_path() {
         (unit("u"), path("ReportService", "ListOverdue"), Allowed),
         (Role::Centre, path("CenterService", "ReloadRules"), Allowed),
         (Role::Centre, path("IntakeService", "CreateTicket"), Denied),
-        (Role::Centre, path("IntakeService", "SearchTickets"), Allowed),
+        (
+            Role::Centre,
+            path("IntakeService", "SearchTickets"),
+            Allowed,
+        ),
         (Role::Centre, path("DiagnosticsService", "Echo"), Denied),
         (Role::Admin, path("DiagnosticsService", "Echo"), Allowed),
         (Role::Admin, path("IntakeService", "NoSuchMethod"), NotInApi),
         (Role::Agent, "/grpc.health.v1.Health/Check".into(), NotInApi),
-        (Role::Agent, "/hotline.v1x.IntakeService/CreateTicket".into(), NotInApi),
+        (
+            Role::Agent,
+            "/hotline.v1x.IntakeService/CreateTicket".into(),
+            NotInApi,
+        ),
         (Role::Agent, "garbage".into(), NotInApi),
     ];
     for (role, path, wanted) in cases {
@@ -115,14 +133,21 @@ fn a_unit_sees_only_its_desk_and_cannot_tell_missing_from_foreign() {
     assert!(matches!(foreign, DomainError::NotPermitted(_)));
     // Other roles see every ticket; a missing one is theirs to report as NOT_FOUND.
     assert_eq!(ticket_scope(&Role::Agent, 7, None), Ok(None));
-    assert!(ticket_scope(&Role::Centre, 7, Some(&lead)).unwrap().is_some());
+    assert!(
+        ticket_scope(&Role::Centre, 7, Some(&lead))
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[test]
 fn unit_filters_are_held_to_the_own_unit() {
     let u = unit("market-12315");
     assert_eq!(unit_scope(&u, "unit", ""), Ok(Some("market-12315".into())));
-    assert_eq!(unit_scope(&u, "unit", "market-12315"), Ok(Some("market-12315".into())));
+    assert_eq!(
+        unit_scope(&u, "unit", "market-12315"),
+        Ok(Some("market-12315".into()))
+    );
     let e = unit_scope(&u, "unit", "tax-12366").unwrap_err();
     assert!(matches!(e, DomainError::NotPermitted(_)));
     assert!(e.to_string().starts_with("unit: "), "{e}");
@@ -138,13 +163,19 @@ fn a_unit_acts_only_for_itself() {
     };
     let u = unit("market-12315");
     assert_eq!(acting_as(&u, actor("")).unwrap().unit, "market-12315");
-    assert_eq!(acting_as(&u, actor("market-12315")).unwrap().unit, "market-12315");
+    assert_eq!(
+        acting_as(&u, actor("market-12315")).unwrap().unit,
+        "market-12315"
+    );
     assert!(matches!(
         acting_as(&u, actor("centre")),
         Err(DomainError::NotPermitted(_))
     ));
     // Others name their unit; the life-cycle's authority rules judge it.
-    assert_eq!(acting_as(&Role::Agent, actor("centre")).unwrap().unit, "centre");
+    assert_eq!(
+        acting_as(&Role::Agent, actor("centre")).unwrap().unit,
+        "centre"
+    );
     assert_eq!(acting_as(&Role::Centre, actor("")).unwrap().unit, "");
 }
 
@@ -152,7 +183,13 @@ fn a_unit_acts_only_for_itself() {
 fn confidential_contacts_are_for_the_centre_and_the_handling_units() {
     let open = ticket(Some("lead"), &["helper"], false);
     let secret = ticket(Some("lead"), &["helper"], true);
-    for role in [Role::Agent, unit("other"), unit("lead"), Role::Centre, Role::Admin] {
+    for role in [
+        Role::Agent,
+        unit("other"),
+        unit("lead"),
+        Role::Centre,
+        Role::Admin,
+    ] {
         assert!(sees_contact(&role, &open), "{role}");
     }
     assert!(!sees_contact(&Role::Agent, &secret));

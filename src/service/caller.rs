@@ -69,9 +69,7 @@ impl App {
             Err(StoreError::NotFound(_)) => None,
             Err(e) => return Err(e.into()),
         };
-        match access::ticket_scope(&principal.role, id, found.as_ref())? {
-            Some(_) => Ok(found.expect("scoped ticket was found")),
-            None => Err(StoreError::NotFound(id).into()),
-        }
+        access::ticket_scope(&principal.role, id, found.as_ref())?;
+        found.ok_or_else(|| StoreError::NotFound(id).into())
     }
 }

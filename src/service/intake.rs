@@ -58,7 +58,8 @@ impl App {
             Disposition::Merge { parent } => self.state_of(parent).await?,
             _ => None,
         };
-        let opened = create_ticket::open(draft, decision, parent_state, &rules, now, &principal.name)?;
+        let opened =
+            create_ticket::open(draft, decision, parent_state, &rules, now, &principal.name)?;
         Ok(self
             .store
             .create_ticket(NewTicket {

@@ -524,11 +524,7 @@ impl Store for SqlStore {
         super::tokens::list(&self.reader).await
     }
 
-    async fn revoke_token(
-        &self,
-        key: &str,
-        at: Timestamp,
-    ) -> StoreResult<Option<super::ApiToken>> {
+    async fn revoke_token(&self, key: &str, at: Timestamp) -> StoreResult<Option<super::ApiToken>> {
         super::tokens::revoke(&self.writer, key, at).await
     }
 }

@@ -45,7 +45,10 @@ pub(super) async fn create(pool: &AnyPool, token: &NewToken<'_>) -> StoreResult<
     .await;
     match inserted {
         Ok(_) => {}
-        Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+        Err(e)
+            if e.as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
             return Err(StoreError::TokenNameTaken(token.name.to_string()));
         }
         Err(e) => return Err(e.into()),
@@ -56,10 +59,12 @@ pub(super) async fn create(pool: &AnyPool, token: &NewToken<'_>) -> StoreResult<
 }
 
 async fn by_name(pool: &AnyPool, name: &str) -> StoreResult<Option<ApiToken>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_TOKEN} WHERE name = $1")))
-        .bind(name.to_string())
-        .fetch_optional(pool)
-        .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT_TOKEN} WHERE name = $1"
+    )))
+    .bind(name.to_string())
+    .fetch_optional(pool)
+    .await?;
     row.as_ref().map(token_from_row).transpose()
 }
 
@@ -81,11 +86,10 @@ pub(super) async fn revoke(
         Some(token) => Some(token),
         None => match key.parse::<i64>() {
             Ok(id) => {
-                let row =
-                    sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_TOKEN} WHERE id = $1")))
-                        .bind(id)
-                        .fetch_optional(pool)
-                        .await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_TOKEN} WHERE id = $1")))
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?;
                 row.as_ref().map(token_from_row).transpose()?
             }
             Err(_) => None,

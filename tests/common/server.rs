@@ -4,14 +4,14 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use hotline::auth::AuthConfig;
+use hotline::auth::client::AuthedChannel;
+use hotline::domain::access::Role;
 use hotline::proto::{
     self, center_service_client::CenterServiceClient,
     dispatch_service_client::DispatchServiceClient, feedback_service_client::FeedbackServiceClient,
     intake_service_client::IntakeServiceClient, report_service_client::ReportServiceClient,
 };
-use hotline::auth::AuthConfig;
-use hotline::auth::client::AuthedChannel;
-use hotline::domain::access::Role;
 use hotline::rules::RulePaths;
 use hotline::server::{self, RunningServer, ServerConfig};
 use tonic::transport::Channel;

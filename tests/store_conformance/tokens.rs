@@ -1,7 +1,6 @@
 //! API tokens: stored by digest, listed without secrets, names unique for good, revocation
 //! kept (idempotent) and findable by name or id.
 
-use super::prelude::*;
 use super::fixtures::*;
 use hotline::domain::access::Role;
 use hotline::store::NewToken;
@@ -45,7 +44,10 @@ pub async fn tokens_are_stored_listed_and_revoked(store: Arc<dyn Store>) {
         matches!(&again, StoreError::TokenNameTaken(n) if n == "desk-1"),
         "{again:?}"
     );
-    assert_eq!(s.list_tokens().await.unwrap(), vec![desk.clone(), back_office.clone()]);
+    assert_eq!(
+        s.list_tokens().await.unwrap(),
+        vec![desk.clone(), back_office.clone()]
+    );
 
     // By name, then by id; a second revocation keeps the first instant.
     let revoked = s

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Instant;
 
-use anyhow::Context as _;
 use crate::auth::client::AuthedChannel;
+use anyhow::Context as _;
 
 use super::claims::{self, Claims};
 use super::desk::{self, Step};
