@@ -69,17 +69,15 @@ impl TokenCache {
         if let Some(principal) = self.lookup(&digest) {
             return Some(principal);
         }
-        // Perhaps made since the last refresh: read the table again, unless that was
-        // done a moment ago.
+        // Perhaps made since the last refresh: read the table again, unless that was done
+        // a moment ago. Callers that waited here look again at what the reader found.
         {
             let mut last = self.last_miss_refresh.lock().await;
-            if last.is_some_and(|at| at.elapsed() < MISS_REFRESH_GAP) {
-                return None;
-            }
-            *last = Some(Instant::now());
-            if let Err(error) = self.refresh().await {
-                tracing::warn!(%error, "the token table could not be read again");
-                return None;
+            if last.is_none_or(|at| at.elapsed() >= MISS_REFRESH_GAP) {
+                *last = Some(Instant::now());
+                if let Err(error) = self.refresh().await {
+                    tracing::warn!(%error, "the token table could not be read again");
+                }
             }
         }
         self.lookup(&digest)

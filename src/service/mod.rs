@@ -144,7 +144,7 @@ impl App {
             self.leases.handed_on(ticket_id);
         }
         self.announce_if_assigned(Some(&before), &after);
-        tracing::info!(ticket = ticket_id, command = name, from = %before.state, to = %after.state, unit = %actor.unit, "transition");
+        tracing::info!(ticket = ticket_id, command = name, from = %before.state, to = %after.state, unit = %actor.unit, principal = %principal.name, "transition");
         Ok(after)
     }
 

@@ -102,6 +102,7 @@ impl Target {
                 // Its clients call as an admin of their own making: every scenario's RPCs.
                 let name = format!("bench-load-{}", uuid::Uuid::new_v4().simple());
                 let (_, token) = crate::auth::issue(&*daemon.store, &name, &Role::Admin).await?;
+                daemon.refresh_tokens().await;
                 let describe = format!(
                     "in-process daemon, {}{}",
                     crate::store::backend_name(&url),
