@@ -166,7 +166,12 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
 
     let metrics = match config.metrics_addr {
         Some(addr) => {
-            let (bound, task) = crate::metrics::serve(addr, stop.clone().cancelled_owned())
+            // Behind tokens only if asked (and if there are tokens: not with --auth none).
+            let tokens = app
+                .tokens
+                .load_full()
+                .filter(|_| config.auth.metrics_needs_token);
+            let (bound, task) = crate::metrics::serve(addr, stop.clone().cancelled_owned(), tokens)
                 .await
                 .with_context(|| format!("binding metrics to {addr}"))?;
             Some((bound, task))

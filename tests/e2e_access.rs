@@ -716,6 +716,8 @@ async fn open_endpoints_and_auth_none() {
     };
     let open = TestServer::start(Backend::Sqlite).await;
     assert!(health(open.bare.clone()).await.is_ok());
+
+    assert!(scrape(&open, None).await.starts_with("HTTP/1.1 200"));
     open.stop().await;
 
     let closed = TestServer::start_with(
@@ -724,6 +726,7 @@ async fn open_endpoints_and_auth_none() {
             auth: hotline::auth::AuthConfig {
                 health_needs_token: true,
                 reflection_needs_token: true,
+                metrics_needs_token: true,
                 ..Default::default()
             },
             ..Default::default()
@@ -737,6 +740,25 @@ async fn open_endpoints_and_auth_none() {
             .check(HealthCheckRequest::default())
             .await
             .is_ok()
+    );
+    // /metrics: a centre or admin token; none (or a bad one) is 401, another role 403.
+    let agent = closed.token("scraper-agent", Role::Agent).await;
+    let centre = closed.token("scraper", Role::Centre).await;
+    assert!(scrape(&closed, None).await.starts_with("HTTP/1.1 401"));
+    assert!(
+        scrape(&closed, Some("hl_nope"))
+            .await
+            .starts_with("HTTP/1.1 401")
+    );
+    assert!(
+        scrape(&closed, Some(&agent))
+            .await
+            .starts_with("HTTP/1.1 403")
+    );
+    let shown = scrape(&closed, Some(&centre)).await;
+    assert!(
+        shown.starts_with("HTTP/1.1 200") && shown.contains("hotline_"),
+        "{shown}"
     );
     closed.stop().await;
 
@@ -765,4 +787,21 @@ async fn open_endpoints_and_auth_none() {
         "{history:?}"
     );
     anyone.stop().await;
+}
+
+/// GET /metrics, with a bearer token if given; the raw HTTP answer.
+async fn scrape(server: &TestServer, token: Option<&str>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(server.metrics_addr())
+        .await
+        .unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request =
+        format!("GET /metrics HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer
 }

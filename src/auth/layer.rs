@@ -79,7 +79,7 @@ impl Gate {
 }
 
 /// The token of `authorization: Bearer <token>` (the scheme in any case).
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();

@@ -54,6 +54,8 @@ pub struct AuthConfig {
     pub health_needs_token: bool,
     /// Reflection needs a token too (default: open, so grpcurl can list the API).
     pub reflection_needs_token: bool,
+    /// `/metrics` needs a centre or admin token too (default: open, for Prometheus).
+    pub metrics_needs_token: bool,
 }
 
 /// Default for [`AuthConfig::refresh`].
@@ -66,6 +68,7 @@ impl Default for AuthConfig {
             refresh: DEFAULT_REFRESH,
             health_needs_token: false,
             reflection_needs_token: false,
+            metrics_needs_token: false,
         }
     }
 }

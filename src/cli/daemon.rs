@@ -72,6 +72,10 @@ pub struct AuthArgs {
     /// Reflection needs a token too (default: open, so grpcurl can list the API).
     #[arg(long, env = "HOTLINE_AUTH_REFLECTION")]
     auth_reflection: bool,
+    /// /metrics needs a centre or admin token too (Prometheus: `authorization` with a
+    /// bearer token; default: open).
+    #[arg(long, env = "HOTLINE_AUTH_METRICS")]
+    auth_metrics: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -92,6 +96,7 @@ impl AuthArgs {
                 .map_or(crate::auth::DEFAULT_REFRESH, std::time::Duration::from_secs),
             health_needs_token: self.auth_health,
             reflection_needs_token: self.auth_reflection,
+            metrics_needs_token: self.auth_metrics,
         }
     }
 }
