@@ -164,7 +164,50 @@ async fn tokens_are_managed_from_the_command_line(backend: Backend) {
     db.remove().await;
 }
 
-on_both_backends!(tokens_are_managed_from_the_command_line);
+/// With a long refresh interval, SIGHUP makes the daemon read the tokens at once.
+async fn sighup_makes_a_revocation_take_effect_at_once(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    let url = db.url.as_str();
+    let daemon = Daemon::start(url, &["--token-refresh-seconds", "3600"]).await;
+    let (secret, _) = ok(&[
+        "token",
+        "create",
+        "--name",
+        "desk-2",
+        "--role",
+        "agent",
+        "--database-url",
+        url,
+    ]);
+    let secret = secret.trim();
+    search(&daemon, secret)
+        .await
+        .expect("a new token works at once");
+    ok(&["token", "revoke", "desk-2", "--database-url", url]);
+    // Not refreshed for an hour: still served...
+    search(&daemon, secret)
+        .await
+        .expect("served until the daemon reads the table");
+    daemon.signal("HUP");
+    let started = Instant::now();
+    loop {
+        match search(&daemon, secret).await {
+            Err(e) if e.code() == Code::Unauthenticated => break,
+            Ok(()) if started.elapsed() < Duration::from_secs(5) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => panic!("served {:?} after SIGHUP: {other:?}", started.elapsed()),
+        }
+    }
+    daemon.assert_no_panic();
+    drop(daemon);
+    db.remove().await;
+}
+
+on_both_backends!(
+    tokens_are_managed_from_the_command_line,
+    sighup_makes_a_revocation_take_effect_at_once,
+);
 
 #[test]
 fn token_commands_have_help() {

@@ -65,7 +65,9 @@ async fn events_before_0006_read_legacy(pool: &AnyPool, before: &[&str], auth: &
     };
     let blank = insert(" ").await.unwrap_err();
     assert!(
-        blank.to_string().contains("ticket_events_name_the_principal"),
+        blank
+            .to_string()
+            .contains("ticket_events_name_the_principal"),
         "{blank}"
     );
     insert("token:desk-1").await.unwrap();
