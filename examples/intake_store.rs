@@ -75,6 +75,7 @@ fn opened(rules: &RuleSet, n: usize) -> Opened {
     };
     let ctx = Context {
         actor: &actor,
+        principal: "example",
         units: &rules.units,
         policy: &rules.policy,
         now: Utc::now(),

@@ -5,6 +5,7 @@
 //! [`metrics`] observe what was committed. Nothing below `service` knows about protobuf;
 //! nothing in `domain` does I/O.
 
+pub mod auth;
 pub mod classify;
 pub mod cli;
 pub mod config;

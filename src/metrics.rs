@@ -234,17 +234,43 @@ fn callback_recorded(satisfaction: &'static str, resolved: bool) {
         .increment(1);
 }
 
-/// Serves `/metrics` until `shutdown` resolves; returns the bound address.
+use crate::domain::access::Role;
+
+/// Serves `/metrics` until `shutdown` resolves; returns the bound address. With `tokens`,
+/// a scrape needs `authorization: Bearer <token>` of a centre or admin token (the rates of
+/// every unit are there): 401 without a live token, 403 for another role.
 pub async fn serve(
     addr: SocketAddr,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    tokens: Option<std::sync::Arc<crate::auth::cache::TokenCache>>,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    use axum::http::{HeaderMap, StatusCode, header};
+    use axum::response::IntoResponse;
     let handle = handle();
     let app = axum::Router::new().route(
         "/metrics",
-        axum::routing::get(move || {
-            let handle = handle.clone();
-            async move { handle.render() }
+        axum::routing::get(move |headers: HeaderMap| {
+            let (handle, tokens) = (handle.clone(), tokens.clone());
+            async move {
+                if let Some(tokens) = tokens {
+                    let principal = match crate::auth::layer::bearer(&headers) {
+                        Some(presented) => tokens.authenticate(presented).await,
+                        None => None,
+                    };
+                    match principal.map(|p| p.role) {
+                        Some(Role::Centre | Role::Admin) => {}
+                        Some(_) => return StatusCode::FORBIDDEN.into_response(),
+                        None => {
+                            return (
+                                StatusCode::UNAUTHORIZED,
+                                [(header::WWW_AUTHENTICATE, "Bearer")],
+                            )
+                                .into_response();
+                        }
+                    }
+                }
+                handle.render().into_response()
+            }
         }),
     );
     let listener = tokio::net::TcpListener::bind(addr).await?;

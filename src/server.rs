@@ -15,6 +15,9 @@ use tonic::server::NamedService;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
+use crate::auth::cache::TokenCache;
+use crate::auth::layer::{AuthLayer, Gate};
+use crate::auth::{AuthConfig, AuthMode};
 use crate::jobs::health_probe::{self, Health};
 use crate::metrics::grpc::{GrpcMetricsLayer, KnownMethods};
 use crate::proto::{
@@ -63,6 +66,8 @@ pub struct ServerConfig {
     /// How often the knowledge search index checks the database for changes made by
     /// other replicas.
     pub knowledge_refresh: Duration,
+    /// Who may call: bearer tokens (the default) or, for experiments, nobody checked.
+    pub auth: AuthConfig,
 }
 
 /// Default for [`ServerConfig::shutdown_grace`].
@@ -90,6 +95,7 @@ impl ServerConfig {
             intake_batching: Batching::default(),
             knowledge_review_days: crate::service::knowledge::DEFAULT_REVIEW_EVERY_DAYS,
             knowledge_refresh: crate::service::knowledge::DEFAULT_REFRESH_INTERVAL,
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -100,6 +106,7 @@ pub struct RunningServer {
     pub metrics_addr: Option<SocketAddr>,
     pub store: Arc<dyn Store>,
     app: Arc<App>,
+    token_refresh: Option<JoinHandle<()>>,
     health: Health,
     stop: CancellationToken,
     grace: Duration,
@@ -168,6 +175,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         .set_review_every_days(config.knowledge_review_days);
     // Searches answer from the first call on; the refresher keeps the index current.
     app.knowledge.rebuild(store.as_ref()).await;
+    let (gate, token_refresh) = auth_gate(&config.auth, &app).await?;
 
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let health = Health::new(reporter, api_services());
@@ -189,7 +197,12 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
 
     let metrics = match config.metrics_addr {
         Some(addr) => {
-            let (bound, task) = crate::metrics::serve(addr, stop.clone().cancelled_owned())
+            // Behind tokens only if asked (and if there are tokens: not with --auth none).
+            let tokens = app
+                .tokens
+                .load_full()
+                .filter(|_| config.auth.metrics_needs_token);
+            let (bound, task) = crate::metrics::serve(addr, stop.clone().cancelled_owned(), tokens)
                 .await
                 .with_context(|| format!("binding metrics to {addr}"))?;
             Some((bound, task))
@@ -210,6 +223,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
 
     let router = Server::builder()
         .layer(GrpcMetricsLayer::new(known_methods))
+        // Inside the metrics layer, so refused calls are counted with their code.
+        .layer(AuthLayer::new(gate))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -286,6 +301,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         metrics_addr: metrics.as_ref().map(|(addr, _)| *addr),
         store,
         app,
+        token_refresh,
         health,
         stop,
         grace: config.shutdown_grace,
@@ -298,7 +314,45 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     })
 }
 
+/// The auth layer's gate and, with tokens, the task that keeps the token cache fresh.
+async fn auth_gate(
+    config: &AuthConfig,
+    app: &Arc<App>,
+) -> anyhow::Result<(Gate, Option<JoinHandle<()>>)> {
+    match config.mode {
+        AuthMode::None => {
+            tracing::warn!(
+                "AUTHENTICATION IS OFF (--auth none): anyone who reaches this port acts as an \
+                 admin, and sees every citizen's contact. Use it only on a machine of your own."
+            );
+            Ok((Gate::new(*config, None), None))
+        }
+        AuthMode::Tokens => {
+            if config.refresh.is_zero() {
+                anyhow::bail!("the token refresh interval must be longer than zero");
+            }
+            let tokens = TokenCache::load(app.store.clone())
+                .await
+                .context("reading the API tokens")?;
+            if tokens.is_empty() {
+                tracing::warn!(
+                    "no API token exists yet, so every call will be refused: create one with \
+                     `hotline token create --name me --role admin` (same --database-url)"
+                );
+            }
+            app.tokens.store(Some(tokens.clone()));
+            let refresh = tokens.spawn_refresh(config.refresh, app.shutdown.clone());
+            Ok((Gate::new(*config, Some(tokens)), Some(refresh)))
+        }
+    }
+}
+
 impl RunningServer {
+    /// Reads the token table again now, as ReloadRules and SIGHUP do.
+    pub async fn refresh_tokens(&self) {
+        self.app.refresh_tokens("embedder").await;
+    }
+
     /// Reports NOT_SERVING, stops accepting, ends watch streams, lets in-flight calls finish
     /// (then cuts them off), gives back the leases this daemon's pulls granted, and closes
     /// the store — all within the grace period, counted from the call.
@@ -325,6 +379,10 @@ impl RunningServer {
         // A rebuild is not worth waiting for: the next start builds the index afresh.
         self.knowledge_refresher.abort();
         let _ = self.knowledge_refresher.await;
+        if let Some(task) = self.token_refresh {
+            task.abort();
+            let _ = task.await;
+        }
         if let Some(task) = self.rate_gauges {
             // It stops at the next await; a refresh in flight is not worth waiting for.
             task.abort();

@@ -116,6 +116,7 @@ async fn sighup_reloads_the_rules() {
     let rules = dir.path().join("rules.toml");
     std::fs::copy("config/rules.toml", &rules).unwrap();
     let db = format!("sqlite://{}?mode=rwc", dir.path().join("h.db").display());
+    let token = common::auth::admin_token(&db).await;
     let mut child = Command::new(BINARY)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
@@ -144,10 +145,13 @@ async fn sighup_reloads_the_rules() {
     // Keep draining stderr so the daemon never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
 
-    let intake = IntakeServiceClient::connect(format!("http://{addr}"))
+    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
         .await
         .unwrap();
-    let version = |mut client: IntakeServiceClient<tonic::transport::Channel>| async move {
+    let intake = IntakeServiceClient::new(common::auth::with_token(channel, Some(&token)));
+    let version = |mut client: IntakeServiceClient<hotline::auth::client::AuthedChannel>| async move {
         client
             .preview_classification(proto::PreviewClassificationRequest {
                 description: "请问公积金怎么提取？".into(),

@@ -60,7 +60,7 @@ async fn acknowledged_work_survives_sigkill(backend: Backend) {
 }
 
 /// Every acknowledged create and transition, read back from the restarted daemon.
-async fn verify_acknowledged(channel: &tonic::transport::Channel, ledger: &Ledger) {
+async fn verify_acknowledged(channel: &hotline::auth::client::AuthedChannel, ledger: &Ledger) {
     let mut intake = IntakeServiceClient::new(channel.clone());
 
     // A console retrying an acknowledged create gets the same ticket back, not a new one.

@@ -10,13 +10,13 @@ use std::collections::BTreeSet;
 
 use common::rates::this_month;
 use common::server::{Backend, Options, TestServer, actor, command, new_request, state, ticket_of};
+use hotline::auth::client::AuthedChannel;
 use hotline::proto::{
     self, CallbackAttemptResult as R, CallbackChannel as Ch,
     callback_service_client::CallbackServiceClient, report_callback_attempt_request::Outcome,
 };
 use hotline::rules::RulePaths;
 use tonic::Code;
-use tonic::transport::Channel;
 
 const UNIT: &str = "urban-management";
 
@@ -38,7 +38,7 @@ async fn start(backend: Backend) -> (TestServer, tempfile::TempDir) {
     (TestServer::start_with(backend, options).await, dir)
 }
 
-fn client(server: &TestServer) -> CallbackServiceClient<Channel> {
+fn client(server: &TestServer) -> CallbackServiceClient<AuthedChannel> {
     CallbackServiceClient::new(server.channel.clone())
 }
 

@@ -12,9 +12,9 @@ use std::time::Duration;
 use chrono::{DateTime, DurationRound, Utc};
 use common::metrics::{scrape, value};
 use common::server::{Backend, TestServer};
+use hotline::auth::client::AuthedChannel;
 use hotline::proto::{self, call_service_client::CallServiceClient};
 use tonic::Code;
-use tonic::transport::Channel;
 
 fn ts(at: DateTime<Utc>) -> Option<prost_types::Timestamp> {
     Some(prost_types::Timestamp {
@@ -52,7 +52,7 @@ fn leg(
 }
 
 async fn report(
-    client: &mut CallServiceClient<Channel>,
+    client: &mut CallServiceClient<AuthedChannel>,
     legs: Vec<proto::CallLeg>,
 ) -> Result<proto::ReportCallLegsResponse, tonic::Status> {
     client
@@ -61,7 +61,7 @@ async fn report(
         .map(|r| r.into_inner())
 }
 
-async fn missed(client: &mut CallServiceClient<Channel>) -> Vec<String> {
+async fn missed(client: &mut CallServiceClient<AuthedChannel>) -> Vec<String> {
     client
         .list_missed_calls(proto::ListMissedCallsRequest {
             line: "12366".into(),

@@ -40,7 +40,8 @@ async fn cli(server: &TestServer, args: &[&str]) -> String {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hotline"));
     command
         .args(args)
-        .args(["--server", &format!("http://{}", server.grpc_addr())]);
+        .args(["--server", &format!("http://{}", server.grpc_addr())])
+        .env("HOTLINE_TOKEN", &server.admin_token);
     let out = tokio::task::spawn_blocking(move || command.output())
         .await
         .unwrap()

@@ -48,6 +48,7 @@ fn tour_commands() -> Vec<String> {
 struct Daemon {
     child: Child,
     server: String,
+    database_url: String,
 }
 
 impl Drop for Daemon {
@@ -59,6 +60,7 @@ impl Drop for Daemon {
 
 /// `hotline serve` on a free port and a fresh database; waits until it says it serves.
 fn spawn_daemon(dir: &Path) -> Daemon {
+    let database_url = format!("sqlite://{}?mode=rwc", dir.join("tour.db").display());
     let child = Command::new(BINARY)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
@@ -68,10 +70,7 @@ fn spawn_daemon(dir: &Path) -> Daemon {
             "--no-metrics",
             "--database-url",
         ])
-        .arg(format!(
-            "sqlite://{}?mode=rwc",
-            dir.join("tour.db").display()
-        ))
+        .arg(&database_url)
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn hotline serve");
@@ -79,6 +78,7 @@ fn spawn_daemon(dir: &Path) -> Daemon {
     let mut daemon = Daemon {
         child,
         server: String::new(),
+        database_url,
     };
     let mut lines = BufReader::new(daemon.child.stderr.take().unwrap()).lines();
     for line in lines.by_ref() {
@@ -106,37 +106,45 @@ fn the_readme_tour_works() {
     );
 
     for command in &commands {
+        if let Some(assignment) = command.strip_prefix("export ") {
+            let (key, value) = assignment.split_once('=').expect("export KEY=VALUE");
+            // `export KEY=$(hotline …)`: the command's output, as the shell would take it.
+            let value = match value.strip_prefix("$(").and_then(|v| v.strip_suffix(')')) {
+                Some(inner) => {
+                    let inner = shell_words::split(inner).unwrap();
+                    assert_eq!(inner[0], "hotline", "the tour runs only hotline commands");
+                    let output = run(&daemon, &env, &inner[1..], command);
+                    String::from_utf8(output.stdout).unwrap().trim().to_string()
+                }
+                None => shell_words::split(value).unwrap().concat(),
+            };
+            env.push((key.into(), value));
+            continue;
+        }
         let words = shell_words::split(command).unwrap_or_else(|e| panic!("`{command}`: {e}"));
         match words[0].as_str() {
             "cargo" | "alias" => continue, // building is what this test binary already did
-            "export" => {
-                let (key, value) = words[1].split_once('=').expect("export KEY=VALUE");
-                env.push((key.into(), value.into()));
-                continue;
-            }
             "hotline" => {}
             other => panic!("the tour runs only hotline commands, not `{other}`"),
         }
-        let output = Command::new(BINARY)
-            .args(&words[1..])
-            .env("HOTLINE_SERVER", &daemon.server)
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .output()
-            .expect("run the client");
-        assert!(
-            output.status.success(),
-            "`{command}` failed:\nstdout: {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        run(&daemon, &env, &words[1..], command);
     }
+    let token = env
+        .iter()
+        .find(|(k, _)| k == "HOTLINE_TOKEN")
+        .map(|(_, v)| v.clone())
+        .expect("the tour exports HOTLINE_TOKEN");
 
     // The tour did what it says: ticket 1 walked the loop, ticket 2 was reassigned and signed.
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let mut intake = IntakeServiceClient::connect(daemon.server.clone())
+        let channel = tonic::transport::Channel::from_shared(daemon.server.clone())
+            .unwrap()
+            .connect()
             .await
             .unwrap();
+        let mut intake =
+            IntakeServiceClient::new(hotline::auth::client::authed(channel, Some(&token)).unwrap());
         let get = |id| proto::GetTicketRequest {
             ticket_id: id,
             include_history: true,
@@ -156,6 +164,8 @@ fn the_readme_tour_works() {
                 .iter()
                 .all(|e| !e.actor.as_ref().unwrap().person.is_empty())
         );
+        // Every change names the token that made it.
+        assert!(first.history.iter().all(|e| e.principal == "token:me"));
         let second = intake
             .get_ticket(get(2))
             .await
@@ -176,4 +186,29 @@ fn the_readme_tour_works() {
         assert_eq!(third.state, proto::TicketState::Closed as i32);
         assert_eq!(third.answered_with.map(|c| c.entry_id), Some(1));
     });
+}
+
+/// Runs one `hotline` command of the tour against the tour's daemon and database, as a
+/// newcomer's shell would (the token commands use the same database as the daemon); it
+/// must succeed.
+fn run(
+    daemon: &Daemon,
+    env: &[(String, String)],
+    args: &[String],
+    command: &str,
+) -> std::process::Output {
+    let output = Command::new(BINARY)
+        .args(args)
+        .env("HOTLINE_SERVER", &daemon.server)
+        .env("HOTLINE_DATABASE_URL", &daemon.database_url)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .expect("run the client");
+    assert!(
+        output.status.success(),
+        "`{command}` failed:\nstdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
 }

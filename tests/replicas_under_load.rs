@@ -21,11 +21,11 @@ use common::load::{Ledger, Load, OnError};
 use common::postgres::TestDatabase;
 use common::rates::this_month;
 use common::server::new_request;
+use hotline::auth::client::AuthedChannel;
 use hotline::domain::deadline::DeadlineKind;
 use hotline::domain::warning::WarningLevel;
 use hotline::proto::intake_service_client::IntakeServiceClient;
 use sqlx::{Connection, PgConnection, Row};
-use tonic::transport::Channel;
 
 /// The unit whose tickets the pullers work, and the one nobody works.
 const WORKED: &str = "urban-management";
@@ -163,7 +163,7 @@ async fn three_replicas_under_load_claim_once_scan_once_and_agree() {
 }
 
 /// A ticket for the unit no puller serves; answers its id.
-async fn create_neglected(channel: &Channel, n: usize) -> i64 {
+async fn create_neglected(channel: &AuthedChannel, n: usize) -> i64 {
     IntakeServiceClient::new(channel.clone())
         .create_ticket(new_request(&format!("neglected-{n}"), Some(NEGLECTED)))
         .await
@@ -249,7 +249,7 @@ async fn await_neglected_overdue(admin: &mut PgConnection, neglected: &[i64]) {
 }
 
 /// GetRates from every replica is the same, and counts what the clients were told.
-async fn assert_rates_agree(channels: &[Channel], ledger: &Ledger, neglected: usize) {
+async fn assert_rates_agree(channels: &[AuthedChannel], ledger: &Ledger, neglected: usize) {
     let first = this_month(channels[0].clone()).await;
     for (i, channel) in channels.iter().enumerate().skip(1) {
         assert_eq!(

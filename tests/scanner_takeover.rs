@@ -40,6 +40,7 @@ async fn long_overdue_ticket(store: &dyn Store) -> i64 {
     };
     let ctx = Context {
         actor: &centre,
+        principal: "token:test",
         units: &rules.units,
         policy: &rules.policy,
         now: hotline::service::now() - chrono::Duration::days(30),

@@ -13,13 +13,13 @@ use std::time::{Duration, Instant};
 use common::daemon::{Daemon, TestDb};
 use common::load::{Load, OnError};
 use common::server::{Backend, new_request};
+use hotline::auth::client::AuthedChannel as Channel;
 use hotline::proto::{
     self, dispatch_service_client::DispatchServiceClient,
     intake_service_client::IntakeServiceClient,
 };
 use sqlx::{AnyConnection, Connection};
 use tonic::Code;
-use tonic::transport::Channel;
 
 on_both_backends!(sigterm_finishes_calls_in_flight_and_gives_back_leases);
 

@@ -174,7 +174,7 @@ async fn tls_channel(addr: SocketAddr, tls: &ClientTls) -> Result<Channel, Strin
 
 async fn serving_over(addr: SocketAddr, tls: &ClientTls) -> Result<(), String> {
     let channel = tls_channel(addr, tls).await?;
-    match health(&channel, "").await {
+    match health(&common::auth::with_token(channel.clone(), None), "").await {
         Ok(ServingStatus::Serving) => Ok(()),
         other => Err(format!("{other:?}")),
     }
@@ -230,7 +230,9 @@ async fn sighup_swaps_the_certificate_and_a_bad_pair_keeps_the_old_one() {
         .await;
     if let Ok(plain) = plain {
         assert!(
-            health(&plain, "").await.is_err(),
+            health(&common::auth::with_token(plain.clone(), None), "")
+                .await
+                .is_err(),
             "a plain-text call was answered by the TLS daemon"
         );
     }

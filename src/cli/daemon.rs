@@ -61,6 +61,8 @@ pub struct ServeArgs {
     knowledge_refresh_seconds: Option<u64>,
     #[command(flatten)]
     tls: TlsArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
 }
 
 /// TLS for gRPC: off unless a certificate and its key are given. SIGHUP, and a change of
@@ -98,6 +100,53 @@ impl TlsArgs {
             _ => anyhow::bail!(
                 "--tls-cert and --tls-key go together: give both for TLS, or neither for plain-text gRPC"
             ),
+        }
+    }
+}
+
+/// Who may call: every RPC needs `authorization: Bearer <token>` (`hotline token create`).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Authentication")]
+pub struct AuthArgs {
+    /// `tokens`, or `none` to let anyone act as an admin (local experiments only; the
+    /// daemon warns loudly) [default: tokens].
+    #[arg(long, env = "HOTLINE_AUTH", value_enum, default_value_t = AuthChoice::Tokens)]
+    auth: AuthChoice,
+    /// Seconds between two readings of the token table: a revoked token is refused within
+    /// this (at once on SIGHUP or ReloadRules) [default: 5].
+    #[arg(long, env = "HOTLINE_TOKEN_REFRESH_SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    token_refresh_seconds: Option<u64>,
+    /// Health checking needs a token too (default: open, for probes).
+    #[arg(long, env = "HOTLINE_AUTH_HEALTH")]
+    auth_health: bool,
+    /// Reflection needs a token too (default: open, so grpcurl can list the API).
+    #[arg(long, env = "HOTLINE_AUTH_REFLECTION")]
+    auth_reflection: bool,
+    /// /metrics needs a centre or admin token too (Prometheus: `authorization` with a
+    /// bearer token; default: open).
+    #[arg(long, env = "HOTLINE_AUTH_METRICS")]
+    auth_metrics: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum AuthChoice {
+    Tokens,
+    None,
+}
+
+impl AuthArgs {
+    fn config(&self) -> crate::auth::AuthConfig {
+        crate::auth::AuthConfig {
+            mode: match self.auth {
+                AuthChoice::Tokens => crate::auth::AuthMode::Tokens,
+                AuthChoice::None => crate::auth::AuthMode::None,
+            },
+            refresh: self
+                .token_refresh_seconds
+                .map_or(crate::auth::DEFAULT_REFRESH, std::time::Duration::from_secs),
+            health_needs_token: self.auth_health,
+            reflection_needs_token: self.auth_reflection,
+            metrics_needs_token: self.auth_metrics,
         }
     }
 }
@@ -297,6 +346,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .or(file.knowledge_refresh_seconds)
             .map(std::time::Duration::from_secs)
             .unwrap_or(crate::service::knowledge::DEFAULT_REFRESH_INTERVAL),
+        auth: args.auth.config(),
     };
     let running = server::start(config).await?;
     // A banner for people and scripts; ignore a closed stderr rather than panic.

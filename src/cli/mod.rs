@@ -15,6 +15,7 @@ mod client;
 mod daemon;
 mod deadlines;
 mod seed;
+mod token;
 mod triage;
 
 use clap::{Parser, Subcommand};
@@ -76,6 +77,12 @@ pub enum Command {
     Report(client::ReportCommand),
     /// Knowledge base (知识库): import and export CSV, search, list stale entries.
     Kb(client::KbCommand),
+    /// Ask the daemon's health service whether it serves (exit status 0 if SERVING).
+    Health(client::HealthCommand),
+    /// API tokens: create (the secret is shown once), list, revoke. Works on the database
+    /// directly, so the first admin token can be made before the daemon starts.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Load test: concurrent gRPC clients for a set time; throughput, p50/p90/p99/max
     /// latency and errors (scenarios echo, intake, pull, mixed).
     ///
@@ -130,6 +137,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Calls(command) => command.run().await,
         Command::Report(command) => command.run().await,
         Command::Kb(command) => command.run().await,
+        Command::Health(command) => command.run().await,
+        Command::Token(command) => token::run(command).await,
         Command::BenchLoad(args) => bench::run(args).await,
     }
 }

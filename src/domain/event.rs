@@ -20,6 +20,10 @@ pub struct Event {
     pub from_state: Option<State>,
     pub to_state: State,
     pub actor: Actor,
+    /// The authenticated caller that made the change (`token:desk-1`), besides the actor
+    /// it acted as; `legacy` for events older than authentication.
+    #[serde(default)]
+    pub principal: String,
     pub at: Timestamp,
     pub reason: String,
     /// Command-specific facts (assigned unit, satisfaction…), as a JSON object.

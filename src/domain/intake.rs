@@ -75,6 +75,7 @@ pub fn open(
         from_state: None,
         to_state: State::Received,
         actor: ctx.actor.clone(),
+        principal: ctx.principal.to_string(),
         at: ctx.now,
         reason: String::new(),
         details: json!({

@@ -203,6 +203,8 @@ fn authority(command: &Command, state: State) -> Authority {
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     pub actor: &'a Actor,
+    /// Who is calling (`token:desk-1`), recorded on the event besides the actor.
+    pub principal: &'a str,
     pub units: &'a UnitCatalog,
     pub policy: &'a Policy,
     pub now: Timestamp,
@@ -842,6 +844,7 @@ pub fn apply(ticket: &Ticket, command: Command, ctx: &Context) -> Result<Transit
         from_state: Some(state),
         to_state: next.state,
         actor: ctx.actor.clone(),
+        principal: ctx.principal.to_string(),
         at: ctx.now,
         reason,
         details,

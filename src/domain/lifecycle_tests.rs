@@ -257,6 +257,7 @@ fn run_under(
     let actor = actor(unit);
     let ctx = Context {
         actor: &actor,
+        principal: "token:test",
         units: &UNITS,
         policy,
         now,
@@ -1449,6 +1450,7 @@ fn callback_under(
     let actor = actor(CENTRE);
     let ctx = Context {
         actor: &actor,
+        principal: "token:test",
         units: &UNITS,
         policy: &policy,
         now: now(),
@@ -1882,6 +1884,7 @@ mod intake_open {
         let actor = actor(unit);
         let ctx = Context {
             actor: &actor,
+            principal: "token:test",
             units: &UNITS,
             policy: &Policy::default(),
             now: now(),
@@ -2098,6 +2101,7 @@ mod intake_open {
         };
         let ctx = Context {
             actor: &nobody,
+            principal: "token:test",
             units: &UNITS,
             policy: &Policy::default(),
             now: now(),

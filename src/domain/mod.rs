@@ -3,6 +3,7 @@
 //! catalogue. Nothing here performs I/O, awaits, or knows about SQL or protobuf,
 //! so every rule is a plain function that unit tests can pin down.
 
+pub mod access;
 pub mod assessment;
 pub mod calendar;
 pub mod calls;

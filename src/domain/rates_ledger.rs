@@ -394,6 +394,7 @@ mod tests {
                 unit: "centre".into(),
                 person: "p".into(),
             },
+            principal: "token:test".into(),
             at,
             reason: String::new(),
             details,

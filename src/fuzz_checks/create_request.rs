@@ -47,5 +47,5 @@ fn open(
         Disposition::Merge { parent } if parent % 2 == 0 => Some(State::InProgress),
         _ => None,
     };
-    create_ticket::open(draft, decision, parent_state, rules, now)
+    create_ticket::open(draft, decision, parent_state, rules, now, "token:fuzz")
 }

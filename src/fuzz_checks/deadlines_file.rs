@@ -60,6 +60,7 @@ fn walk(policy: &Policy, urgency: Urgency, region: &str, now: DateTime<Utc>) {
     let step = |ticket: &Ticket, actor: &Actor, command: Command, at: DateTime<Utc>| {
         let ctx = Context {
             actor,
+            principal: "token:fuzz",
             units,
             policy,
             now: at,

@@ -240,6 +240,7 @@ impl Seeder {
         };
         let ctx = Context {
             actor: &agent,
+            principal: "seed",
             units: &rules.units,
             policy: &rules.policy,
             now: created_at,

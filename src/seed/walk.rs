@@ -152,6 +152,7 @@ impl<'a, R: Rng> Walk<'a, R> {
         let name = command.name();
         let ctx = Context {
             actor: &actor,
+            principal: "seed",
             units: &self.rules.units,
             policy: &self.rules.policy,
             now: at,
@@ -525,6 +526,7 @@ impl<'a, R: Rng> Walk<'a, R> {
         let ctx_ok = {
             let ctx = Context {
                 actor: &actor,
+                principal: "seed",
                 units: &self.rules.units,
                 policy: &self.rules.policy,
                 now: at.max(self.last_at() + Duration::seconds(1)),

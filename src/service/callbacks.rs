@@ -11,6 +11,7 @@ use tonic::{Request, Response, Status};
 use super::convert::{ProtoEnum, timestamp};
 use super::{App, invalid};
 use crate::classify::sms_reply::{SmsReply, parse_sms_reply};
+use crate::domain::access::Principal;
 use crate::domain::calls_file::CallbackChannel;
 use crate::domain::lifecycle::{self, Command, Context};
 use crate::domain::{Actor, Satisfaction, Ticket, TicketId, validate};
@@ -71,6 +72,7 @@ impl CallbackApi {
     /// a note added meanwhile must not make the verdict fail).
     async fn record(
         &self,
+        principal: &Principal,
         ticket_id: TicketId,
         actor: Actor,
         resolved: bool,
@@ -84,12 +86,15 @@ impl CallbackApi {
             reopen: false,
             note,
         };
-        self.0.run(ticket_id, current.version, actor, command).await
+        self.0
+            .run(ticket_id, current.version, actor, command, principal)
+            .await
     }
 
     /// Whether `actor` may record a declined callback on the ticket as it is now.
     async fn check_may_decline(
         &self,
+        principal: &Principal,
         ticket_id: TicketId,
         actor: &Actor,
         now: crate::domain::Timestamp,
@@ -98,6 +103,7 @@ impl CallbackApi {
         let rules = self.0.rules.load();
         let ctx = Context {
             actor,
+            principal: &principal.name,
             units: &rules.units,
             policy: &rules.policy,
             now,
@@ -186,12 +192,13 @@ impl CallbackService for CallbackApi {
         &self,
         request: Request<proto::ReportCallbackAttemptRequest>,
     ) -> Result<Response<proto::ReportCallbackAttemptResponse>, Status> {
+        let principal = super::principal(&request)?;
         let request = request.into_inner();
         if request.ticket_id <= 0 {
             return Err(invalid("ticket_id", "must be a ticket id"));
         }
         validate::label("worker", &request.worker, true)?;
-        let actor = super::convert::actor("actor", request.actor.as_ref())?;
+        let actor = super::caller::actor(&principal, "actor", request.actor.as_ref())?;
         let outcome = request.outcome.ok_or_else(|| {
             invalid(
                 "outcome",
@@ -250,13 +257,14 @@ impl CallbackService for CallbackApi {
                 };
                 (
                     result,
-                    self.record(id, actor, resolved, satisfaction, note).await?,
+                    self.record(&principal, id, actor, resolved, satisfaction, note)
+                        .await?,
                 )
             }
             Err(attempt) => {
                 // The attempt counts towards a decline: refuse it now, not at the last
                 // attempt, if this actor could not record that decline.
-                self.check_may_decline(id, &actor, now).await?;
+                self.check_may_decline(&principal, id, &actor, now).await?;
                 let after = self
                     .0
                     .store
@@ -275,7 +283,7 @@ impl CallbackService for CallbackApi {
                         let note = format!("{} 次联系未接通", after.attempts);
                         (
                             Result_::Declined,
-                            self.record(id, actor, false, Satisfaction::Declined, note)
+                            self.record(&principal, id, actor, false, Satisfaction::Declined, note)
                                 .await?,
                         )
                     }

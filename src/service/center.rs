@@ -108,6 +108,7 @@ impl CenterService for CenterApi {
             .0
             .reload_rules("rpc")
             .map_err(|e| Status::failed_precondition(format!("rules not reloaded: {e:#}")))?;
+        self.0.refresh_tokens("rpc").await;
         Ok(Response::new(proto::ReloadRulesResponse {
             units: rules.units.len() as u32,
             units_source: rules

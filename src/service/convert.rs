@@ -301,6 +301,7 @@ pub fn event(event: &domain::Event) -> proto::TicketEvent {
         at: Some(timestamp(event.at)),
         reason: event.reason.clone(),
         details_json: event.details.to_string(),
+        principal: event.principal.clone(),
     }
 }
 

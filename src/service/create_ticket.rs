@@ -167,9 +167,11 @@ pub fn open(
     parent_state: Option<State>,
     rules: &RuleSet,
     now: Timestamp,
+    principal: &str,
 ) -> Result<Opened, Status> {
     let ctx = Context {
         actor: &draft.actor,
+        principal,
         units: &rules.units,
         policy: &rules.policy,
         now,
@@ -223,7 +225,7 @@ mod tests {
         let proposed = draft.triage.disposition.clone();
         let decision = draft.decide(proposed.clone(), "").unwrap();
         assert_eq!(decision.disposition, proposed);
-        let opened = open(draft, decision, None, &rules, now()).unwrap();
+        let opened = open(draft, decision, None, &rules, now(), "token:test").unwrap();
         assert_eq!(opened.ticket.disposition, proposed);
         assert!(opened.events[0].details["triage"]["rules_version"].is_string());
     }
@@ -249,7 +251,7 @@ mod tests {
             "{refused:?}"
         );
         let decision = draft.decide(proposed, "市民要求人工派单").unwrap();
-        let opened = open(draft, decision, None, &rules, now()).unwrap();
+        let opened = open(draft, decision, None, &rules, now(), "token:test").unwrap();
         assert_eq!(opened.ticket.state, State::Received);
         assert_eq!(opened.events[0].reason, "市民要求人工派单");
         assert!(opened.events[0].details["triage"]["overridden"].is_object());

@@ -7,8 +7,9 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 
-use super::convert::{self, timestamp};
+use super::convert::timestamp;
 use super::{App, invalid};
+use crate::domain::access::{self, Principal};
 use crate::domain::lifecycle::Command;
 use crate::domain::validate;
 use crate::proto::{self, dispatch_service_server::DispatchService};
@@ -21,9 +22,12 @@ const DEFAULT_LEASE_SECONDS: u32 = 300;
 const LEASE_SECONDS: std::ops::RangeInclusive<u32> = 10..=3600;
 
 impl DispatchApi {
-    fn known_unit(&self, unit: &str) -> Result<(), Status> {
-        validate::unit("unit", unit, &self.0.rules.load().units)?;
-        Ok(())
+    /// The unit a pull or watch is for: a unit token's own (named or left empty), or the
+    /// one an admin names; it must be in the catalogue.
+    fn desk(&self, principal: &Principal, unit: &str) -> Result<String, Status> {
+        let unit = access::unit_scope(&principal.role, "unit", unit)?.unwrap_or_default();
+        validate::unit("unit", &unit, &self.0.rules.load().units)?;
+        Ok(unit)
     }
 }
 
@@ -37,8 +41,9 @@ impl DispatchService for DispatchApi {
         &self,
         request: Request<proto::PullAssignedRequest>,
     ) -> Result<Response<proto::PullAssignedResponse>, Status> {
-        let request = request.into_inner();
-        self.known_unit(&request.unit)?;
+        let principal = super::principal(&request)?;
+        let mut request = request.into_inner();
+        request.unit = self.desk(&principal, &request.unit)?;
         validate::label("worker", &request.worker, true)?;
         let max = match request.max_tickets {
             0 => DEFAULT_PULL,
@@ -79,7 +84,10 @@ impl DispatchService for DispatchApi {
         );
         crate::metrics::pulled(tickets.len());
         Ok(Response::new(proto::PullAssignedResponse {
-            tickets: tickets.iter().map(convert::ticket).collect(),
+            tickets: tickets
+                .iter()
+                .map(|t| super::shown(&principal, t))
+                .collect(),
             lease_until: Some(timestamp(lease_until)),
         }))
     }
@@ -90,8 +98,8 @@ impl DispatchService for DispatchApi {
         &self,
         request: Request<proto::WatchAssignedRequest>,
     ) -> Result<Response<Self::WatchAssignedStream>, Status> {
-        let unit = request.into_inner().unit;
-        self.known_unit(&unit)?;
+        let principal = super::principal(&request)?;
+        let unit = self.desk(&principal, &request.into_inner().unit)?;
         // The stream ends when the daemon shuts down, so it never holds the shutdown up.
         let shutdown = self.0.shutdown.clone().cancelled_owned();
         let stream =

@@ -11,6 +11,7 @@ use super::convert::{self, ProtoEnum};
 use super::create_ticket;
 use super::{App, invalid};
 
+use crate::domain::access::{self, Principal};
 use crate::domain::lifecycle::Command;
 use crate::domain::{Disposition, Intake, Requester, State, TicketId, Timestamp, validate};
 use crate::proto::{self, intake_service_server::IntakeService};
@@ -38,6 +39,7 @@ impl App {
         &self,
         request: &proto::CreateTicketRequest,
         fingerprint: &str,
+        principal: &Principal,
     ) -> Result<Created, Status> {
         // One generation of rules for the whole decision, even if a reload lands meanwhile.
         let rules = self.rules.load_full();
@@ -64,7 +66,8 @@ impl App {
             Disposition::Merge { parent } => self.state_of(parent).await?,
             _ => None,
         };
-        let mut opened = create_ticket::open(draft, decision, parent_state, &rules, now)?;
+        let mut opened =
+            create_ticket::open(draft, decision, parent_state, &rules, now, &principal.name)?;
         if let Some(citation) = citation {
             create_ticket::cite(&mut opened, citation);
         }
@@ -150,11 +153,12 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<proto::CreateTicketRequest>,
     ) -> Result<Response<proto::CreateTicketResponse>, Status> {
+        let principal = super::principal(&request)?;
         let request = request.into_inner();
         let app = &self.0;
         validate::request_id("request_id", &request.request_id)?;
         let fingerprint = fingerprint(&request);
-        let created = match app.open_ticket(&request, &fingerprint).await {
+        let created = match app.open_ticket(&request, &fingerprint, &principal).await {
             Ok(created) => created,
             // The database failed, not the request: say so at once (a look-up would only
             // wait for the same database again).
@@ -190,7 +194,7 @@ impl IntakeService for IntakeApi {
             tracing::debug!(ticket = ticket.id, requester = ?ticket.intake.requester, "ticket requester");
         }
         Ok(Response::new(proto::CreateTicketResponse {
-            ticket: Some(convert::ticket(&created.ticket)),
+            ticket: Some(super::shown(&principal, &created.ticket)),
             created: created.created,
         }))
     }
@@ -206,13 +210,14 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<proto::GetTicketRequest>,
     ) -> Result<Response<proto::TicketResponse>, Status> {
+        let principal = super::principal(&request)?;
         let request = request.into_inner();
         if request.ticket_id <= 0 {
             return Err(invalid("ticket_id", "must be a ticket id"));
         }
         let store = &self.0.store;
-        let ticket = store.get_ticket(request.ticket_id).await?;
-        let mut reply = convert::ticket(&ticket);
+        let ticket = self.0.visible_ticket(&principal, request.ticket_id).await?;
+        let mut reply = super::shown(&principal, &ticket);
         if let Some(parent) = ticket.merged_into {
             // A merged duplicate follows its parent's progress.
             reply.followed_state = store.get_ticket(parent).await?.state.to_proto();
@@ -241,6 +246,7 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<proto::SearchTicketsRequest>,
     ) -> Result<Response<proto::SearchTicketsResponse>, Status> {
+        let principal = super::principal(&request)?;
         let request = request.into_inner();
         let limit = match request.page_size {
             0 => DEFAULT_PAGE_SIZE,
@@ -286,7 +292,14 @@ impl IntakeService for IntakeApi {
         validate::period("created_to", created_from, created_to)?;
         let filter = TicketFilter {
             states,
-            assigned_unit: optional("assigned_unit", &request.assigned_unit)?,
+            // A unit searches its own desk only (as lead unit).
+            assigned_unit: access::unit_scope(
+                &principal.role,
+                "assigned_unit",
+                optional("assigned_unit", &request.assigned_unit)?
+                    .as_deref()
+                    .unwrap_or_default(),
+            )?,
             region: optional("region", &request.region)?,
             category: optional("category", &request.category)?,
             created_from,
@@ -303,7 +316,10 @@ impl IntakeService for IntakeApi {
             String::new()
         };
         Ok(Response::new(proto::SearchTicketsResponse {
-            tickets: tickets.iter().map(convert::ticket).collect(),
+            tickets: tickets
+                .iter()
+                .map(|t| super::shown(&principal, t))
+                .collect(),
             next_page_token,
         }))
     }

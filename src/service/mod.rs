@@ -4,6 +4,7 @@
 
 mod assessment;
 mod callbacks;
+mod caller;
 mod calls;
 mod center;
 pub mod convert;
@@ -27,12 +28,14 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
+use crate::domain::access::Principal;
 use crate::domain::lifecycle::{self, Command, Context};
 use crate::domain::{Actor, State, Ticket, TicketId};
 use crate::rules::{RulePaths, RuleSet};
 use crate::store::Store;
 
 pub use callbacks::CallbackApi;
+pub use caller::{principal, shown};
 pub use calls::CallApi;
 pub use center::CenterApi;
 pub use diagnostics::DiagnosticsApi;
@@ -68,6 +71,9 @@ pub struct App {
     pub leases: LeaseBook,
     /// The knowledge base's search index on this replica.
     pub knowledge: KnowledgeState,
+    /// The live API tokens, when the daemon authenticates; read again on ReloadRules and
+    /// SIGHUP besides its own schedule.
+    pub tokens: arc_swap::ArcSwapOption<crate::auth::cache::TokenCache>,
 }
 
 impl App {
@@ -86,7 +92,18 @@ impl App {
             shutdown,
             leases: LeaseBook::default(),
             knowledge: KnowledgeState::default(),
+            tokens: arc_swap::ArcSwapOption::empty(),
         })
+    }
+
+    /// Reads the token table again now (a revocation takes effect at once).
+    pub async fn refresh_tokens(&self, trigger: &'static str) {
+        if let Some(tokens) = self.tokens.load_full() {
+            match tokens.refresh().await {
+                Ok(live) => tracing::info!(trigger, live, "tokens read again"),
+                Err(error) => tracing::warn!(trigger, %error, "tokens not read again"),
+            }
+        }
     }
 
     /// Loads a ticket, checks the caller's version, lets the domain decide, and persists
@@ -97,6 +114,7 @@ impl App {
         expected_version: i64,
         actor: Actor,
         command: Command,
+        principal: &Principal,
     ) -> Result<Ticket, Status> {
         command.check_input()?;
         if ticket_id <= 0 {
@@ -108,7 +126,8 @@ impl App {
                 "is required: send the version you last read",
             ));
         }
-        let before = self.store.get_ticket(ticket_id).await?;
+        // A unit learns nothing of a ticket not on its desk, not even its version.
+        let before = self.visible_ticket(principal, ticket_id).await?;
         // Refuse a stale command before deciding anything; the store checks again on write.
         if before.version != expected_version {
             return Err(crate::store::StoreError::VersionConflict {
@@ -121,6 +140,7 @@ impl App {
         let rules = self.rules.load();
         let ctx = Context {
             actor: &actor,
+            principal: &principal.name,
             units: &rules.units,
             policy: &rules.policy,
             now: now(),
@@ -134,7 +154,7 @@ impl App {
             self.leases.handed_on(ticket_id);
         }
         self.announce_if_assigned(Some(&before), &after);
-        tracing::info!(ticket = ticket_id, command = name, from = %before.state, to = %after.state, unit = %actor.unit, "transition");
+        tracing::info!(ticket = ticket_id, command = name, from = %before.state, to = %after.state, unit = %actor.unit, principal = %principal.name, "transition");
         Ok(after)
     }
 
@@ -195,11 +215,14 @@ impl App {
         request: tonic::Request<R>,
         command: impl FnOnce(R) -> Result<Command, Status>,
     ) -> Result<tonic::Response<crate::proto::TicketResponse>, Status> {
+        let principal = caller::principal(&request)?;
         let request = request.into_inner();
-        let actor = convert::actor("actor", request.actor())?;
+        let actor = caller::actor(&principal, "actor", request.actor())?;
         let (id, version) = (request.ticket_id(), request.expected_version());
-        let ticket = self.run(id, version, actor, command(request)?).await?;
-        Ok(ticket_response(&ticket))
+        let ticket = self
+            .run(id, version, actor, command(request)?, &principal)
+            .await?;
+        Ok(ticket_response(&principal, &ticket))
     }
 }
 
@@ -210,9 +233,12 @@ pub fn now() -> crate::domain::Timestamp {
     Utc::now().trunc_subsecs(3)
 }
 
-/// Answer with the ticket after a command.
-pub fn ticket_response(ticket: &Ticket) -> tonic::Response<crate::proto::TicketResponse> {
+/// Answer with the ticket after a command, as the caller may see it.
+pub fn ticket_response(
+    principal: &Principal,
+    ticket: &Ticket,
+) -> tonic::Response<crate::proto::TicketResponse> {
     tonic::Response::new(crate::proto::TicketResponse {
-        ticket: Some(convert::ticket(ticket)),
+        ticket: Some(caller::shown(principal, ticket)),
     })
 }

@@ -50,6 +50,11 @@ pub fn spawn_reloaders(app: Arc<App>, watch: bool) -> anyhow::Result<()> {
     let stop = app.shutdown.clone();
     spawn_reload_loop(&paths, stop, move |trigger| {
         let _ = app.reload_rules(trigger);
+        // A revocation takes effect at once on SIGHUP, not at the next scheduled read.
+        if trigger == "sighup" {
+            let app = app.clone();
+            tokio::spawn(async move { app.refresh_tokens(trigger).await });
+        }
     })
 }
 

@@ -8,6 +8,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert::{self, ProtoEnum, timestamp};
 use super::{App, invalid};
+use crate::domain::access::{self, Principal};
 use crate::domain::rates;
 use crate::domain::warning::WarningLevel;
 use crate::domain::{rates_ledger, validate};
@@ -47,12 +48,20 @@ fn filter(field: &str, value: String) -> Result<Option<String>, Status> {
     Ok((!value.is_empty()).then_some(value))
 }
 
+/// A unit filter as the caller may set it: a unit token sees its own unit only (an empty
+/// filter means it; another unit is PERMISSION_DENIED).
+fn scoped(field: &str, principal: &Principal, value: String) -> Result<Option<String>, Status> {
+    validate::label(field, &value, false)?;
+    Ok(access::unit_scope(&principal.role, field, &value)?)
+}
+
 #[tonic::async_trait]
 impl ReportService for ReportApi {
     async fn get_rates(
         &self,
         request: Request<proto::GetRatesRequest>,
     ) -> Result<Response<proto::GetRatesResponse>, Status> {
+        let principal = super::principal(&request)?;
         let r = request.into_inner();
         let from = local_midnight("from", r.from.as_ref())?;
         let to = local_midnight("to", r.to.as_ref())?;
@@ -82,7 +91,7 @@ impl ReportService for ReportApi {
             to,
             group_by,
             period,
-            unit: filter("unit", r.unit)?,
+            unit: scoped("unit", &principal, r.unit)?,
             region: filter("region", r.region)?,
             category: filter("category", r.category)?,
         };
@@ -137,8 +146,9 @@ impl ReportService for ReportApi {
         &self,
         request: Request<proto::ListOverdueRequest>,
     ) -> Result<Response<proto::ListOverdueResponse>, Status> {
+        let principal = super::principal(&request)?;
         let r = request.into_inner();
-        let unit = self.known_unit(r.unit)?;
+        let unit = self.known_unit(&principal, r.unit)?;
         let level = if r.level == proto::WarningLevel::Unspecified as i32 {
             WarningLevel::Overdue
         } else {
@@ -181,7 +191,8 @@ impl ReportService for ReportApi {
         &self,
         request: Request<proto::GetSupervisionSummaryRequest>,
     ) -> Result<Response<proto::GetSupervisionSummaryResponse>, Status> {
-        let unit = self.known_unit(request.into_inner().unit)?;
+        let principal = super::principal(&request)?;
+        let unit = self.known_unit(&principal, request.into_inner().unit)?;
         let now = super::now();
         let units = self
             .0
@@ -215,9 +226,10 @@ impl ReportService for ReportApi {
 }
 
 impl ReportApi {
-    /// An optional unit filter, which must name a unit of the catalogue.
-    fn known_unit(&self, unit: String) -> Result<Option<String>, Status> {
-        let unit = filter("unit", unit)?;
+    /// An optional unit filter, which must name a unit of the catalogue; a unit token's
+    /// is its own unit.
+    fn known_unit(&self, principal: &Principal, unit: String) -> Result<Option<String>, Status> {
+        let unit = scoped("unit", principal, unit)?;
         if let Some(unit) = &unit {
             validate::unit("unit", unit, &self.0.rules.load().units)?;
         }

@@ -28,7 +28,9 @@ impl From<StoreError> for Status {
             StoreError::VersionConflict { .. } | StoreError::EntryVersionConflict { .. } => {
                 Status::aborted(message)
             }
-            StoreError::RequestIdReused { .. } => Status::already_exists(message),
+            StoreError::RequestIdReused { .. } | StoreError::TokenNameTaken(_) => {
+                Status::already_exists(message)
+            }
             StoreError::Unavailable(_) => {
                 tracing::warn!(error = %message, "database unavailable");
                 Status::unavailable("the database is unavailable; retry later")

@@ -21,8 +21,8 @@ const TICKET_COLUMNS: &str = "version, state, outcome, category, region, urgency
      requester_key, id";
 const TICKET_VALUES: usize = 33;
 
-const EVENT_COLUMNS: &str = "ticket_id, version, command, from_state, to_state, actor_unit, actor_person, at, reason, details";
-const EVENT_VALUES: usize = 10;
+const EVENT_COLUMNS: &str = "ticket_id, version, command, from_state, to_state, actor_unit, actor_person, at, reason, details, principal";
+const EVENT_VALUES: usize = 11;
 
 /// Rows per INSERT: a few thousand bound values, well under SQLite's limit of 32,766 and
 /// PostgreSQL's of 65,535; larger statements save no measurable time.

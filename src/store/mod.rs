@@ -35,6 +35,7 @@ mod rows;
 mod sql;
 mod sql_calls;
 mod sqlite;
+mod tokens;
 mod transition_batch;
 
 pub use calls::CallStore;
@@ -75,6 +76,9 @@ pub enum StoreError {
         expected: i64,
         current: i64,
     },
+    /// An API token of that name exists (names stay taken after revocation).
+    #[error("a token named `{0}` already exists; pick another name")]
+    TokenNameTaken(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -272,6 +276,30 @@ pub struct Lease {
     pub ticket_id: TicketId,
     pub worker: String,
     pub until: Timestamp,
+}
+
+/// A token to store: [`Store::create_token`].
+#[derive(Debug, Clone, Copy)]
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    pub role: &'a crate::domain::access::Role,
+    /// Lowercase hex SHA-256 of the secret; the secret itself is never stored.
+    pub secret_hash: &'a str,
+    /// The secret's last four characters, to tell tokens apart in lists.
+    pub hint: &'a str,
+    pub created_at: Timestamp,
+}
+
+/// A stored API token (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub role: crate::domain::access::Role,
+    pub secret_hash: String,
+    pub hint: String,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
 }
 
 /// A lock that lets one replica run a singleton job (the deadline scanner). On PostgreSQL
@@ -477,6 +505,16 @@ pub trait Store: CallStore + Send + Sync + 'static {
     /// Grows with every change to any entry: a replica's search index is behind when the
     /// stamp moved since it was built.
     async fn knowledge_stamp(&self) -> StoreResult<i64>;
+    /// Stores a new API token; a name already used (even by a revoked token) is refused
+    /// with [`StoreError::TokenNameTaken`].
+    async fn create_token(&self, token: NewToken<'_>) -> StoreResult<ApiToken>;
+
+    /// Every token, revoked ones included, by id.
+    async fn list_tokens(&self) -> StoreResult<Vec<ApiToken>>;
+
+    /// Revokes the token with this name, or else with this id; `None` if there is none.
+    /// Revoking a revoked token changes nothing and answers it.
+    async fn revoke_token(&self, key: &str, at: Timestamp) -> StoreResult<Option<ApiToken>>;
 }
 
 /// "sqlite" or "postgres", from a database URL, for messages.

@@ -132,7 +132,7 @@ pub(super) fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
 
 /// The columns [`event_from_row`] reads.
 pub(super) const SELECT_EVENT: &str = "SELECT ticket_id, version, command, from_state, to_state, \
-     actor_unit, actor_person, at, reason, details FROM ticket_events";
+     actor_unit, actor_person, at, reason, details, principal FROM ticket_events";
 
 pub(super) fn event_from_row(row: &AnyRow) -> StoreResult<Event> {
     let from_state: Option<String> = row.try_get("from_state")?;
@@ -147,6 +147,7 @@ pub(super) fn event_from_row(row: &AnyRow) -> StoreResult<Event> {
             unit: row.try_get("actor_unit")?,
             person: row.try_get("actor_person")?,
         },
+        principal: row.try_get("principal")?,
         at: from_millis(row.try_get("at")?)?,
         reason: row.try_get("reason")?,
         details: serde_json::from_str(&details)
@@ -226,8 +227,8 @@ pub(super) const UPDATE_TICKET: &str = "UPDATE tickets SET version = $1, state =
 
 /// The columns [`bind_event`] binds, in its order.
 const EVENT_COLUMNS: &str = "ticket_id, version, command, from_state, to_state, actor_unit, \
-     actor_person, at, reason, details";
-const EVENT_WIDTH: usize = 10;
+     actor_person, at, reason, details, principal";
+const EVENT_WIDTH: usize = 11;
 
 /// Appends events, one to 256 of them per statement.
 pub(super) static INSERT_EVENTS: Shapes = Shapes::new(|style, rows| {
@@ -274,6 +275,7 @@ pub(super) fn bind_event<'q>(
         .bind(millis(event.at))
         .bind(event.reason.clone())
         .bind(event.details.to_string())
+        .bind(event.principal.clone())
 }
 
 /// `state IN ($n, …)` for the pullable states, shared by pulls and their index.
@@ -565,5 +567,17 @@ impl Store for SqlStore {
 
     async fn knowledge_stamp(&self) -> StoreResult<i64> {
         knowledge::stamp(&self.reader).await
+    }
+
+    async fn create_token(&self, token: super::NewToken<'_>) -> StoreResult<super::ApiToken> {
+        super::tokens::create(&self.writer, &token).await
+    }
+
+    async fn list_tokens(&self) -> StoreResult<Vec<super::ApiToken>> {
+        super::tokens::list(&self.reader).await
+    }
+
+    async fn revoke_token(&self, key: &str, at: Timestamp) -> StoreResult<Option<super::ApiToken>> {
+        super::tokens::revoke(&self.writer, key, at).await
     }
 }

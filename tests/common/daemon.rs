@@ -7,7 +7,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tonic::transport::Channel;
+use hotline::auth::client::AuthedChannel as Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 
@@ -21,6 +21,8 @@ pub struct Daemon {
     pub grpc: SocketAddr,
     /// Where /metrics is served, when started with [`Options::metrics`].
     pub metrics: Option<SocketAddr>,
+    /// An admin token made in the database before the daemon started.
+    pub token: String,
     log: Arc<Mutex<Vec<String>>>,
 }
 
@@ -77,13 +79,14 @@ impl Daemon {
     }
 
     pub async fn start_with(database_url: &str, options: Options) -> Daemon {
+        let token = super::auth::admin_token(database_url).await;
         let url = database_url.to_string();
-        tokio::task::spawn_blocking(move || Self::spawn(&url, &options))
+        tokio::task::spawn_blocking(move || Self::spawn(&url, &options, token))
             .await
             .expect("spawning the daemon")
     }
 
-    fn spawn(database_url: &str, options: &Options) -> Daemon {
+    fn spawn(database_url: &str, options: &Options, token: String) -> Daemon {
         let mut command = Command::new(BINARY);
         command
             .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -107,6 +110,7 @@ impl Daemon {
             child,
             grpc: SocketAddr::from(([127, 0, 0, 1], 0)),
             metrics: None,
+            token,
             log: Arc::new(Mutex::new(Vec::new())),
         };
         let mut lines = BufReader::new(daemon.child.stderr.take().expect("piped stderr")).lines();
@@ -138,12 +142,14 @@ impl Daemon {
         );
     }
 
+    /// A connection whose calls carry the admin token.
     pub async fn channel(&self) -> Channel {
-        Channel::from_shared(format!("http://{}", self.grpc))
+        let channel = tonic::transport::Channel::from_shared(format!("http://{}", self.grpc))
             .expect("valid uri")
             .connect()
             .await
-            .expect("the daemon accepts connections")
+            .expect("the daemon accepts connections");
+        super::auth::with_token(channel, Some(&self.token))
     }
 
     /// Everything the daemon logged so far.

@@ -6,10 +6,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use hotline::auth::client::AuthedChannel as Channel;
 use hotline::proto::intake_service_client::IntakeServiceClient;
 use hotline::proto::{self, dispatch_service_client::DispatchServiceClient};
 use tokio::task::JoinHandle;
-use tonic::transport::Channel;
 use tonic::{Code, Status};
 
 use super::server::{actor, command, new_request};

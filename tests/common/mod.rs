@@ -1,6 +1,7 @@
 //! Helpers shared by integration tests. Each test binary uses only part of them.
 #![allow(dead_code)]
 
+pub mod auth;
 pub mod cli;
 pub mod daemon;
 pub mod integrity;

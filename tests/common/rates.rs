@@ -17,13 +17,13 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use hotline::auth::client::AuthedChannel as Channel;
 use hotline::domain::rates_ledger::{day_start, local_day, next_month};
 use hotline::proto::{
     self, center_service_client::CenterServiceClient,
     dispatch_service_client::DispatchServiceClient, feedback_service_client::FeedbackServiceClient,
     intake_service_client::IntakeServiceClient, report_service_client::ReportServiceClient,
 };
-use tonic::transport::Channel;
 
 use super::server::{actor, callback, command, new_request, ticket_of};
 

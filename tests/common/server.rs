@@ -4,6 +4,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use hotline::auth::AuthConfig;
+use hotline::auth::client::AuthedChannel;
+use hotline::domain::access::Role;
 use hotline::proto::{
     self, center_service_client::CenterServiceClient,
     dispatch_service_client::DispatchServiceClient, feedback_service_client::FeedbackServiceClient,
@@ -28,6 +31,8 @@ pub struct Options {
     pub rule_paths: RulePaths,
     pub watch_rules: bool,
     pub scan_interval: Duration,
+    /// Tokens (the default, refreshed every 5 s) or none.
+    pub auth: AuthConfig,
 }
 
 impl Default for Options {
@@ -36,6 +41,7 @@ impl Default for Options {
             rule_paths: RulePaths::default(),
             watch_rules: false,
             scan_interval: hotline::jobs::deadline_scanner::DEFAULT_INTERVAL,
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -46,7 +52,12 @@ pub struct TestServer {
     database_url: String,
     _sqlite_dir: Option<tempfile::TempDir>,
     postgres: Option<TestDatabase>,
-    pub channel: Channel,
+    /// A connection whose calls carry an admin token the server made at start.
+    pub channel: AuthedChannel,
+    /// The connection without credentials.
+    pub bare: Channel,
+    /// The admin token `channel` carries.
+    pub admin_token: String,
 }
 
 async fn boot(database_url: &str, options: &Options) -> RunningServer {
@@ -55,6 +66,7 @@ async fn boot(database_url: &str, options: &Options) -> RunningServer {
         watch_rules: options.watch_rules,
         shutdown_grace: Duration::from_secs(5),
         scan_interval: options.scan_interval,
+        auth: options.auth,
         // Often, so that tests see the rate gauges follow the store within a second.
         rate_gauges_every: Duration::from_millis(250),
         ..ServerConfig::local(database_url)
@@ -107,15 +119,54 @@ impl TestServer {
             }
         };
         let running = boot(&database_url, &options).await;
-        let channel = connect(running.grpc_addr).await;
-        TestServer {
+        let bare = connect(running.grpc_addr).await;
+        let mut server = TestServer {
             running: Some(running),
             options,
             database_url,
             _sqlite_dir: sqlite_dir,
             postgres,
-            channel,
-        }
+            channel: super::auth::with_token(bare.clone(), None),
+            bare,
+            admin_token: String::new(),
+        };
+        server.admin_token = server.token("test-admin", Role::Admin).await;
+        server.channel = server.channel_with(Some(&server.admin_token));
+        server
+    }
+
+    /// Makes a token of `role` named `name` and lets the daemon know it at once.
+    pub async fn token(&self, name: &str, role: Role) -> String {
+        let running = self.running();
+        let (_, secret) = hotline::auth::issue(&*running.store, name, &role)
+            .await
+            .expect("the token is made");
+        running.refresh_tokens().await;
+        secret
+    }
+
+    /// Revokes a token by name, in the database only (the daemon learns it on refresh).
+    pub async fn revoke(&self, name: &str) {
+        self.running()
+            .store
+            .revoke_token(name, hotline::service::now())
+            .await
+            .expect("revoke")
+            .expect("the token exists");
+    }
+
+    /// Lets the daemon read the token table now, as SIGHUP does.
+    pub async fn refresh_tokens(&self) {
+        self.running().refresh_tokens().await;
+    }
+
+    /// The connection with `token` (or no credentials) on every call.
+    pub fn channel_with(&self, token: Option<&str>) -> AuthedChannel {
+        super::auth::with_token(self.bare.clone(), token)
+    }
+
+    pub fn database_url(&self) -> &str {
+        &self.database_url
     }
 
     fn running(&self) -> &RunningServer {
@@ -155,7 +206,8 @@ impl TestServer {
             running.shutdown().await.expect("clean shutdown");
         }
         let running = boot(&self.database_url, &self.options).await;
-        self.channel = connect(running.grpc_addr).await;
+        self.bare = connect(running.grpc_addr).await;
+        self.channel = self.channel_with(Some(&self.admin_token));
         self.running = Some(running);
     }
 
@@ -170,23 +222,23 @@ impl TestServer {
 
     pub fn knowledge(
         &self,
-    ) -> hotline::proto::knowledge_service_client::KnowledgeServiceClient<Channel> {
+    ) -> hotline::proto::knowledge_service_client::KnowledgeServiceClient<AuthedChannel> {
         hotline::proto::knowledge_service_client::KnowledgeServiceClient::new(self.channel.clone())
     }
 
-    pub fn intake(&self) -> IntakeServiceClient<Channel> {
+    pub fn intake(&self) -> IntakeServiceClient<AuthedChannel> {
         IntakeServiceClient::new(self.channel.clone())
     }
-    pub fn dispatch(&self) -> DispatchServiceClient<Channel> {
+    pub fn dispatch(&self) -> DispatchServiceClient<AuthedChannel> {
         DispatchServiceClient::new(self.channel.clone())
     }
-    pub fn center(&self) -> CenterServiceClient<Channel> {
+    pub fn center(&self) -> CenterServiceClient<AuthedChannel> {
         CenterServiceClient::new(self.channel.clone())
     }
-    pub fn feedback(&self) -> FeedbackServiceClient<Channel> {
+    pub fn feedback(&self) -> FeedbackServiceClient<AuthedChannel> {
         FeedbackServiceClient::new(self.channel.clone())
     }
-    pub fn report(&self) -> ReportServiceClient<Channel> {
+    pub fn report(&self) -> ReportServiceClient<AuthedChannel> {
         ReportServiceClient::new(self.channel.clone())
     }
 }

@@ -59,6 +59,10 @@ pub async fn the_event_log_cannot_be_rewritten(store: Arc<dyn Store>, url: Strin
         ],
         "each event records the unit and person who made the change"
     );
+    assert!(
+        before.iter().all(|e| e.principal == "token:conformance"),
+        "each event records the principal that made the change: {before:?}"
+    );
 
     let mut conn = raw_connection(&url).await;
     let append_only = "ticket_events is append-only";
@@ -96,13 +100,26 @@ pub async fn the_event_log_cannot_be_rewritten(store: Arc<dyn Store>, url: Strin
 
     // Nor can an event be added without naming its actor.
     let anonymous = "INSERT INTO ticket_events (ticket_id, version, command, from_state, \
-         to_state, actor_unit, actor_person, at, reason, details) \
-         VALUES ($1, 99, 'handle', 'responded', 'in_progress', 'xuanwu-01', ' ', 0, '', '{}')";
+         to_state, actor_unit, actor_person, at, reason, details, principal) \
+         VALUES ($1, 99, 'handle', 'responded', 'in_progress', 'xuanwu-01', ' ', 0, '', '{}', \
+         'token:x')";
     refused(
         &mut conn,
         anonymous,
         ticket.id,
         "ticket_events_name_the_actor",
+    )
+    .await;
+    // Nor without naming the principal (the token) that made it.
+    let unattributed = "INSERT INTO ticket_events (ticket_id, version, command, from_state, \
+         to_state, actor_unit, actor_person, at, reason, details, principal) \
+         VALUES ($1, 99, 'handle', 'responded', 'in_progress', 'xuanwu-01', 'p', 0, '', '{}', \
+         ' ')";
+    refused(
+        &mut conn,
+        unattributed,
+        ticket.id,
+        "ticket_events_name_the_principal",
     )
     .await;
     let _ = conn.close().await;

@@ -142,6 +142,7 @@ pub fn open(
     let actor = actor(by);
     let ctx = Context {
         actor: &actor,
+        principal: "token:conformance",
         units: units(),
         policy: policy(),
         now,
@@ -212,6 +213,7 @@ pub fn decide(ticket: &Ticket, by: &str, command: Command, now: Timestamp) -> Tr
     let actor = actor(by);
     let ctx = Context {
         actor: &actor,
+        principal: "token:conformance",
         units: units(),
         policy: policy(),
         now,

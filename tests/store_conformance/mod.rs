@@ -21,6 +21,7 @@ mod overdue;
 mod pulls;
 mod rates;
 mod search;
+mod tokens;
 mod transition_batch;
 mod versions;
 
@@ -38,6 +39,7 @@ pub use overdue::*;
 pub use pulls::*;
 pub use rates::*;
 pub use search::*;
+pub use tokens::*;
 pub use transition_batch::*;
 pub use versions::*;
 
@@ -107,6 +109,7 @@ macro_rules! conformance_tests {
             knowledge_saves_check_the_version,
             knowledge_entries_list_by_owner_and_status,
             monthly_reads_count_incidents_volumes_and_repeats_of_the_period,
+            tokens_are_stored_listed_and_revoked,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,

@@ -68,6 +68,15 @@ pub struct BenchLoadArgs {
     /// PEM CA certificate of a TLS daemon, for an https:// --addr.
     #[arg(long, value_name = "PEM", requires = "addr")]
     pub tls_ca: Option<std::path::PathBuf>,
+    /// API token for --addr (an admin's, so every scenario's calls pass); ignored without
+    /// --addr: the in-process daemon makes its own.
+    #[arg(
+        long,
+        env = "HOTLINE_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
     /// Database of the in-process daemon [default: SQLite in a temporary directory,
     /// removed afterwards]. The benchmark writes tickets into it.
     #[arg(long, value_name = "URL", conflicts_with = "addr")]

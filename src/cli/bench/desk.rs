@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use tonic::transport::Channel;
+use crate::auth::client::AuthedChannel;
 
 use super::record::Record;
 use crate::proto::{self, TicketState, dispatch_service_client::DispatchServiceClient};
@@ -43,7 +43,7 @@ impl Step {
 /// Takes the step on `ticket` as `worker` of its assigned unit; the ticket after it, or
 /// `None` if the call failed (recorded).
 pub async fn take(
-    client: &mut DispatchServiceClient<Channel>,
+    client: &mut DispatchServiceClient<AuthedChannel>,
     step: Step,
     ticket: &proto::Ticket,
     worker: &str,

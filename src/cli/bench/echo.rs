@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use tonic::transport::Channel;
+use crate::auth::client::AuthedChannel;
 
 use super::record::Record;
 use super::report::Report;
@@ -11,7 +11,7 @@ use super::{BenchLoadArgs, Run};
 use crate::proto::{EchoRequest, diagnostics_service_client::DiagnosticsServiceClient};
 
 struct Echoer {
-    client: DiagnosticsServiceClient<Channel>,
+    client: DiagnosticsServiceClient<AuthedChannel>,
     payload: Vec<u8>,
 }
 

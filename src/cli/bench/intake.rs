@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use tonic::transport::Channel;
+use crate::auth::client::AuthedChannel;
 
 use super::record::Record;
 use super::report::Report;
@@ -13,7 +13,7 @@ use crate::proto::{self, disposition, intake_service_client::IntakeServiceClient
 use crate::synth::Generator;
 
 struct Agent {
-    client: IntakeServiceClient<Channel>,
+    client: IntakeServiceClient<AuthedChannel>,
     requests: Generator,
     request_ids: Box<dyn Iterator<Item = String> + Send>,
     actor: proto::Actor,
@@ -37,7 +37,7 @@ pub fn outcome(ticket: &proto::Ticket) -> &'static str {
 
 /// Takes one request; the created ticket, if the call succeeded.
 pub async fn take_request(
-    client: &mut IntakeServiceClient<Channel>,
+    client: &mut IntakeServiceClient<AuthedChannel>,
     request: proto::CreateTicketRequest,
     record: &mut Record,
 ) -> Option<proto::Ticket> {

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tonic::transport::Channel;
+use crate::auth::client::AuthedChannel;
 
 use super::desk::{self, Step};
 use super::intake::take_request;
@@ -59,11 +59,11 @@ fn pop<T>(queue: &Mutex<VecDeque<T>>) -> Option<T> {
 }
 
 struct Operator {
-    intake: IntakeServiceClient<Channel>,
-    dispatch: DispatchServiceClient<Channel>,
-    centre: CenterServiceClient<Channel>,
-    feedback: FeedbackServiceClient<Channel>,
-    report: ReportServiceClient<Channel>,
+    intake: IntakeServiceClient<AuthedChannel>,
+    dispatch: DispatchServiceClient<AuthedChannel>,
+    centre: CenterServiceClient<AuthedChannel>,
+    feedback: FeedbackServiceClient<AuthedChannel>,
+    report: ReportServiceClient<AuthedChannel>,
     requests: Generator,
     request_ids: Box<dyn Iterator<Item = String> + Send>,
     agent: proto::Actor,

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Instant;
 
+use crate::auth::client::AuthedChannel;
 use anyhow::Context as _;
-use tonic::transport::Channel;
 
 use super::claims::{self, Claims};
 use super::desk::{self, Step};
@@ -32,7 +32,7 @@ struct Desks {
 }
 
 struct Worker {
-    client: DispatchServiceClient<Channel>,
+    client: DispatchServiceClient<AuthedChannel>,
     name: String,
     desks: Arc<Desks>,
     unit: usize,

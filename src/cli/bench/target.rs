@@ -5,9 +5,10 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use tonic::transport::Channel;
 
 use super::args::BenchLoadArgs;
+use crate::auth::client::{AuthedChannel, authed};
+use crate::domain::access::Role;
 use crate::server::{self, RunningServer, ServerConfig};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -15,7 +16,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 pub struct Target {
-    channels: Vec<Channel>,
+    channels: Vec<AuthedChannel>,
     /// What is being driven, for the report: "in-process, sqlite" or the address.
     pub describe: String,
     daemon: Option<RunningServer>,
@@ -59,7 +60,7 @@ pub fn loopback(addr: &str) -> anyhow::Result<(&'static str, String, u16)> {
 
 impl Target {
     pub async fn open(args: &BenchLoadArgs) -> anyhow::Result<Target> {
-        let (uri, describe, daemon, scratch) = match &args.addr {
+        let (uri, describe, daemon, scratch, token) = match &args.addr {
             Some(addr) => {
                 let (scheme, host, port) = loopback(addr)?;
                 // `localhost` must not resolve to another machine either.
@@ -76,6 +77,7 @@ impl Target {
                     format!("{scheme}://{host}:{port}"),
                     None,
                     None,
+                    args.token.clone(),
                 )
             }
             None => {
@@ -99,6 +101,10 @@ impl Target {
                 })
                 .await
                 .context("starting the in-process daemon")?;
+                // Its clients call as an admin of their own making: every scenario's RPCs.
+                let name = format!("bench-load-{}", uuid::Uuid::new_v4().simple());
+                let (_, token) = crate::auth::issue(&*daemon.store, &name, &Role::Admin).await?;
+                daemon.refresh_tokens().await;
                 let describe = format!(
                     "in-process daemon, {}{}",
                     crate::store::backend_name(&url),
@@ -113,6 +119,7 @@ impl Target {
                     describe,
                     Some(daemon),
                     scratch,
+                    Some(token),
                 )
             }
         };
@@ -123,11 +130,12 @@ impl Target {
         let mut channels = Vec::new();
         for _ in 0..args.connections {
             // One connect() is one connection: clients spread over them.
-            channels.push(endpoint.connect().await.with_context(|| {
+            let channel = endpoint.connect().await.with_context(|| {
                 format!(
                     "cannot reach the hotline daemon at {uri}; is `hotline serve` running there?"
                 )
-            })?);
+            })?;
+            channels.push(authed(channel, token.as_deref())?);
         }
         Ok(Target {
             channels,
@@ -138,7 +146,7 @@ impl Target {
     }
 
     /// The connection client `i` uses.
-    pub fn channel(&self, i: usize) -> Channel {
+    pub fn channel(&self, i: usize) -> AuthedChannel {
         self.channels[i % self.channels.len()].clone()
     }
 

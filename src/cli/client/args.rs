@@ -40,6 +40,15 @@ pub struct ClientArgs {
         value_name = "PEM"
     )]
     pub tls_key: Option<std::path::PathBuf>,
+    /// API token sent as `authorization: Bearer …` (`hotline token create`).
+    #[arg(
+        long,
+        global = true,
+        env = "HOTLINE_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
 }
 
 impl ClientArgs {

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
-use tonic::transport::Channel;
 use tonic::{Code, Status};
 
 use super::args::ClientArgs;
 use super::output::Output;
+use crate::auth::client::{AuthedChannel, authed};
 use crate::proto::{
     call_service_client::CallServiceClient, callback_service_client::CallbackServiceClient,
     center_service_client::CenterServiceClient, dispatch_service_client::DispatchServiceClient,
@@ -77,7 +77,7 @@ fn with_causes(error: &dyn std::error::Error) -> String {
 
 /// A connected daemon plus the chosen output format.
 pub struct Client {
-    channel: Channel,
+    channel: AuthedChannel,
     server: String,
     pub output: Output,
 }
@@ -101,7 +101,7 @@ impl ClientArgs {
             )
         })?;
         Ok(Client {
-            channel,
+            channel: authed(channel, self.token.as_deref())?,
             server,
             output: if self.json {
                 Output::Json
@@ -113,39 +113,39 @@ impl ClientArgs {
 }
 
 impl Client {
-    fn channel(&self) -> Channel {
+    pub fn channel(&self) -> AuthedChannel {
         self.channel.clone()
     }
 
-    pub fn intake(&self) -> IntakeServiceClient<Channel> {
+    pub fn intake(&self) -> IntakeServiceClient<AuthedChannel> {
         IntakeServiceClient::new(self.channel())
     }
 
-    pub fn dispatch(&self) -> DispatchServiceClient<Channel> {
+    pub fn dispatch(&self) -> DispatchServiceClient<AuthedChannel> {
         DispatchServiceClient::new(self.channel())
     }
 
-    pub fn centre(&self) -> CenterServiceClient<Channel> {
+    pub fn centre(&self) -> CenterServiceClient<AuthedChannel> {
         CenterServiceClient::new(self.channel())
     }
 
-    pub fn feedback(&self) -> FeedbackServiceClient<Channel> {
+    pub fn feedback(&self) -> FeedbackServiceClient<AuthedChannel> {
         FeedbackServiceClient::new(self.channel())
     }
 
-    pub fn knowledge(&self) -> KnowledgeServiceClient<Channel> {
+    pub fn knowledge(&self) -> KnowledgeServiceClient<AuthedChannel> {
         KnowledgeServiceClient::new(self.channel())
     }
 
-    pub fn report(&self) -> ReportServiceClient<Channel> {
+    pub fn report(&self) -> ReportServiceClient<AuthedChannel> {
         ReportServiceClient::new(self.channel())
     }
 
-    pub fn calls(&self) -> CallServiceClient<Channel> {
+    pub fn calls(&self) -> CallServiceClient<AuthedChannel> {
         CallServiceClient::new(self.channel())
     }
 
-    pub fn callbacks(&self) -> CallbackServiceClient<Channel> {
+    pub fn callbacks(&self) -> CallbackServiceClient<AuthedChannel> {
         CallbackServiceClient::new(self.channel())
     }
 
@@ -158,6 +158,11 @@ impl Client {
 
     pub fn rpc_error(&self, status: &Status) -> anyhow::Error {
         let mut message = status.message().to_string();
+        if status.code() == Code::Unauthenticated {
+            message.push_str(
+                " (pass a token with --token or HOTLINE_TOKEN; make one with `hotline token create`)",
+            );
+        }
         if status.code() == Code::Unavailable {
             message.push_str(&format!(
                 " (is `hotline serve` still running at {}?)",
@@ -197,6 +202,7 @@ mod tests {
             tls_ca: None,
             tls_cert: None,
             tls_key: None,
+            token: None,
         };
         let error = args
             .connect()

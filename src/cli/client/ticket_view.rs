@@ -300,6 +300,7 @@ pub fn history(events: &[proto::TicketEvent]) -> Table {
         "Command",
         "From → To",
         "Actor",
+        "Principal",
         "Reason",
         "Details",
     ]);
@@ -324,6 +325,7 @@ pub fn history(events: &[proto::TicketEvent]) -> Table {
             e.command.clone(),
             format!("{from} → {}", TICKET_STATE.code(e.to_state)),
             actor,
+            e.principal.clone(),
             e.reason.clone(),
             details,
         ]);
@@ -351,6 +353,24 @@ mod tests {
         assert!(text.contains("138******00"), "{text}");
         assert!(!text.contains("13800138000"));
         assert!(!text.contains("11010519491231002X"));
+    }
+
+    #[test]
+    fn history_names_actor_and_principal() {
+        let event = proto::TicketEvent {
+            version: 3,
+            command: "sign".into(),
+            actor: Some(proto::Actor {
+                unit: "market-12315".into(),
+                person: "clerk-1".into(),
+            }),
+            principal: "token:market".into(),
+            ..Default::default()
+        };
+        let text = history(&[event]).to_string();
+        assert!(text.contains("Principal"), "{text}");
+        assert!(text.contains("token:market"), "{text}");
+        assert!(text.contains("market-12315 / clerk-1"), "{text}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert::ProtoEnum;
 use super::{App, invalid};
+use crate::domain::access::Principal;
 use crate::domain::validate;
 use crate::knowledge::entry::local_day;
 use crate::knowledge::index::SearchQuery;
@@ -40,10 +41,12 @@ impl App {
         &self,
         entry_id: i64,
         expected_version: i64,
+        principal: &Principal,
         actor: &proto::Actor,
         command: KbCommand,
     ) -> Result<Entry, Status> {
-        let actor = super::convert::actor("actor", Some(actor))?;
+        // A unit token acts only for its own unit, so it edits only its own entries.
+        let actor = super::caller::actor(principal, "actor", Some(actor))?;
         if entry_id <= 0 {
             return Err(invalid("entry_id", "must be an entry id"));
         }
@@ -96,9 +99,10 @@ impl KnowledgeService for KnowledgeApi {
         &self,
         request: Request<proto::CreateEntryRequest>,
     ) -> Result<Response<proto::EntryResponse>, Status> {
+        let principal = super::principal(&request)?;
         let request = request.into_inner();
         let app = &self.0;
-        let actor = super::convert::actor("actor", request.actor.as_ref())?;
+        let actor = super::caller::actor(&principal, "actor", request.actor.as_ref())?;
         let content = convert::content(request.content.as_ref())?;
         let rules = app.rules.load();
         let change = lifecycle::apply(
@@ -120,6 +124,7 @@ impl KnowledgeService for KnowledgeApi {
         &self,
         request: Request<proto::UpdateEntryRequest>,
     ) -> Result<Response<proto::EntryResponse>, Status> {
+        let principal = super::principal(&request)?;
         let request = request.into_inner();
         let content = convert::content(request.content.as_ref())?;
         let actor = request
@@ -132,7 +137,13 @@ impl KnowledgeService for KnowledgeApi {
         };
         let entry = self
             .0
-            .change_entry(request.entry_id, request.expected_version, actor, command)
+            .change_entry(
+                request.entry_id,
+                request.expected_version,
+                &principal,
+                actor,
+                command,
+            )
             .await?;
         Ok(entry_response(&entry))
     }
@@ -141,7 +152,7 @@ impl KnowledgeService for KnowledgeApi {
         &self,
         request: Request<proto::EntryCommand>,
     ) -> Result<Response<proto::EntryResponse>, Status> {
-        self.command(request.into_inner(), |note| KbCommand::Submit { note })
+        self.command(request, |note| KbCommand::Submit { note })
             .await
     }
 
@@ -149,7 +160,7 @@ impl KnowledgeService for KnowledgeApi {
         &self,
         request: Request<proto::EntryCommand>,
     ) -> Result<Response<proto::EntryResponse>, Status> {
-        self.command(request.into_inner(), |note| KbCommand::Approve { note })
+        self.command(request, |note| KbCommand::Approve { note })
             .await
     }
 
@@ -157,7 +168,7 @@ impl KnowledgeService for KnowledgeApi {
         &self,
         request: Request<proto::EntryCommand>,
     ) -> Result<Response<proto::EntryResponse>, Status> {
-        self.command(request.into_inner(), |note| KbCommand::Reject { note })
+        self.command(request, |note| KbCommand::Reject { note })
             .await
     }
 
@@ -165,7 +176,7 @@ impl KnowledgeService for KnowledgeApi {
         &self,
         request: Request<proto::EntryCommand>,
     ) -> Result<Response<proto::EntryResponse>, Status> {
-        self.command(request.into_inner(), |note| KbCommand::Retire { note })
+        self.command(request, |note| KbCommand::Retire { note })
             .await
     }
 
@@ -173,7 +184,7 @@ impl KnowledgeService for KnowledgeApi {
         &self,
         request: Request<proto::EntryCommand>,
     ) -> Result<Response<proto::EntryResponse>, Status> {
-        self.command(request.into_inner(), |note| KbCommand::Confirm { note })
+        self.command(request, |note| KbCommand::Confirm { note })
             .await
     }
 
@@ -311,15 +322,18 @@ impl KnowledgeService for KnowledgeApi {
 impl KnowledgeApi {
     async fn command(
         &self,
-        request: proto::EntryCommand,
+        request: Request<proto::EntryCommand>,
         command: impl FnOnce(String) -> KbCommand,
     ) -> Result<Response<proto::EntryResponse>, Status> {
+        let principal = super::principal(&request)?;
+        let request = request.into_inner();
         let (actor, note) = command_parts(&request)?;
         let entry = self
             .0
             .change_entry(
                 request.entry_id,
                 request.expected_version,
+                &principal,
                 actor,
                 command(note),
             )
