@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::{DurationRound, Utc};
-use common::cli::{hotline, text};
+use common::cli::{hotline, hotline_as, text};
 use common::server::{Backend, TestServer};
 use hotline::proto::{self, call_service_client::CallServiceClient};
 
@@ -15,10 +15,11 @@ fn ts(at: chrono::DateTime<Utc>) -> Option<prost_types::Timestamp> {
     })
 }
 
-async fn run(args: Vec<String>) -> std::process::Output {
+async fn run(token: &str, args: Vec<String>) -> std::process::Output {
+    let token = token.to_string();
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        hotline(&args)
+        hotline_as(&token, &args)
     })
     .await
     .unwrap()
@@ -67,18 +68,21 @@ async fn calls_and_callback_tasks_from_the_command_line() {
     let to = to.to_string();
     let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
 
-    let out = run(s(&[
-        "calls",
-        "stats",
-        "--server",
-        &server_url,
-        "--line",
-        "12345",
-        "--from",
-        &from,
-        "--to",
-        &to,
-    ]))
+    let out = run(
+        &server.admin_token,
+        s(&[
+            "calls",
+            "stats",
+            "--server",
+            &server_url,
+            "--line",
+            "12345",
+            "--from",
+            &from,
+            "--to",
+            &to,
+        ]),
+    )
     .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let table = text(&out.stdout);
@@ -87,23 +91,30 @@ async fn calls_and_callback_tasks_from_the_command_line() {
         "{table}"
     );
 
-    let out = run(s(&[
-        "calls",
-        "stats",
-        "--server",
-        &server_url,
-        "--from",
-        &from,
-        "--to",
-        &to,
-        "--json",
-    ]))
+    let out = run(
+        &server.admin_token,
+        s(&[
+            "calls",
+            "stats",
+            "--server",
+            &server_url,
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--json",
+        ]),
+    )
     .await;
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(json["rows"][0]["offered"], "2", "{json}");
 
     // The missed call is due 30 minutes after the abandon: listed, masked in the table.
-    let out = run(s(&["calls", "missed", "--server", &server_url])).await;
+    let out = run(
+        &server.admin_token,
+        s(&["calls", "missed", "--server", &server_url]),
+    )
+    .await;
     let table = text(&out.stdout);
     assert!(
         table.contains("l-2") && table.contains("138******78"),
@@ -113,38 +124,45 @@ async fn calls_and_callback_tasks_from_the_command_line() {
         !table.contains("13812345678"),
         "the number is masked: {table}"
     );
-    let out = run(s(&["calls", "missed", "--server", &server_url, "--json"])).await;
+    let out = run(
+        &server.admin_token,
+        s(&["calls", "missed", "--server", &server_url, "--json"]),
+    )
+    .await;
     assert!(
         text(&out.stdout).contains("13812345678"),
         "--json carries the number"
     );
 
-    let out = run(s(&[
-        "calls",
-        "called-back",
-        "l-2",
-        "--agent",
-        "agent-2",
-        "--server",
-        &server_url,
-    ]))
+    let out = run(
+        &server.admin_token,
+        s(&[
+            "calls",
+            "called-back",
+            "l-2",
+            "--agent",
+            "agent-2",
+            "--server",
+            &server_url,
+        ]),
+    )
     .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = run(s(&["calls", "missed", "--server", &server_url])).await;
+    let out = run(
+        &server.admin_token,
+        s(&["calls", "missed", "--server", &server_url]),
+    )
+    .await;
     assert!(
         text(&out.stdout).contains("0 missed call(s)"),
         "{}",
         text(&out.stdout)
     );
 
-    let out = run(s(&[
-        "calls",
-        "stats",
-        "--server",
-        &server_url,
-        "--line",
-        "99999",
-    ]))
+    let out = run(
+        &server.admin_token,
+        s(&["calls", "stats", "--server", &server_url, "--line", "99999"]),
+    )
     .await;
     assert!(!out.status.success());
     assert!(
@@ -153,14 +171,17 @@ async fn calls_and_callback_tasks_from_the_command_line() {
         text(&out.stderr)
     );
 
-    let out = run(s(&[
-        "callback",
-        "tasks",
-        "--channel",
-        "sms",
-        "--server",
-        &server_url,
-    ]))
+    let out = run(
+        &server.admin_token,
+        s(&[
+            "callback",
+            "tasks",
+            "--channel",
+            "sms",
+            "--server",
+            &server_url,
+        ]),
+    )
     .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
@@ -173,7 +194,7 @@ async fn calls_and_callback_tasks_from_the_command_line() {
         &["calls", "stats", "--help"],
         &["callback", "tasks", "--help"],
     ] {
-        assert!(run(s(command)).await.status.success());
+        assert!(hotline(command).status.success());
     }
     server.stop().await;
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::cli::{hotline, text};
+use common::cli::{hotline, hotline_as, text};
 use common::server::{Backend, TestServer, actor, new_request};
 use hotline::proto::{self, TicketState as S};
 use tonic::Code;
@@ -382,10 +382,12 @@ async fn expired_entries_are_listed_as_stale(backend: Backend) {
 async fn csv_import_and_export_round_trip_through_the_cli() {
     let server = TestServer::start(Backend::Sqlite).await;
     let url = format!("http://{}", server.grpc_addr());
+    let token = server.admin_token.clone();
     let run = |args: Vec<String>| {
+        let token = token.clone();
         tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            hotline(&args)
+            hotline_as(&token, &args)
         })
     };
     let args = |list: &[&str]| -> Vec<String> {

@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::cli::{hotline, text};
+use common::cli::{hotline, hotline_as, text};
 use common::daemon::Daemon;
 
 const MONTH: &str = "2026-11";
@@ -128,18 +128,21 @@ async fn a_seeded_month_renders_with_real_charts_in_chromium() {
     let daemon = Daemon::start(&url, &["--assessment", assessment.to_str().unwrap()]).await;
     let server = format!("http://{}", daemon.grpc);
     let report = |format: &str, file: &Path| {
-        let out = hotline(&[
-            "report",
-            "monthly",
-            "--server",
-            &server,
-            "--month",
-            MONTH,
-            "--format",
-            format,
-            "--output",
-            file.to_str().unwrap(),
-        ]);
+        let out = hotline_as(
+            &daemon.token,
+            &[
+                "report",
+                "monthly",
+                "--server",
+                &server,
+                "--month",
+                MONTH,
+                "--format",
+                format,
+                "--output",
+                file.to_str().unwrap(),
+            ],
+        );
         assert!(out.status.success(), "{format}: {}", text(&out.stderr));
         std::fs::read_to_string(file).unwrap()
     };
@@ -227,7 +230,10 @@ async fn a_seeded_month_renders_with_real_charts_in_chromium() {
 
     // A month that is not one is refused, naming the field.
     for bad in ["2026-13", "November", "1999-12"] {
-        let out = hotline(&["report", "monthly", "--server", &server, "--month", bad]);
+        let out = hotline_as(
+            &daemon.token,
+            &["report", "monthly", "--server", &server, "--month", bad],
+        );
         assert!(!out.status.success(), "{bad} accepted");
         let stderr = text(&out.stderr);
         assert!(

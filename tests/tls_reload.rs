@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::cli::{hotline, text};
+use common::cli::{hotline, hotline_as, text};
 use common::daemon::{Daemon, Options, TestDb, health};
 use common::server::Backend;
 use hotline::tls::ClientTls;
@@ -187,9 +187,10 @@ fn trusting(ca: PathBuf) -> ClientTls {
     }
 }
 
-async fn run_hotline(args: Vec<String>) -> std::process::Output {
+async fn run_hotline(token: &str, args: Vec<String>) -> std::process::Output {
+    let token = token.to_string();
     tokio::task::spawn_blocking(move || {
-        hotline(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        hotline_as(&token, &args.iter().map(String::as_str).collect::<Vec<_>>())
     })
     .await
     .unwrap()
@@ -240,22 +241,28 @@ async fn sighup_swaps_the_certificate_and_a_bad_pair_keeps_the_old_one() {
 
     // The CLI: https:// with --tls-ca works; without it the error says what is missing.
     let server = format!("https://{addr}");
-    let out = run_hotline(vec![
-        "report".into(),
-        "rates".into(),
-        "--server".into(),
-        server.clone(),
-        "--tls-ca".into(),
-        ca1_pem.to_str().unwrap().into(),
-    ])
+    let out = run_hotline(
+        &daemon.token,
+        vec![
+            "report".into(),
+            "rates".into(),
+            "--server".into(),
+            server.clone(),
+            "--tls-ca".into(),
+            ca1_pem.to_str().unwrap().into(),
+        ],
+    )
     .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = run_hotline(vec![
-        "report".into(),
-        "rates".into(),
-        "--server".into(),
-        server.clone(),
-    ])
+    let out = run_hotline(
+        &daemon.token,
+        vec![
+            "report".into(),
+            "rates".into(),
+            "--server".into(),
+            server.clone(),
+        ],
+    )
     .await;
     assert!(!out.status.success());
     assert!(
@@ -279,18 +286,21 @@ async fn sighup_swaps_the_certificate_and_a_bad_pair_keeps_the_old_one() {
     );
 
     // bench-load drives the TLS daemon too.
-    let out = run_hotline(vec![
-        "bench-load".into(),
-        "--addr".into(),
-        server.clone(),
-        "--tls-ca".into(),
-        ca2_pem.to_str().unwrap().into(),
-        "--requests".into(),
-        "20".into(),
-        "--concurrency".into(),
-        "2".into(),
-        "--json".into(),
-    ])
+    let out = run_hotline(
+        &daemon.token,
+        vec![
+            "bench-load".into(),
+            "--addr".into(),
+            server.clone(),
+            "--tls-ca".into(),
+            ca2_pem.to_str().unwrap().into(),
+            "--requests".into(),
+            "20".into(),
+            "--concurrency".into(),
+            "2".into(),
+            "--json".into(),
+        ],
+    )
     .await;
     assert!(
         out.status.success(),

@@ -34,3 +34,14 @@ pub fn assert_serve_refuses(flag: &str, file: &std::path::Path, expected: &str) 
         "expected `{expected}` in:\n{stderr}"
     );
 }
+
+/// Like [`hotline`], with `HOTLINE_TOKEN` set: a client command against a daemon that
+/// checks tokens.
+pub fn hotline_as(token: &str, args: &[&str]) -> Output {
+    Command::new(BINARY)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .env("HOTLINE_TOKEN", token)
+        .output()
+        .expect("run hotline")
+}
