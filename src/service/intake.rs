@@ -20,8 +20,11 @@ use crate::triage::Triage;
 
 pub struct IntakeApi(pub Arc<App>);
 
-const MAX_PAGE_SIZE: u32 = 200;
-const DEFAULT_PAGE_SIZE: u32 = 50;
+/// SearchTickets pages.
+const PAGES: super::paging::PageLimits = super::paging::PageLimits {
+    default: 50,
+    max: 200,
+};
 /// How far back a repeated request looks for the open ticket it repeats.
 const REPEAT_WINDOW_DAYS: i64 = 90;
 
@@ -248,26 +251,10 @@ impl IntakeService for IntakeApi {
     ) -> Result<Response<proto::SearchTicketsResponse>, Status> {
         let principal = super::principal(&request)?;
         let request = request.into_inner();
-        let limit = match request.page_size {
-            0 => DEFAULT_PAGE_SIZE,
-            n if n <= MAX_PAGE_SIZE => n,
-            n => {
-                return Err(invalid(
-                    "page_size",
-                    format!("{n} is over the limit of {MAX_PAGE_SIZE}"),
-                ));
-            }
-        };
-        let after_id = match request.page_token.as_str() {
-            "" => None,
-            token => Some(
-                token
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|id| *id > 0)
-                    .ok_or_else(|| invalid("page_token", "is not a token this server issued"))?,
-            ),
-        };
+        let super::paging::Page {
+            size: limit,
+            after_id,
+        } = PAGES.page(request.page_size, &request.page_token)?;
         // No more entries than there are states: a longer list can only repeat some.
         validate::list_len("states", request.states.len(), State::iter().count())?;
         let states = request

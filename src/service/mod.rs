@@ -15,6 +15,7 @@ mod feedback;
 mod intake;
 pub mod knowledge;
 mod leases;
+mod paging;
 mod preview;
 mod reload;
 mod report;

@@ -30,8 +30,11 @@ pub struct KnowledgeApi(pub Arc<App>);
 
 const DEFAULT_SEARCH_LIMIT: u32 = 5;
 const MAX_SEARCH_LIMIT: u32 = 50;
-const DEFAULT_PAGE_SIZE: u32 = 100;
-const MAX_PAGE_SIZE: u32 = 500;
+/// ListEntries pages.
+const PAGES: super::paging::PageLimits = super::paging::PageLimits {
+    default: 100,
+    max: 500,
+};
 const MAX_QUERY_CHARS: usize = 500;
 
 impl App {
@@ -215,26 +218,10 @@ impl KnowledgeService for KnowledgeApi {
         request: Request<proto::ListEntriesRequest>,
     ) -> Result<Response<proto::ListEntriesResponse>, Status> {
         let request = request.into_inner();
-        let limit = match request.page_size {
-            0 => DEFAULT_PAGE_SIZE,
-            n if n <= MAX_PAGE_SIZE => n,
-            n => {
-                return Err(invalid(
-                    "page_size",
-                    format!("{n} is over the limit of {MAX_PAGE_SIZE}"),
-                ));
-            }
-        };
-        let after_id = match request.page_token.as_str() {
-            "" => None,
-            token => Some(
-                token
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|id| *id > 0)
-                    .ok_or_else(|| invalid("page_token", "is not a token this server issued"))?,
-            ),
-        };
+        let super::paging::Page {
+            size: limit,
+            after_id,
+        } = PAGES.page(request.page_size, &request.page_token)?;
         validate::label("owner_unit", &request.owner_unit, false)?;
         validate::list_len("statuses", request.statuses.len(), 4)?;
         let statuses = request
