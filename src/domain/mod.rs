@@ -18,6 +18,7 @@ pub mod error;
 pub mod event;
 pub mod intake;
 pub mod lifecycle;
+pub mod linkage;
 pub mod pii;
 pub mod policy;
 pub mod rates;
