@@ -359,13 +359,13 @@ address = "http://127.0.0.1:50061"
         let bad = FILE.replace("regions = [\"3301\"]", "regions = [\"3\"]");
         let e = parse(&bad).unwrap_err();
         assert_eq!(e.key, "partner `partner-hangzhou`.regions");
-        assert_eq!(e.line, Some(21));
+        assert_eq!(e.line, Some(19));
         assert!(e.message.contains("overlaps"), "{e}");
 
         let bad = FILE.replace("http://127.0.0.1:50061", "127.0.0.1:50061");
         let e = parse(&bad).unwrap_err();
         assert_eq!(e.key, "partner `partner-hangzhou`.address");
-        assert_eq!(e.line, Some(22));
+        assert_eq!(e.line, Some(20));
 
         let bad = FILE.replace("partner-hangzhou", "centre");
         assert_eq!(parse(&bad).unwrap_err().key, "partner `centre`.id");
