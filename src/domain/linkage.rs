@@ -356,7 +356,7 @@ address = "http://127.0.0.1:50061"
 
     #[test]
     fn errors_name_line_and_key() {
-        let bad = FILE.replace("regions = [\"3301\"]", "regions = [\"3\"]");
+        let bad = FILE.replace("regions = [\"3301\"]", "regions = [\"31\"]");
         let e = parse(&bad).unwrap_err();
         assert_eq!(e.key, "partner `partner-hangzhou`.regions");
         assert_eq!(e.line, Some(19));
