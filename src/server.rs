@@ -22,12 +22,13 @@ use crate::proto::{
     center_service_server::CenterServiceServer,
     diagnostics_service_server::DiagnosticsServiceServer,
     dispatch_service_server::DispatchServiceServer, feedback_service_server::FeedbackServiceServer,
-    intake_service_server::IntakeServiceServer, report_service_server::ReportServiceServer,
+    intake_service_server::IntakeServiceServer, linkage_service_server::LinkageServiceServer,
+    report_service_server::ReportServiceServer,
 };
 use crate::rules::RulePaths;
 use crate::service::{
     App, CallApi, CallbackApi, CenterApi, DiagnosticsApi, DispatchApi, FeedbackApi, IntakeApi,
-    ReportApi,
+    LinkageApi, ReportApi,
 };
 use crate::store::{Batching, Store};
 
@@ -98,6 +99,7 @@ pub struct RunningServer {
     grpc: JoinHandle<Result<(), tonic::transport::Error>>,
     metrics: Option<JoinHandle<()>>,
     scanner: JoinHandle<()>,
+    linkage: JoinHandle<()>,
     rate_gauges: Option<JoinHandle<()>>,
     health_probe: JoinHandle<()>,
 }
@@ -113,6 +115,7 @@ fn api_services() -> Vec<&'static str> {
         DiagnosticsServiceServer::<DiagnosticsApi>::NAME,
         CallServiceServer::<CallApi>::NAME,
         CallbackServiceServer::<CallbackApi>::NAME,
+        LinkageServiceServer::<LinkageApi>::NAME,
     ]
 }
 
@@ -225,6 +228,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(
+            LinkageServiceServer::new(LinkageApi(app.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
             DiagnosticsServiceServer::new(DiagnosticsApi)
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         );
@@ -247,6 +254,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     };
     let scanner =
         crate::jobs::deadline_scanner::spawn(app.clone(), config.scan_interval, stop.clone());
+    let linkage = crate::jobs::linkage_sender::spawn(app.clone(), stop.clone());
     let health_probe = health_probe::spawn(
         store.clone(),
         health.clone(),
@@ -266,6 +274,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         grpc,
         metrics: metrics.map(|(_, task)| task),
         scanner,
+        linkage,
         rate_gauges,
         health_probe,
     })
@@ -299,6 +308,14 @@ impl RunningServer {
             // It stops at the next await; a refresh in flight is not worth waiting for.
             task.abort();
             let _ = task.await;
+        }
+        // A delivery under way may finish (its lease would otherwise hold it a minute).
+        let mut linkage = self.linkage;
+        if tokio::time::timeout_at(deadline, &mut linkage)
+            .await
+            .is_err()
+        {
+            linkage.abort();
         }
         // A pass under way finishes, then the scanner gives its lock back.
         let mut scanner = self.scanner;
