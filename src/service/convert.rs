@@ -387,6 +387,15 @@ pub fn alert(recorded: &RecordedAlert) -> proto::DeadlineAlert {
     }
 }
 
+pub fn requester(r: &domain::Requester) -> proto::Requester {
+    proto::Requester {
+        name: r.name.clone(),
+        phone: r.phone.clone(),
+        id_number: r.id_number.clone(),
+        confidential: r.confidential,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,14 +451,5 @@ mod tests {
             nanos: 5,
         };
         assert!(timestamp_from_proto("from", &ok).is_ok());
-    }
-}
-
-pub fn requester(r: &domain::Requester) -> proto::Requester {
-    proto::Requester {
-        name: r.name.clone(),
-        phone: r.phone.clone(),
-        id_number: r.id_number.clone(),
-        confidential: r.confidential,
     }
 }
