@@ -13,7 +13,7 @@ use crate::proto::{
     call_service_client::CallServiceClient, callback_service_client::CallbackServiceClient,
     center_service_client::CenterServiceClient, dispatch_service_client::DispatchServiceClient,
     feedback_service_client::FeedbackServiceClient, intake_service_client::IntakeServiceClient,
-    report_service_client::ReportServiceClient,
+    linkage_service_client::LinkageServiceClient, report_service_client::ReportServiceClient,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -139,6 +139,10 @@ impl Client {
 
     pub fn calls(&self) -> CallServiceClient<Channel> {
         CallServiceClient::new(self.channel())
+    }
+
+    pub fn linkage(&self) -> LinkageServiceClient<Channel> {
+        LinkageServiceClient::new(self.channel())
     }
 
     pub fn callbacks(&self) -> CallbackServiceClient<Channel> {

@@ -50,6 +50,7 @@ api_messages!(
     ListMissedCallsResponse,
     RecordMissedCallbackResponse,
     ListCallbackTasksResponse,
+    ListHandOffsResponse,
 );
 
 fn dynamic<M: ApiMessage>(message: &M) -> anyhow::Result<DynamicMessage> {
