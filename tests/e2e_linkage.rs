@@ -319,8 +319,56 @@ async fn hand_off_round_trip(backend: Backend) {
     .await;
     assert_eq!(b.tickets().await.len(), 1);
 
+    // What the centre sees from the shell.
+    let server = format!("http://{}", a.running.grpc_addr);
+    let cli = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            common::cli::hotline(&args)
+        })
+    };
+    let args = |extra: &[&str]| {
+        ["linkage", "list", "--server", &server]
+            .iter()
+            .chain(extra)
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+    };
+    let out = cli(args(&[])).await.unwrap();
+    let table = common::cli::text(&out.stdout);
+    assert!(out.status.success(), "{}", common::cli::text(&out.stderr));
+    assert!(
+        table.contains("partner-sh") && table.contains("done") && table.contains("1 hand-off(s)"),
+        "{table}"
+    );
+    let out = cli(args(&["--status", "pending", "--json"])).await.unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("--json is JSON");
+    assert!(
+        json.get("handOffs")
+            .is_none_or(|h| h.as_array().unwrap().is_empty()),
+        "{json}"
+    );
+
     a.stop().await;
     b.stop().await;
+}
+
+/// A bad partners file stops the daemon from starting, naming file, line and key.
+#[test]
+fn a_bad_partners_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("partners.toml");
+    std::fs::write(
+        &path,
+        "[linkage]\ncentre = \"nanjing\"\n\n[[partner]]\nid = \"partner-sh\"\nname = \"上海\"\n\
+         zone = \"长三角\"\nregions = [\"31\"]\naddress = \"12345.sh\"\n",
+    )
+    .unwrap();
+    common::cli::assert_serve_refuses(
+        "--partners",
+        &path,
+        "partners.toml:9: partner `partner-sh`.address",
+    );
 }
 
 async fn partner_down_then_up(backend: Backend) {
