@@ -15,6 +15,7 @@ mod fixtures;
 mod group_commit;
 mod idempotency;
 mod import;
+mod linkage;
 mod overdue;
 mod pulls;
 mod rates;
@@ -30,6 +31,7 @@ pub use durability::*;
 pub use group_commit::*;
 pub use idempotency::*;
 pub use import::*;
+pub use linkage::*;
 pub use overdue::*;
 pub use pulls::*;
 pub use rates::*;
@@ -61,8 +63,8 @@ mod prelude {
         TicketId, Timestamp, UnitCatalog, Urgency, Utility,
     };
     pub use hotline::store::{
-        ImportedTicket, NewTicket, Overdue, RateGrouping, RatePeriod, RateQuery, RateRow,
-        RecordedAlert, Store, StoreError, TicketFilter, UnitDeadlineCounts,
+        ImportedTicket, LinkageStore, NewTicket, Overdue, RateGrouping, RatePeriod, RateQuery,
+        RateRow, RecordedAlert, Store, StoreError, TicketFilter, UnitDeadlineCounts,
     };
 }
 
@@ -98,6 +100,8 @@ macro_rules! conformance_tests {
             missed_calls_queue_and_clear,
             callback_tasks_follow_the_transitions,
             concurrent_callback_pulls_never_share_a_task,
+            hand_offs_are_recorded_once_and_settled_by_their_claimer,
+            concurrent_hand_off_claims_never_share_one,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,
