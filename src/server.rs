@@ -1,6 +1,7 @@
-//! Assembles and runs the daemon: store, rules, the five gRPC services of the ticket flow
+//! Assembles and runs the daemon: store, rules, the gRPC services of the ticket flow
 //! and the diagnostics one, health checking with its database probe, reflection, the
-//! metrics listener with its gRPC layer, the deadline scanner and the rate gauges' refresh.
+//! metrics listener with its gRPC layer, the deadline scanner, the rate gauges' refresh and
+//! the linkage sender (hand-offs to partner centres).
 //! Tests start it in-process on port 0.
 
 use std::net::SocketAddr;
@@ -309,7 +310,7 @@ impl RunningServer {
             task.abort();
             let _ = task.await;
         }
-        // A delivery under way may finish (its lease would otherwise hold it a minute).
+        // The linkage sender stops at once, even mid-delivery (see its module).
         let mut linkage = self.linkage;
         if tokio::time::timeout_at(deadline, &mut linkage)
             .await

@@ -46,10 +46,15 @@ pub fn spawn(app: Arc<App>, stop: CancellationToken) -> JoinHandle<()> {
         let owner = format!("linkage-{}", uuid::Uuid::new_v4());
         loop {
             let partners = app.rules.load().partners.clone();
-            if !partners.partners.is_empty()
-                && let Err(error) = pass(&app, &partners, &owner).await
-            {
-                tracing::warn!(%error, "linkage pass failed; trying again at the next one");
+            if !partners.partners.is_empty() {
+                // Stopping mid-pass is safe: a claimed hand-off's lease runs out and the
+                // partner's idempotency absorbs a delivery whose answer was not recorded.
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    done = pass(&app, &partners, &owner) => if let Err(error) = done {
+                        tracing::warn!(%error, "linkage pass failed; trying again at the next one");
+                    },
+                }
             }
             let every = Duration::from_millis(partners.timing.poll_ms);
             tokio::select! {
