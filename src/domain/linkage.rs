@@ -44,7 +44,8 @@ pub struct Partner {
     /// File holding the bearer token (first line), if not in the environment.
     #[serde(default)]
     pub token_file: Option<String>,
-    /// PEM CA to trust for an `https://` address (default: the system's roots).
+    /// PEM CA that signed an `https://` partner's certificate (required for https: no
+    /// system trust store is consulted, as with the CLI's `--tls-ca`).
     #[serde(default)]
     pub ca_file: Option<String>,
 }
@@ -205,6 +206,13 @@ impl Partners {
                     format!("`{}` is not an http:// or https:// address", p.address),
                 ));
             }
+            let https = uri.as_ref().and_then(|u| u.scheme_str()) == Some("https");
+            if https != p.ca_file.is_some() {
+                return Err(err(
+                    "ca_file",
+                    "an https:// address needs ca_file (the partner's CA, PEM), and only it".into(),
+                ));
+            }
             partners.push(p);
         }
         Ok(Partners {
@@ -330,6 +338,7 @@ name = "上海市12345"
 zone = "长三角"
 regions = ["31"]
 address = "https://hotline.shanghai.invalid:50051"
+ca_file = "/etc/hotline/partners/shanghai-ca.pem"
 token_env = "HOTLINE_PARTNER_SH_TOKEN"
 
 [[partner]]
@@ -359,13 +368,17 @@ address = "http://127.0.0.1:50061"
         let bad = FILE.replace("regions = [\"3301\"]", "regions = [\"31\"]");
         let e = parse(&bad).unwrap_err();
         assert_eq!(e.key, "partner `partner-hangzhou`.regions");
-        assert_eq!(e.line, Some(19));
+        assert_eq!(e.line, Some(20));
         assert!(e.message.contains("overlaps"), "{e}");
 
         let bad = FILE.replace("http://127.0.0.1:50061", "127.0.0.1:50061");
         let e = parse(&bad).unwrap_err();
         assert_eq!(e.key, "partner `partner-hangzhou`.address");
-        assert_eq!(e.line, Some(20));
+        assert_eq!(e.line, Some(21));
+
+        let bad = FILE.replace("http://127.0.0.1", "https://127.0.0.1");
+        let e = parse(&bad).unwrap_err();
+        assert_eq!(e.key, "partner `partner-hangzhou`.ca_file");
 
         let bad = FILE.replace("partner-hangzhou", "centre");
         assert_eq!(parse(&bad).unwrap_err().key, "partner `centre`.id");
