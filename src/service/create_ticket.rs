@@ -45,18 +45,6 @@ pub fn draft(request: &proto::CreateTicketRequest, rules: &RuleSet) -> Result<Dr
             region: request.region.trim(),
         },
     );
-    let mut triage = triage;
-    // Regional linkage: a matter in a partner centre's region is dispatched to the partner
-    // (handed off) instead of wherever the catalogue's fallback would send it.
-    if let (Some(partner), Disposition::Dispatch { .. }) = (
-        rules.units.partner_for_region(request.region.trim()),
-        &triage.disposition,
-    ) {
-        triage.disposition = Disposition::Dispatch {
-            unit: Some(partner.id.clone()),
-            co_units: Vec::new(),
-        };
-    }
     let intake = convert::intake(request, &triage.classification)?;
     let chosen = request
         .disposition
