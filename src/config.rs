@@ -11,6 +11,7 @@ use crate::classify::Classifier;
 use crate::domain::assessment::Assessment;
 use crate::domain::calls_file::CallPolicy;
 use crate::domain::deadline::DeadlinePolicy;
+use crate::domain::linkage::Partners;
 use crate::domain::{Policy, UnitCatalog, deadline_file};
 use crate::route::RoutingTable;
 use crate::rules::{LoadedFile, RulePaths, RuleSet, Source};
@@ -25,11 +26,13 @@ pub const DEFAULT_ROUTING_PATH: &str = "config/routing.toml";
 pub const DEFAULT_DEADLINES_PATH: &str = "config/deadlines.toml";
 pub const DEFAULT_ASSESSMENT_PATH: &str = "config/assessment.toml";
 pub const DEFAULT_CALLS_PATH: &str = "config/calls.toml";
+pub const DEFAULT_PARTNERS_PATH: &str = "config/partners.toml";
 
 const BUILT_IN_UNITS: &str = include_str!("../config/units.toml");
 const BUILT_IN_DEADLINES: &str = include_str!("../config/deadlines.toml");
 const BUILT_IN_ASSESSMENT: &str = include_str!("../config/assessment.toml");
 const BUILT_IN_CALLS: &str = include_str!("../config/calls.toml");
+const BUILT_IN_PARTNERS: &str = include_str!("../config/partners.toml");
 
 /// How far ahead a missing holiday notice is worth a warning at load.
 const NOTICE_HORIZON_DAYS: u64 = 60;
@@ -49,6 +52,7 @@ pub struct FileConfig {
     pub deadlines: Option<PathBuf>,
     pub assessment: Option<PathBuf>,
     pub calls: Option<PathBuf>,
+    pub partners: Option<PathBuf>,
     pub shutdown_grace_seconds: Option<u64>,
     pub scan_interval_seconds: Option<u64>,
     pub rate_gauges_seconds: Option<u64>,
@@ -162,6 +166,21 @@ pub fn load_rule_set(paths: &RulePaths) -> anyhow::Result<RuleSet> {
     let units = units_from(&source)?;
     record("units", &source, "");
 
+    // Partners become units of the catalogue, so the files below may not name them, and
+    // a partner's id may not be a unit's.
+    let source = Source::resolve(paths.partners.as_deref(), DEFAULT_PARTNERS_PATH);
+    let is_unit = |id: &str| units.get(id).is_some();
+    let partners = match &source {
+        Source::File(path) => {
+            Partners::from_toml(&path.display().to_string(), &read(path)?, &is_unit)?
+        }
+        Source::BuiltIn => {
+            Partners::from_toml("built-in partners.toml", BUILT_IN_PARTNERS, &is_unit)?
+        }
+    };
+    record("partners", &source, "");
+    let units = units.with_partners(&partners);
+
     let source = Source::resolve(paths.rules.as_deref(), DEFAULT_RULES_PATH);
     let classifier = match &source {
         Source::File(path) => Classifier::from_toml(&path.display().to_string(), &read(path)?)?,
@@ -212,6 +231,7 @@ pub fn load_rule_set(paths: &RulePaths) -> anyhow::Result<RuleSet> {
         },
         assessment,
         calls,
+        partners,
         files,
     })
 }

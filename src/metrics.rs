@@ -105,6 +105,18 @@ fn describe() {
         "hotline_database_up",
         "1 while the health probe reaches the database, 0 while it cannot (the gRPC services then report NOT_SERVING)."
     );
+    describe_gauge!(
+        "hotline_linkage_pending",
+        "Hand-offs to partner centres (区域联动) not yet accepted by the partner."
+    );
+    describe_counter!(
+        "hotline_linkage_sent_total",
+        "Hand-offs a partner centre accepted, by partner."
+    );
+    describe_counter!(
+        "hotline_linkage_failures_total",
+        "Failed deliveries and progress queries to partner centres, by partner (retried)."
+    );
     describe_counter!(
         grpc::REQUESTS,
         "gRPC calls by service, method and status code."

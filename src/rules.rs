@@ -48,6 +48,7 @@ pub struct RulePaths {
     pub deadlines: Option<PathBuf>,
     pub assessment: Option<PathBuf>,
     pub calls: Option<PathBuf>,
+    pub partners: Option<PathBuf>,
 }
 
 /// One consistent generation of rules.
@@ -60,13 +61,15 @@ pub struct RuleSet {
     pub assessment: Assessment,
     /// Call lines, their targets, the missed-call window and the callback channels.
     pub calls: CallPolicy,
+    /// Partner centres of regional linkage (区域联动); they are also units of kind `partner`.
+    pub partners: crate::domain::linkage::Partners,
     /// Where each file came from, and its version where it has one, for ReloadRules.
     pub files: Vec<LoadedFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadedFile {
-    /// units | rules | routing | deadlines | assessment | calls
+    /// units | rules | routing | deadlines | assessment | calls | partners
     pub name: &'static str,
     pub source: Source,
     pub version: String,

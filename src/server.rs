@@ -1,6 +1,7 @@
-//! Assembles and runs the daemon: store, rules, the five gRPC services of the ticket flow
+//! Assembles and runs the daemon: store, rules, the gRPC services of the ticket flow
 //! and the diagnostics one, health checking with its database probe, reflection, the
-//! metrics listener with its gRPC layer, the deadline scanner and the rate gauges' refresh.
+//! metrics listener with its gRPC layer, the deadline scanner, the rate gauges' refresh and
+//! the linkage sender (hand-offs to partner centres).
 //! Tests start it in-process on port 0.
 
 use std::net::SocketAddr;
@@ -26,12 +27,12 @@ use crate::proto::{
     diagnostics_service_server::DiagnosticsServiceServer,
     dispatch_service_server::DispatchServiceServer, feedback_service_server::FeedbackServiceServer,
     intake_service_server::IntakeServiceServer, knowledge_service_server::KnowledgeServiceServer,
-    report_service_server::ReportServiceServer,
+    linkage_service_server::LinkageServiceServer, report_service_server::ReportServiceServer,
 };
 use crate::rules::RulePaths;
 use crate::service::{
     App, CallApi, CallbackApi, CenterApi, DiagnosticsApi, DispatchApi, FeedbackApi, IntakeApi,
-    KnowledgeApi, ReportApi,
+    KnowledgeApi, LinkageApi, ReportApi,
 };
 use crate::store::{Batching, Store};
 
@@ -113,6 +114,7 @@ pub struct RunningServer {
     grpc: JoinHandle<Result<(), tonic::transport::Error>>,
     metrics: Option<JoinHandle<()>>,
     scanner: JoinHandle<()>,
+    linkage: JoinHandle<()>,
     rate_gauges: Option<JoinHandle<()>>,
     health_probe: JoinHandle<()>,
     knowledge_refresher: JoinHandle<()>,
@@ -130,6 +132,7 @@ fn api_services() -> Vec<&'static str> {
         DiagnosticsServiceServer::<DiagnosticsApi>::NAME,
         CallServiceServer::<CallApi>::NAME,
         CallbackServiceServer::<CallbackApi>::NAME,
+        LinkageServiceServer::<LinkageApi>::NAME,
     ]
 }
 
@@ -261,6 +264,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(
+            LinkageServiceServer::new(LinkageApi(app.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
             DiagnosticsServiceServer::new(DiagnosticsApi)
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         );
@@ -283,6 +290,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     };
     let scanner =
         crate::jobs::deadline_scanner::spawn(app.clone(), config.scan_interval, stop.clone());
+    let linkage = crate::jobs::linkage_sender::spawn(app.clone(), stop.clone());
     let health_probe = health_probe::spawn(
         store.clone(),
         health.clone(),
@@ -308,6 +316,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         grpc,
         metrics: metrics.map(|(_, task)| task),
         scanner,
+        linkage,
         rate_gauges,
         health_probe,
         knowledge_refresher,
@@ -387,6 +396,14 @@ impl RunningServer {
             // It stops at the next await; a refresh in flight is not worth waiting for.
             task.abort();
             let _ = task.await;
+        }
+        // The linkage sender stops at once, even mid-delivery (see its module).
+        let mut linkage = self.linkage;
+        if tokio::time::timeout_at(deadline, &mut linkage)
+            .await
+            .is_err()
+        {
+            linkage.abort();
         }
         // A pass under way finishes, then the scanner gives its lock back.
         let mut scanner = self.scanner;

@@ -52,7 +52,18 @@ pub fn triage(rules: &RuleSet, request: &Request) -> Triage {
             &rules.units,
         )
     });
-    let disposition = proposal(&classification.outcome, route.as_ref());
+    let disposition = match (
+        rules.units.partner_for_region(request.region),
+        proposal(&classification.outcome, route.as_ref()),
+    ) {
+        // Regional linkage: a matter in a partner centre's region is handed to the partner
+        // (dispatched to it) instead of wherever the catalogue's fallback would send it.
+        (Some(partner), Disposition::Dispatch { .. }) => Disposition::Dispatch {
+            unit: Some(partner.id.clone()),
+            co_units: Vec::new(),
+        },
+        (_, proposed) => proposed,
+    };
     Triage {
         classification,
         route,
@@ -184,5 +195,45 @@ impl Triage {
             "rules": matched,
             "route_basis": self.route.as_ref().map(|r| &r.basis),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RulePaths;
+
+    fn lamp(rules: &RuleSet, region: &str) -> Disposition {
+        triage(
+            rules,
+            &Request {
+                title: "",
+                description: "小区门口三盏路灯坏了两周，晚上很黑，希望尽快修复。",
+                line: "",
+                region,
+            },
+        )
+        .disposition
+    }
+
+    #[test]
+    fn a_matter_in_a_partner_region_is_dispatched_to_the_partner() {
+        let rules = crate::config::load_rule_set(&RulePaths::default()).unwrap();
+        let to = |d: Disposition| target(&d);
+        assert_eq!(to(lamp(&rules, "310101")), "partner-shanghai");
+        assert_eq!(to(lamp(&rules, "340102")), "partner-hefei");
+        let home = to(lamp(&rules, "320102001"));
+        assert!(!home.starts_with("partner-"), "{home}");
+        // Only a dispatch is handed off: an emergency stays an emergency.
+        let fire = triage(
+            &rules,
+            &Request {
+                title: "",
+                description: "楼道里着火了，浓烟很大，有人被困！",
+                line: "",
+                region: "310101",
+            },
+        );
+        assert_eq!(fire.disposition.code(), "emergency_transfer");
     }
 }

@@ -16,7 +16,7 @@ use hotline::proto::{
     diagnostics_service_client::DiagnosticsServiceClient,
     dispatch_service_client::DispatchServiceClient, feedback_service_client::FeedbackServiceClient,
     intake_service_client::IntakeServiceClient, knowledge_service_client::KnowledgeServiceClient,
-    report_service_client::ReportServiceClient,
+    linkage_service_client::LinkageServiceClient, report_service_client::ReportServiceClient,
 };
 use tonic::{Code, Status};
 
@@ -101,6 +101,10 @@ const MATRIX: &[(&str, &str)] = &[
     ("PullCallbackTasks", "UUIPPII"),
     ("ReportCallbackAttempt", "UUIPPII"),
     ("ListCallbackTasks", "UUOPPOO"),
+    // An empty hand-off id is refused by validation; an unknown one is not found.
+    ("AcceptHandOff", "UUPPPII"),
+    ("GetHandOffProgress", "UUPPPNN"),
+    ("ListHandOffs", "UUPPPOO"),
 ];
 
 fn code_of(letter: char) -> Code {
@@ -532,6 +536,23 @@ async fn call_operations(ch: AuthedChannel, caller: Caller, rpc: &str) -> Status
         "ListCallbackTasks" => done(
             callbacks
                 .list_callback_tasks(proto::ListCallbackTasksRequest::default())
+                .await,
+        ),
+        "AcceptHandOff" => done(
+            LinkageServiceClient::new(ch)
+                .accept_hand_off(proto::AcceptHandOffRequest::default())
+                .await,
+        ),
+        "GetHandOffProgress" => done(
+            LinkageServiceClient::new(ch)
+                .get_hand_off_progress(proto::GetHandOffProgressRequest {
+                    hand_off_id: "nanjing:1:1".into(),
+                })
+                .await,
+        ),
+        "ListHandOffs" => done(
+            LinkageServiceClient::new(ch)
+                .list_hand_offs(proto::ListHandOffsRequest::default())
                 .await,
         ),
         other => panic!("no call for {other}"),

@@ -13,7 +13,7 @@ use crate::server::{self, ServerConfig};
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Optional TOML file with the same keys (listen, metrics_listen, metrics, database_url,
-    /// units, rules, routing, deadlines, assessment, calls, shutdown_grace_seconds,
+    /// units, rules, routing, deadlines, assessment, calls, partners, shutdown_grace_seconds,
     /// scan_interval_seconds, rate_gauges_seconds, health_interval_seconds, intake_batch_max,
     /// intake_linger_micros, intake_writers, knowledge_review_days,
     /// knowledge_refresh_seconds, tls_cert, tls_key, tls_client_ca).
@@ -215,6 +215,9 @@ pub struct RuleFileArgs {
     /// Call lines, their targets, missed-call window, callback channels [default: config/calls.toml].
     #[arg(long, env = "HOTLINE_CALLS", value_name = "FILE")]
     pub calls: Option<PathBuf>,
+    /// Partner centres of regional linkage (区域联动) [default: config/partners.toml].
+    #[arg(long, env = "HOTLINE_PARTNERS", value_name = "FILE")]
+    pub partners: Option<PathBuf>,
 }
 
 impl RuleFileArgs {
@@ -227,6 +230,7 @@ impl RuleFileArgs {
             deadlines: self.deadlines.or_else(|| file.deadlines.clone()),
             assessment: self.assessment.or_else(|| file.assessment.clone()),
             calls: self.calls.or_else(|| file.calls.clone()),
+            partners: self.partners.or_else(|| file.partners.clone()),
         }
     }
 }

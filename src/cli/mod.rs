@@ -70,6 +70,8 @@ pub enum Command {
     /// Callbacks (回访): record the requester's verdict (closes or reopens the ticket), and
     /// the callback tasks waiting in the phone, SMS and voice channels.
     Callback(client::CallbackCommand),
+    /// Regional linkage (区域联动): hand-offs to partner centres, pending or sent.
+    Linkage(client::LinkageCommand),
     /// Call lines (话务): per-line statistics, and the missed-call callback queue (漏接回拨).
     Calls(client::CallsCommand),
     /// The three rates (三率) by unit, region or category, the overdue list, supervision, and
@@ -135,6 +137,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Centre(command) => command.run().await,
         Command::Callback(command) => command.run().await,
         Command::Calls(command) => command.run().await,
+        Command::Linkage(command) => command.run().await,
         Command::Report(command) => command.run().await,
         Command::Kb(command) => command.run().await,
         Command::Health(command) => command.run().await,

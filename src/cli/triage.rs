@@ -86,8 +86,13 @@ fn decide(
 ) -> anyhow::Result<()> {
     let paths = files.clone().paths(&Default::default());
     let rules = crate::config::load_rule_set(&paths)?;
-    if !region.is_empty() && !rules.units.is_known_region(region) {
-        anyhow::bail!("--region {region}: not a district or street of the unit catalogue");
+    if !region.is_empty()
+        && !rules.units.is_known_region(region)
+        && rules.units.partner_for_region(region).is_none()
+    {
+        anyhow::bail!(
+            "--region {region}: not a district or street of the unit catalogue, nor a partner centre's region"
+        );
     }
     let triage = triage::triage(
         &rules,

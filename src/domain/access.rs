@@ -189,6 +189,10 @@ pub const MATRIX: &[(&str, &str, &[RoleKind])] = &[
     ("CallbackService", "PullCallbackTasks", &[A, C, D]),
     ("CallbackService", "ReportCallbackAttempt", &[A, C, D]),
     ("CallbackService", "ListCallbackTasks", &[A, C, D]),
+    // Partner centres hand tickets over and ask about them with a centre token of ours.
+    ("LinkageService", "AcceptHandOff", &[C, D]),
+    ("LinkageService", "GetHandOffProgress", &[C, D]),
+    ("LinkageService", "ListHandOffs", &[C, D]),
     ("DiagnosticsService", "Echo", &[D]),
 ];
 

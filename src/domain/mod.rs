@@ -19,6 +19,7 @@ pub mod error;
 pub mod event;
 pub mod intake;
 pub mod lifecycle;
+pub mod linkage;
 pub mod monthly;
 pub mod pii;
 pub mod policy;

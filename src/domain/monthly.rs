@@ -87,10 +87,11 @@ impl AssessedClass {
         AssessedClass::Street,
     ];
 
-    /// The class a unit is ranked in; the centre is not assessed.
+    /// The class a unit is ranked in; the centre, and partner centres of other cities, are
+    /// not assessed.
     pub fn of(kind: UnitKind) -> Option<Self> {
         match kind {
-            UnitKind::Centre => None,
+            UnitKind::Centre | UnitKind::Partner => None,
             UnitKind::District => Some(AssessedClass::District),
             UnitKind::Department | UnitKind::SubCentre => Some(AssessedClass::Department),
             UnitKind::Enterprise => Some(AssessedClass::Enterprise),

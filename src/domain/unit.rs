@@ -38,6 +38,9 @@ pub enum UnitKind {
     Street,
     /// A utility or state-owned enterprise (water, power, gas, heating).
     Enterprise,
+    /// A partner city's 12345 centre (区域联动), from `config/partners.toml`: tickets whose
+    /// place lies in its regions are handed to it.
+    Partner,
 }
 
 impl UnitKind {
@@ -89,6 +92,8 @@ pub struct UnitCatalog {
     units: BTreeMap<String, Unit>,
     centre: String,
     regions: HashMap<String, String>,
+    /// Division-code prefixes of partner centres, with the partner's unit id.
+    partner_regions: Vec<(String, String)>,
 }
 
 fn valid_id(id: &str) -> bool {
@@ -246,7 +251,41 @@ impl UnitCatalog {
             units,
             centre,
             regions,
+            partner_regions: Vec::new(),
         })
+    }
+
+    /// Adds the partner centres as units of kind `partner` (their ids were checked
+    /// against this catalogue's) with the regions they serve.
+    pub fn with_partners(mut self, partners: &super::linkage::Partners) -> Self {
+        for p in &partners.partners {
+            self.units.insert(
+                p.id.clone(),
+                Unit {
+                    id: p.id.clone(),
+                    name: p.name.clone(),
+                    kind: UnitKind::Partner,
+                    parent: None,
+                    region: None,
+                    hotline: None,
+                },
+            );
+            for prefix in &p.regions {
+                self.partner_regions.push((prefix.clone(), p.id.clone()));
+            }
+        }
+        self
+    }
+
+    /// The partner centre serving a division code outside the city, if any.
+    pub fn partner_for_region(&self, region: &str) -> Option<&Unit> {
+        if region.is_empty() || self.is_known_region(region) {
+            return None;
+        }
+        self.partner_regions
+            .iter()
+            .find(|(prefix, _)| region.starts_with(prefix.as_str()))
+            .and_then(|(_, id)| self.units.get(id))
     }
 
     pub fn get(&self, id: &str) -> Option<&Unit> {

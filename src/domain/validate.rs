@@ -185,7 +185,8 @@ pub fn category_and_topic(category: &str, topic: &str) -> Result {
 }
 
 pub fn region(field: &str, value: &str, units: &UnitCatalog) -> Result {
-    if value.is_empty() || units.is_known_region(value) {
+    if value.is_empty() || units.is_known_region(value) || units.partner_for_region(value).is_some()
+    {
         return Ok(());
     }
     Err(DomainError::invalid(

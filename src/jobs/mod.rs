@@ -3,3 +3,4 @@
 
 pub mod deadline_scanner;
 pub mod health_probe;
+pub mod linkage_sender;

@@ -321,12 +321,7 @@ pub fn ticket(ticket: &domain::Ticket) -> proto::Ticket {
         description: intake.description.clone(),
         region: intake.region.clone(),
         address: intake.address.clone(),
-        requester: Some(proto::Requester {
-            name: intake.requester.name.clone(),
-            phone: intake.requester.phone.clone(),
-            id_number: intake.requester.id_number.clone(),
-            confidential: intake.requester.confidential,
-        }),
+        requester: Some(requester(&intake.requester)),
         disposition: Some(disposition_to_proto(&ticket.disposition)),
         assigned_unit: ticket.assigned_unit.clone().unwrap_or_default(),
         co_units: ticket.co_units.clone(),
@@ -399,6 +394,15 @@ pub fn alert(recorded: &RecordedAlert) -> proto::DeadlineAlert {
         reached_at: Some(timestamp(alert.reached_at)),
         recorded_at: Some(timestamp(recorded.recorded_at)),
         unit: recorded.unit.clone().unwrap_or_default(),
+    }
+}
+
+pub fn requester(r: &domain::Requester) -> proto::Requester {
+    proto::Requester {
+        name: r.name.clone(),
+        phone: r.phone.clone(),
+        id_number: r.id_number.clone(),
+        confidential: r.confidential,
     }
 }
 

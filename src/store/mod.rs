@@ -27,6 +27,7 @@ mod group_commit;
 mod job_lock;
 mod knowledge;
 mod leases;
+pub mod linkage;
 mod monthly;
 mod multi_row;
 mod postgres;
@@ -40,6 +41,7 @@ mod transition_batch;
 
 pub use calls::CallStore;
 pub use group_commit::{Batching, DEFAULT_MAX_BATCH, INTAKE_BATCH_SIZE, TRANSITION_BATCH_SIZE};
+pub use linkage::LinkageStore;
 pub use sql::{Dialect, SqlStore};
 
 /// Clone: a batch that fails to commit gives its one error to every caller in it.
@@ -312,9 +314,10 @@ pub trait JobLock: Send {
     async fn release(self: Box<Self>);
 }
 
-/// Call lines and callback tasks are [`CallStore`]'s part of the contract.
+/// Call lines and callback tasks are [`CallStore`]'s part of the contract, hand-offs to
+/// partner centres [`LinkageStore`]'s.
 #[async_trait]
-pub trait Store: CallStore + Send + Sync + 'static {
+pub trait Store: CallStore + LinkageStore + Send + Sync + 'static {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
 

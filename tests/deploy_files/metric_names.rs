@@ -41,6 +41,9 @@ const EXPORTED_METRICS: &[&str] = &[
     "hotline_calls_abandoned_total",
     "hotline_callback_tasks_pulled_total",
     "hotline_callback_attempts_total",
+    "hotline_linkage_pending",
+    "hotline_linkage_sent_total",
+    "hotline_linkage_failures_total",
     "up",
 ];
 

@@ -16,6 +16,7 @@ mod group_commit;
 mod idempotency;
 mod import;
 mod knowledge;
+mod linkage;
 mod monthly;
 mod overdue;
 mod pulls;
@@ -34,6 +35,7 @@ pub use group_commit::*;
 pub use idempotency::*;
 pub use import::*;
 pub use knowledge::*;
+pub use linkage::*;
 pub use monthly::*;
 pub use overdue::*;
 pub use pulls::*;
@@ -67,8 +69,8 @@ mod prelude {
         TicketId, Timestamp, UnitCatalog, Urgency, Utility,
     };
     pub use hotline::store::{
-        ImportedTicket, NewTicket, Overdue, RateGrouping, RatePeriod, RateQuery, RateRow,
-        RecordedAlert, RepeatRequester, Store, StoreError, TicketFilter, TicketVolume,
+        ImportedTicket, LinkageStore, NewTicket, Overdue, RateGrouping, RatePeriod, RateQuery,
+        RateRow, RecordedAlert, RepeatRequester, Store, StoreError, TicketFilter, TicketVolume,
         UnitDeadlineCounts, UnitIncidents,
     };
 }
@@ -110,6 +112,8 @@ macro_rules! conformance_tests {
             knowledge_entries_list_by_owner_and_status,
             monthly_reads_count_incidents_volumes_and_repeats_of_the_period,
             tokens_are_stored_listed_and_revoked,
+            hand_offs_are_recorded_once_and_settled_by_their_claimer,
+            concurrent_hand_off_claims_never_share_one,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,

@@ -13,7 +13,8 @@ use crate::proto::{
     call_service_client::CallServiceClient, callback_service_client::CallbackServiceClient,
     center_service_client::CenterServiceClient, dispatch_service_client::DispatchServiceClient,
     feedback_service_client::FeedbackServiceClient, intake_service_client::IntakeServiceClient,
-    knowledge_service_client::KnowledgeServiceClient, report_service_client::ReportServiceClient,
+    knowledge_service_client::KnowledgeServiceClient, linkage_service_client::LinkageServiceClient,
+    report_service_client::ReportServiceClient,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -143,6 +144,10 @@ impl Client {
 
     pub fn calls(&self) -> CallServiceClient<AuthedChannel> {
         CallServiceClient::new(self.channel())
+    }
+
+    pub fn linkage(&self) -> LinkageServiceClient<AuthedChannel> {
+        LinkageServiceClient::new(self.channel())
     }
 
     pub fn callbacks(&self) -> CallbackServiceClient<AuthedChannel> {

@@ -55,6 +55,7 @@ api_messages!(
     SearchEntriesResponse,
     ListStaleResponse,
     GetAssessmentResponse,
+    ListHandOffsResponse,
 );
 
 fn dynamic<M: ApiMessage>(message: &M) -> anyhow::Result<DynamicMessage> {
