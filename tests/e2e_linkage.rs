@@ -15,7 +15,8 @@ use common::server::{Backend, actor};
 use hotline::auth::client::AuthedChannel;
 use hotline::domain::access::Role;
 use hotline::proto::{
-    self, dispatch_service_client::DispatchServiceClient,
+    self, center_service_client::CenterServiceClient,
+    dispatch_service_client::DispatchServiceClient, feedback_service_client::FeedbackServiceClient,
     intake_service_client::IntakeServiceClient, linkage_service_client::LinkageServiceClient,
 };
 use hotline::rules::RulePaths;
@@ -340,10 +341,58 @@ async fn hand_off_round_trip(backend: Backend) {
         .map(|e| e.command.as_str())
         .collect();
     assert_eq!(steps, ["sign", "respond", "handle", "reply"]);
+    eventually("the hand-off waits for the partner to close", || async {
+        a.hand_offs()
+            .await
+            .into_iter()
+            .find(|h| h.status == "replied")
+    })
+    .await;
+
+    // B's centre accepts the reply and calls its requester back: B's ticket is closed, and
+    // A's ticket says so, as a note of the partner unit; the hand-off is then done.
+    let on_b = b.get(sent.partner_ticket_id).await;
+    let reviewed = CenterServiceClient::new(b.channel.clone())
+        .review_reply(proto::ReviewRequest {
+            ticket_id: on_b.id,
+            expected_version: on_b.version,
+            actor: actor("centre", "reviewer-1"),
+            approve: true,
+            reason: String::new(),
+        })
+        .await
+        .expect("B's centre accepts the reply")
+        .into_inner()
+        .ticket
+        .unwrap();
+    let closed = FeedbackServiceClient::new(b.channel.clone())
+        .record_callback(proto::RecordCallbackRequest {
+            ticket_id: reviewed.id,
+            expected_version: reviewed.version,
+            actor: actor("centre", "caller-1"),
+            resolved: true,
+            satisfaction: proto::Satisfaction::Satisfied as i32,
+            reopen: false,
+            note: String::new(),
+        })
+        .await
+        .expect("B calls back")
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert_eq!(closed.state, proto::TicketState::Closed as i32);
     eventually("the hand-off is done", || async {
         a.hand_offs().await.into_iter().find(|h| h.status == "done")
     })
     .await;
+    let noted = a.get(created.id).await;
+    let closure = noted
+        .history
+        .iter()
+        .find(|e| e.command == "add_note")
+        .expect("A's ticket records the partner's closure");
+    assert_eq!(closure.actor.as_ref().unwrap().unit, "partner-sh");
+    assert!(closure.reason.contains("已办结"), "{closure:?}");
     assert_eq!(b.tickets().await.len(), 1);
 
     // What the centre sees from the shell.

@@ -5,7 +5,8 @@
 -- dispatch, is the durable intent; the sender adds the row when it first sees the ticket
 -- and keeps here what delivery did: attempts, when to try next, the last error, the
 -- partner's ticket id. Senders on several replicas claim rows under a lease.
--- status: pending (not yet accepted) → sent (accepted; progress followed) → done.
+-- status: pending (not yet accepted) → sent (accepted; progress followed) → replied (the
+-- partner's reply is on our ticket; its closure awaited) → done.
 
 CREATE TABLE linkage_outbox (
     hand_off_id       TEXT    NOT NULL PRIMARY KEY,

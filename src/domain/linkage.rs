@@ -280,6 +280,21 @@ fn step_rank(state: State) -> Option<u8> {
     }
 }
 
+/// Whether the partner's ticket is finished for good (closed after its callback, archived,
+/// or ended at its intake): the origin stops following it.
+pub fn partner_finished(state: State) -> bool {
+    matches!(
+        state,
+        State::Closed | State::Archived | State::Transferred | State::Refused | State::Merged
+    )
+}
+
+/// The note the partner unit leaves on the origin's ticket when its own ticket is finished,
+/// so the origin's agents can tell the requester the matter is closed there too.
+pub fn closure_note(partner_name: &str, state: State) -> String {
+    format!("{partner_name}：对方工单已办结（{state}，区域联动）")
+}
+
 /// The partner's ticket as it answers a progress query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartnerProgress {
@@ -351,6 +366,22 @@ address = "http://127.0.0.1:50061"
 
     fn parse(text: &str) -> Result<Partners, ConfigError> {
         Partners::from_toml("partners.toml", text, &|id| id == "centre")
+    }
+
+    #[test]
+    fn only_finished_partner_tickets_end_the_follow_up() {
+        for state in [
+            State::Closed,
+            State::Archived,
+            State::Refused,
+            State::Merged,
+        ] {
+            assert!(partner_finished(state), "{state}");
+        }
+        for state in [State::Replied, State::AwaitingCallback, State::InProgress] {
+            assert!(!partner_finished(state), "{state}");
+        }
+        assert!(closure_note("上海市12345", State::Closed).contains("已办结"));
     }
 
     #[test]

@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::access::{Principal, Role};
+use crate::domain::lifecycle::Command;
 use crate::domain::linkage::{self, Partner, PartnerProgress, Partners};
 use crate::domain::{Actor, State, TicketId, Timestamp};
 use crate::proto::linkage_service_client::LinkageServiceClient;
@@ -156,6 +157,9 @@ async fn work(app: &App, partners: &Partners, partner: &Partner, row: &HandOffRo
             };
         }
     };
+    if row.status == "replied" {
+        return follow_closure(app, partners, partner, row, &ticket).await;
+    }
     // Taken back from the partner (改派, review of a return): nothing more to do here.
     let on_partner_desk =
         ticket.assigned_unit.as_deref() == Some(&partner.id) && ticket.state.is_pullable();
@@ -203,30 +207,14 @@ async fn work(app: &App, partners: &Partners, partner: &Partner, row: &HandOffRo
             },
         };
     }
-    let request = proto::GetHandOffProgressRequest {
-        hand_off_id: row.hand_off_id.clone(),
-    };
-    let progress = match client
-        .get_hand_off_progress(authorised(partner, request))
-        .await
-    {
-        Ok(answer) => answer.into_inner(),
-        Err(status) => {
+    let progress = match progress(&mut client, partner, row).await {
+        Ok(progress) => progress,
+        Err(error) => {
             return Outcome::Failed {
-                error: format!("progress: {:?}: {}", status.code(), status.message()),
+                error,
                 next_attempt_at: later(partners),
             };
         }
-    };
-    let Ok(state) = State::from_proto("state", progress.state) else {
-        return Outcome::Failed {
-            error: format!("progress: unknown state {}", progress.state),
-            next_attempt_at: later(partners),
-        };
-    };
-    let progress = PartnerProgress {
-        state,
-        reply: progress.reply,
     };
     match replay(
         app,
@@ -241,12 +229,116 @@ async fn work(app: &App, partners: &Partners, partner: &Partner, row: &HandOffRo
         Ok(after) if after.is_pullable() => Outcome::Later {
             next_attempt_at: later(partners),
         },
-        Ok(_) => Outcome::Done,
+        // The reply is on our ticket; the partner's closure is what is left to pass on.
+        Ok(_) if linkage::partner_finished(progress.state) => {
+            note_closure(app, partner, ticket.id, progress.state, partners).await
+        }
+        Ok(_) => Outcome::Replied {
+            next_attempt_at: later(partners),
+        },
         Err(error) => Outcome::Failed {
             error: format!("replaying progress: {error}"),
             next_attempt_at: later(partners),
         },
     }
+}
+
+/// The partner's ticket as its centre reports it.
+async fn progress(
+    client: &mut LinkageServiceClient<tonic::transport::Channel>,
+    partner: &Partner,
+    row: &HandOffRow,
+) -> Result<PartnerProgress, String> {
+    let request = proto::GetHandOffProgressRequest {
+        hand_off_id: row.hand_off_id.clone(),
+    };
+    let answer = client
+        .get_hand_off_progress(authorised(partner, request))
+        .await
+        .map_err(|status| format!("progress: {:?}: {}", status.code(), status.message()))?
+        .into_inner();
+    let state = State::from_proto("state", answer.state)
+        .map_err(|_| format!("progress: unknown state {}", answer.state))?;
+    Ok(PartnerProgress {
+        state,
+        reply: answer.reply,
+    })
+}
+
+/// After the reply: asks until the partner's ticket is finished, then notes it on ours.
+async fn follow_closure(
+    app: &App,
+    partners: &Partners,
+    partner: &Partner,
+    row: &HandOffRow,
+    ticket: &crate::domain::Ticket,
+) -> Outcome {
+    let followed = async {
+        let mut client = connect(partner).await.map_err(|e| format!("{e:#}"))?;
+        progress(&mut client, partner, row).await
+    };
+    match followed.await {
+        Ok(progress) if linkage::partner_finished(progress.state) => {
+            note_closure(app, partner, ticket.id, progress.state, partners).await
+        }
+        Ok(_) => Outcome::Replied {
+            next_attempt_at: later(partners),
+        },
+        Err(error) => Outcome::Failed {
+            error,
+            next_attempt_at: later(partners),
+        },
+    }
+}
+
+/// The partner unit's note on our ticket that its own ticket is finished. An archived
+/// ticket takes no more notes: then the hand-off simply ends.
+async fn note_closure(
+    app: &App,
+    partner: &Partner,
+    ticket_id: TicketId,
+    state: State,
+    partners: &Partners,
+) -> Outcome {
+    let note = Command::AddNote {
+        note: linkage::closure_note(&partner.name, state),
+    };
+    let current = match app.store.get_ticket(ticket_id).await {
+        Ok(current) => current,
+        Err(error) => {
+            return Outcome::Failed {
+                error: error.to_string(),
+                next_attempt_at: later(partners),
+            };
+        }
+    };
+    if current.state == State::Archived {
+        return Outcome::Done;
+    }
+    let (actor, principal) = acting_for(partner);
+    match app
+        .run(ticket_id, current.version, actor, note, &principal)
+        .await
+    {
+        Ok(_) => Outcome::Done,
+        Err(status) => Outcome::Failed {
+            error: format!("noting the partner's closure: {}", status.message()),
+            next_attempt_at: later(partners),
+        },
+    }
+}
+
+/// The daemon acts for the partner, as the partner's unit, on our ticket alone.
+fn acting_for(partner: &Partner) -> (Actor, Principal) {
+    let actor = Actor {
+        unit: partner.id.clone(),
+        person: format!("linkage:{}", partner.id),
+    };
+    let principal = Principal {
+        name: format!("linkage:{}", partner.id),
+        role: Role::Unit(partner.id.clone()),
+    };
+    (actor, principal)
 }
 
 /// Takes the partner unit's steps on our ticket; answers the state it ends in.
@@ -258,15 +350,7 @@ async fn replay(
     mut state: State,
     progress: &PartnerProgress,
 ) -> Result<State, tonic::Status> {
-    let actor = Actor {
-        unit: partner.id.clone(),
-        person: format!("linkage:{}", partner.id),
-    };
-    // The daemon acts for the partner, as the partner's unit, on our ticket alone.
-    let principal = Principal {
-        name: format!("linkage:{}", partner.id),
-        role: Role::Unit(partner.id.clone()),
-    };
+    let (actor, principal) = acting_for(partner);
     for command in linkage::catch_up(state, progress, &partner.name) {
         let after = app
             .run(ticket_id, version, actor.clone(), command, &principal)

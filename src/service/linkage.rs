@@ -144,8 +144,11 @@ impl linkage_service_server::LinkageService for LinkageApi {
     ) -> Result<Response<proto::ListHandOffsResponse>, Status> {
         let r = request.into_inner();
         let status = r.status.trim();
-        if !matches!(status, "" | "pending" | "sent" | "done") {
-            return Err(invalid("status", "must be empty, pending, sent or done"));
+        if !matches!(status, "" | "pending" | "sent" | "replied" | "done") {
+            return Err(invalid(
+                "status",
+                "must be empty, pending, sent, replied or done",
+            ));
         }
         let limit = match r.limit {
             0 => DEFAULT_PAGE_SIZE,

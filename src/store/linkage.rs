@@ -11,7 +11,8 @@ use super::StoreResult;
 use super::sql::{Dialect, SqlStore, from_millis, millis};
 use crate::domain::{TicketId, Timestamp};
 
-/// pending: not accepted yet; sent: accepted, progress followed; done: nothing left to do.
+/// pending: not accepted yet; sent: accepted, progress followed; replied: the partner's
+/// reply is on our ticket, its closure awaited; done: nothing left to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandOffRow {
     pub hand_off_id: String,
@@ -40,6 +41,8 @@ pub enum Outcome {
     },
     /// Followed up fine; look again at `next_attempt_at`.
     Later { next_attempt_at: Timestamp },
+    /// The partner replied (now on our ticket); follow until it closes its ticket.
+    Replied { next_attempt_at: Timestamp },
 }
 
 #[async_trait]
@@ -53,7 +56,7 @@ pub trait LinkageStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<bool>;
 
-    /// Leases up to `max` pending or sent hand-offs due at `now` to `owner`; concurrent
+    /// Leases up to `max` pending, sent or replied hand-offs due at `now` to `owner`; concurrent
     /// callers never get the same one.
     async fn claim_hand_offs(
         &self,
@@ -141,7 +144,7 @@ impl LinkageStore for SqlStore {
         };
         let sql = format!(
             "UPDATE linkage_outbox SET lease_owner = $1, lease_until = $2 WHERE hand_off_id IN (\
-             SELECT hand_off_id FROM linkage_outbox WHERE status IN ('pending', 'sent') \
+             SELECT hand_off_id FROM linkage_outbox WHERE status IN ('pending', 'sent', 'replied') \
              AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until <= $3) \
              ORDER BY next_attempt_at, hand_off_id LIMIT $4 {lock}) RETURNING {COLUMNS}"
         );
@@ -197,6 +200,13 @@ impl LinkageStore for SqlStore {
             .bind(hand_off_id.to_string())
             .bind(owner.to_string())
             .bind(error.clone())
+            .bind(millis(*next_attempt_at)),
+            Outcome::Replied { next_attempt_at } => sqlx::query(AssertSqlSafe(format!(
+                "UPDATE linkage_outbox SET status = 'replied', next_attempt_at = $3, \
+                 last_error = NULL, lease_owner = NULL, lease_until = NULL {guard}"
+            )))
+            .bind(hand_off_id.to_string())
+            .bind(owner.to_string())
             .bind(millis(*next_attempt_at)),
             Outcome::Later { next_attempt_at } => sqlx::query(AssertSqlSafe(format!(
                 "UPDATE linkage_outbox SET next_attempt_at = $3, last_error = NULL, \

@@ -97,8 +97,39 @@ pub async fn hand_offs_are_recorded_once_and_settled_by_their_claimer(store: Arc
         .claim_hand_offs("b", 10, at(3_000), at(60_000))
         .await
         .unwrap();
+    // Replied: followed until the partner closes, so due again later and claimable then.
     store
-        .settle_hand_off("nj:1:1", "b", &Outcome::Done, at(3_000))
+        .settle_hand_off(
+            "nj:1:1",
+            "b",
+            &Outcome::Replied {
+                next_attempt_at: at(4_000),
+            },
+            at(3_000),
+        )
+        .await
+        .unwrap();
+    let row = &store.list_hand_offs(Some("replied"), 10).await.unwrap()[0];
+    assert_eq!((row.attempts, row.next_attempt_at), (2, at(4_000)));
+    assert!(
+        store
+            .claim_hand_offs("b", 10, at(3_500), at(60_000))
+            .await
+            .unwrap()
+            .is_empty(),
+        "not due before its next attempt"
+    );
+    assert_eq!(
+        store
+            .claim_hand_offs("b", 10, at(4_000), at(60_000))
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "a replied hand-off is followed again"
+    );
+    store
+        .settle_hand_off("nj:1:1", "b", &Outcome::Done, at(4_000))
         .await
         .unwrap();
     assert_eq!(

@@ -28,6 +28,7 @@ enum LinkageAction {
 enum StatusArg {
     Pending,
     Sent,
+    Replied,
     Done,
 }
 
@@ -89,6 +90,7 @@ async fn list(client: &Client, args: ListArgs) -> anyhow::Result<()> {
             None => "",
             Some(StatusArg::Pending) => "pending",
             Some(StatusArg::Sent) => "sent",
+            Some(StatusArg::Replied) => "replied",
             Some(StatusArg::Done) => "done",
         }
         .into(),
