@@ -6,8 +6,8 @@
 
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
+use super::multi_row;
 use super::rate_counts::{self, Totals};
-use super::rows::{placeholders, statements};
 use super::sql::{Dialect, bind_event, bind_projection, millis};
 use super::{ImportedTicket, StoreError, StoreResult};
 use crate::domain::{Event, TicketId};
@@ -76,10 +76,10 @@ async fn insert_tickets(
     dialect: Dialect,
     tickets: &[ImportedTicket],
 ) -> StoreResult<()> {
-    for chunk in statements(tickets, TICKETS_PER_STATEMENT) {
+    for chunk in multi_row::split(tickets, TICKETS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO tickets ({TICKET_COLUMNS}) VALUES {}",
-            placeholders(dialect, chunk.len(), TICKET_VALUES)
+            multi_row::placeholders(dialect.placeholders(), chunk.len(), TICKET_VALUES)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for imported in chunk {
@@ -108,10 +108,10 @@ async fn insert_events(
         .iter()
         .flat_map(|t| t.events.iter().map(move |e| (t.ticket.id, e)))
         .collect();
-    for chunk in statements(&events, EVENTS_PER_STATEMENT) {
+    for chunk in multi_row::split(&events, EVENTS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO ticket_events ({EVENT_COLUMNS}) VALUES {}",
-            placeholders(dialect, chunk.len(), EVENT_VALUES)
+            multi_row::placeholders(dialect.placeholders(), chunk.len(), EVENT_VALUES)
         );
         let query = chunk
             .iter()

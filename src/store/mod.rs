@@ -32,7 +32,6 @@ mod monthly;
 mod multi_row;
 mod postgres;
 mod rate_counts;
-mod rows;
 mod sql;
 mod sql_calls;
 mod sqlite;

@@ -17,18 +17,31 @@ pub const MAX_ROWS: usize = 256;
 const SHAPES: usize = MAX_ROWS.trailing_zeros() as usize + 1;
 
 /// The chunk sizes for `n` rows: powers of two, largest first, none above [`MAX_ROWS`].
-pub fn chunks(mut n: usize) -> impl Iterator<Item = usize> {
+pub fn chunks(n: usize) -> impl Iterator<Item = usize> {
+    chunks_up_to(n, MAX_ROWS)
+}
+
+/// The chunk sizes for `n` rows: `max` while that many are left, then falling powers of
+/// two, so that a handful of statement texts serve every batch size.
+fn chunks_up_to(mut n: usize, max: usize) -> impl Iterator<Item = usize> {
     std::iter::from_fn(move || {
         if n == 0 {
             return None;
         }
-        let size = if n >= MAX_ROWS {
-            MAX_ROWS
-        } else {
-            1 << n.ilog2()
-        };
+        let size = if n >= max { max } else { 1 << n.ilog2() };
         n -= size;
         Some(size)
+    })
+}
+
+/// `items` cut as [`chunks_up_to`] sizes them: for statements whose row width allows more
+/// (or fewer) rows than [`MAX_ROWS`], built per call rather than kept in [`Shapes`].
+pub fn split<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
+    let mut rest = items;
+    chunks_up_to(items.len(), max).map(move |size| {
+        let (head, tail) = rest.split_at(size);
+        rest = tail;
+        head
     })
 }
 
@@ -83,6 +96,16 @@ impl Shapes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_keeps_every_item_in_few_statement_sizes() {
+        let items: Vec<u32> = (0..1000).collect();
+        let sizes: Vec<usize> = split(&items, 128).map(<[u32]>::len).collect();
+        // 7 × 128 = 896, then 104 = 64 + 32 + 8.
+        assert_eq!(sizes, [128, 128, 128, 128, 128, 128, 128, 64, 32, 8]);
+        assert_eq!(split(&items, 128).collect::<Vec<_>>().concat(), items);
+        assert_eq!(split::<u32>(&[], 128).count(), 0);
+    }
 
     #[test]
     fn chunks_are_powers_of_two_largest_first() {

@@ -15,7 +15,6 @@ use sqlx::{AnyConnection, AnyPool, Row};
 
 use super::conditions::Conditions;
 use super::multi_row::{self, Shapes, Style};
-use super::rows::{placeholders, statements};
 use super::sql::{Dialect, SELECT_EVENT, event_from_row};
 use super::{RateGrouping, RatePeriod, RateQuery, RateRow, RebuildReport, StoreError, StoreResult};
 use crate::domain::rates::RateCounts;
@@ -401,11 +400,11 @@ async fn insert_rows(
     } else {
         String::new()
     };
-    for batch in statements(rows, INSERT_BATCH) {
+    for batch in multi_row::split(rows, INSERT_BATCH) {
         let sql = format!(
             "INSERT INTO {table} ({column}, unit, region, category, {}) VALUES {}{on_conflict}",
             COUNTERS.join(", "),
-            placeholders(dialect, batch.len(), 4 + COUNTERS.len())
+            multi_row::placeholders(dialect.placeholders(), batch.len(), 4 + COUNTERS.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for ((key, unit, region, category), values) in batch {
