@@ -13,7 +13,7 @@ use super::{App, invalid};
 use crate::classify::sms_reply::{SmsReply, parse_sms_reply};
 use crate::domain::access::Principal;
 use crate::domain::calls_file::CallbackChannel;
-use crate::domain::lifecycle::{self, Command, Context};
+use crate::domain::lifecycle::Command;
 use crate::domain::{Actor, Satisfaction, Ticket, TicketId, validate};
 use crate::proto::{self, callback_service_server::CallbackService};
 use crate::proto::{CallbackAttemptResult as Result_, report_callback_attempt_request::Outcome};
@@ -100,21 +100,14 @@ impl CallbackApi {
         now: crate::domain::Timestamp,
     ) -> Result<(), Status> {
         let current = self.0.store.get_ticket(ticket_id).await?;
-        let rules = self.0.rules.load();
-        let ctx = Context {
-            actor,
-            principal: &principal.name,
-            units: &rules.units,
-            policy: &rules.policy,
-            now,
-        };
         let decline = Command::RecordCallback {
             resolved: false,
             satisfaction: Satisfaction::Declined,
             reopen: false,
             note: String::new(),
         };
-        lifecycle::apply(&current, decline, &ctx)?;
+        let rules = self.0.rules.load();
+        super::decide(&rules, &current, decline, actor, principal, now)?;
         Ok(())
     }
 

@@ -141,15 +141,8 @@ impl App {
             .into());
         }
         let rules = self.rules.load();
-        let ctx = Context {
-            actor: &actor,
-            principal: &principal.name,
-            units: &rules.units,
-            policy: &rules.policy,
-            now: now(),
-        };
         let name = command.name();
-        let transition = lifecycle::apply(&before, command, &ctx)?;
+        let transition = decide(&rules, &before, command, &actor, principal, now())?;
         self.store.save_transition(&before, &transition).await?;
         crate::metrics::committed(&before, &transition, name, &rules.units);
         let after = transition.ticket;
@@ -244,4 +237,24 @@ pub fn ticket_response(
     tonic::Response::new(crate::proto::TicketResponse {
         ticket: Some(caller::shown(principal, ticket)),
     })
+}
+
+/// What the domain decides for `command` on `ticket`, by `actor` for `principal`, under
+/// the rules in force: the one place a handler builds the life cycle's context.
+pub fn decide(
+    rules: &RuleSet,
+    ticket: &Ticket,
+    command: Command,
+    actor: &Actor,
+    principal: &Principal,
+    now: crate::domain::Timestamp,
+) -> Result<lifecycle::Transition, Status> {
+    let ctx = Context {
+        actor,
+        principal: &principal.name,
+        units: &rules.units,
+        policy: &rules.policy,
+        now,
+    };
+    Ok(lifecycle::apply(ticket, command, &ctx)?)
 }
