@@ -131,6 +131,11 @@ fn describe() {
         metrics::Unit::Count,
         "Ticket transitions written per transaction (group commit: one fsync per batch)."
     );
+    describe_counter!(
+        crate::store::BATCHES_WRITTEN_ONE_BY_ONE,
+        "Batches written again one write at a time after their transaction failed, by writer \
+         (intake, transition): each such batch had a write the database refused."
+    );
     describe_histogram!(
         grpc::DURATION,
         metrics::Unit::Seconds,

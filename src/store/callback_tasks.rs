@@ -10,6 +10,7 @@ use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
 use super::StoreResult;
 use super::calls::{CallbackTask, OpenAttempt};
+use super::multi_row::{self, Shapes, Style};
 use super::sql::{Dialect, SqlStore, from_millis, millis};
 use crate::domain::{State, Ticket, TicketId, Timestamp};
 
@@ -36,36 +37,93 @@ fn task_from_row(row: &AnyRow) -> StoreResult<CallbackTask> {
     })
 }
 
-/// Opens or closes the ticket's task as the transition moves it in or out of
-/// awaiting_callback. A ticket reopened (重办) and replied again gets a fresh task.
-pub async fn follow(conn: &mut AnyConnection, before: &Ticket, after: &Ticket) -> StoreResult<()> {
+/// What a transition does to its ticket's callback task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum TaskChange {
+    /// The ticket now awaits its callback: open (or reopen) the task from this instant.
+    Open { at: i64 },
+    /// The ticket left awaiting_callback: the task is done, with this outcome.
+    Close { outcome: String },
+}
+
+/// Whether the transition moves the ticket in or out of awaiting_callback. A ticket
+/// reopened (重办) and replied again gets a fresh task.
+pub(super) fn change(before: &Ticket, after: &Ticket) -> Option<TaskChange> {
     let was = before.state == State::AwaitingCallback;
     let is = after.state == State::AwaitingCallback;
     if is && !was {
-        sqlx::query(
-            "INSERT INTO callback_tasks (ticket_id, status, attempts, created_at, not_before) \
-             VALUES ($1, 'open', 0, $2, $2) ON CONFLICT (ticket_id) DO UPDATE SET \
-             status = 'open', channel = NULL, attempts = 0, created_at = $2, not_before = $2, \
-             lease_owner = NULL, lease_until = NULL, last_outcome = NULL, last_reply = NULL",
-        )
-        .bind(before.id)
-        .bind(millis(after.updated_at))
-        .execute(&mut *conn)
-        .await?;
+        Some(TaskChange::Open {
+            at: millis(after.updated_at),
+        })
     } else if was && !is {
         let outcome = after
             .callback
             .as_ref()
             .map_or(after.state.code(), |c| c.satisfaction.code());
-        sqlx::query(
-            "UPDATE callback_tasks SET status = 'done', lease_owner = NULL, lease_until = NULL, \
-             last_outcome = $1 WHERE ticket_id = $2",
-        )
-        .bind(outcome.to_string())
-        .bind(before.id)
-        .execute(&mut *conn)
-        .await?;
+        Some(TaskChange::Close {
+            outcome: outcome.to_string(),
+        })
+    } else {
+        None
     }
+}
+
+/// Opens or closes the ticket's task as the transition moves it in or out of
+/// awaiting_callback.
+pub async fn follow(conn: &mut AnyConnection, before: &Ticket, after: &Ticket) -> StoreResult<()> {
+    match change(before, after) {
+        Some(TaskChange::Open { at }) => open(conn, Style::Numbered, &[(before.id, at)]).await,
+        Some(TaskChange::Close { outcome }) => close(conn, before.id, &outcome).await,
+        None => Ok(()),
+    }
+}
+
+/// Opens the tasks of `(ticket, instant)`, a few rows per statement; a task that exists
+/// (the ticket was called back before and reopened) starts afresh.
+pub(super) async fn open(
+    conn: &mut AnyConnection,
+    style: Style,
+    tasks: &[(TicketId, i64)],
+) -> StoreResult<()> {
+    static OPEN: Shapes = Shapes::new(|style, rows| {
+        format!(
+            "INSERT INTO callback_tasks (ticket_id, status, attempts, created_at, not_before) \
+             VALUES {} ON CONFLICT (ticket_id) DO UPDATE SET \
+             status = 'open', channel = NULL, attempts = 0, created_at = excluded.created_at, \
+             not_before = excluded.not_before, lease_owner = NULL, lease_until = NULL, \
+             last_outcome = NULL, last_reply = NULL",
+            multi_row::placeholders(style, rows, 5)
+        )
+    });
+    let mut rest = tasks;
+    for size in multi_row::chunks(tasks.len()) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        chunk
+            .iter()
+            .fold(sqlx::query(OPEN.sql(style, size)), |q, &(id, at)| {
+                q.bind(id).bind("open").bind(0_i64).bind(at).bind(at)
+            })
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Marks the ticket's task done with the transition's outcome.
+pub(super) async fn close(
+    conn: &mut AnyConnection,
+    id: TicketId,
+    outcome: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE callback_tasks SET status = 'done', lease_owner = NULL, lease_until = NULL, \
+         last_outcome = $1 WHERE ticket_id = $2",
+    )
+    .bind(outcome.to_string())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

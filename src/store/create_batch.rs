@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use sqlx::{Acquire, AnyConnection, AnyPool, Row};
 
-use super::group_commit::BatchWriter;
+use super::group_commit::{BatchWriter, Written};
 use super::multi_row::{self, Shapes, Style};
 use super::rate_counts::{self, Additions};
 use super::sql::{
@@ -104,11 +104,11 @@ impl BatchWriter for CreateWriter {
     const NAME: &'static str = "intake";
     const BATCH_SIZE_METRIC: &'static str = super::INTAKE_BATCH_SIZE;
 
-    async fn write(&self, rows: Vec<NewRow>) -> Vec<StoreResult<Created>> {
+    async fn write(&self, rows: Vec<NewRow>) -> Written<Created> {
         match write_batch(&self.pool, self.style, &rows).await {
-            Ok(answers) => answers,
+            Ok(written) => written,
             // Nothing of the batch was committed: every caller learns why.
-            Err(error) => vec![Err(error); rows.len()],
+            Err(error) => Written::failed(error, rows.len()),
         }
     }
 }
@@ -120,14 +120,17 @@ async fn write_batch(
     pool: &AnyPool,
     style: Style,
     rows: &[NewRow],
-) -> StoreResult<Vec<StoreResult<Created>>> {
+) -> StoreResult<Written<Created>> {
     let mut order: Vec<(usize, &NewRow)> = rows.iter().enumerate().collect();
     order.sort_by(|(_, a), (_, b)| a.request_id.cmp(&b.request_id));
     let mut tx = pool.begin().await?;
     match write_together(&mut tx, style, &order).await {
         Ok(answers) => {
             tx.commit().await?;
-            return Ok(in_callers_order(rows.len(), answers));
+            return Ok(Written {
+                answers: in_callers_order(rows.len(), answers),
+                one_by_one: false,
+            });
         }
         Err(error) => {
             // PostgreSQL may quote a value of the batch in its message.
@@ -139,7 +142,10 @@ async fn write_batch(
     let mut tx = pool.begin().await?;
     let answers = write_one_by_one(&mut tx, style, &order).await?;
     tx.commit().await?;
-    Ok(in_callers_order(rows.len(), answers))
+    Ok(Written {
+        answers: in_callers_order(rows.len(), answers),
+        one_by_one: true,
+    })
 }
 
 fn in_callers_order(rows: usize, answers: Answers) -> Vec<StoreResult<Created>> {

@@ -33,10 +33,26 @@ pub(super) trait BatchWriter: Send + Sync + 'static {
 
     /// Writes the jobs in one transaction and answers each, in order: a job that failed
     /// alone gets its own error; if the transaction failed, every job gets that error.
-    fn write(
-        &self,
-        jobs: Vec<Self::Job>,
-    ) -> impl Future<Output = Vec<StoreResult<Self::Done>>> + Send;
+    fn write(&self, jobs: Vec<Self::Job>) -> impl Future<Output = Written<Self::Done>> + Send;
+}
+
+/// What a [`BatchWriter`] did with a batch.
+pub(super) struct Written<D> {
+    /// One answer per job, in the jobs' order.
+    pub answers: Vec<StoreResult<D>>,
+    /// The batch was written again one job at a time, after its first transaction
+    /// failed: correct, but slow if it happens often, so it is counted.
+    pub one_by_one: bool,
+}
+
+impl<D> Written<D> {
+    /// Every job of a batch whose transaction failed gets that error.
+    pub fn failed(error: StoreError, jobs: usize) -> Self {
+        Written {
+            answers: (0..jobs).map(|_| Err(error.clone())).collect(),
+            one_by_one: false,
+        }
+    }
 }
 
 /// How writes are grouped. The default (measured with `examples/intake_store.rs`, see
@@ -81,6 +97,7 @@ type Queue<W> = Arc<tokio::sync::Mutex<mpsc::Receiver<Pending<W>>>>;
 struct Counters {
     batches: AtomicU64,
     jobs: AtomicU64,
+    one_by_one: AtomicU64,
 }
 
 pub(super) struct GroupCommit<W: BatchWriter> {
@@ -153,6 +170,7 @@ impl<W: BatchWriter> GroupCommit<W> {
         BatchStats {
             batches: self.counters.batches.load(Ordering::Relaxed),
             jobs: self.counters.jobs.load(Ordering::Relaxed),
+            one_by_one: self.counters.one_by_one.load(Ordering::Relaxed),
             queued,
         }
     }
@@ -205,7 +223,14 @@ async fn run<W: BatchWriter>(
         metrics::histogram!(W::BATCH_SIZE_METRIC).record(batch.len() as f64);
         let (jobs, answers): (Vec<_>, Vec<_>) =
             batch.into_iter().map(|p| (p.job, p.answer)).unzip();
-        let results = writer.write(jobs).await;
+        let Written {
+            answers: results,
+            one_by_one,
+        } = writer.write(jobs).await;
+        if one_by_one {
+            counters.one_by_one.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!(BATCHES_WRITTEN_ONE_BY_ONE, "writer" => W::NAME).increment(1);
+        }
         let unreachable = results
             .iter()
             .find_map(|r| match r {
@@ -240,6 +265,9 @@ pub const INTAKE_BATCH_SIZE: &str = "hotline_intake_batch_size";
 
 /// Transitions per batch, exported on /metrics.
 pub const TRANSITION_BATCH_SIZE: &str = "hotline_transition_batch_size";
+
+/// Batches written again one job at a time after a failed transaction, per writer.
+pub const BATCHES_WRITTEN_ONE_BY_ONE: &str = "hotline_batches_written_one_by_one_total";
 
 /// Waits for one job, then takes what else is queued (lingering up to `linger` for more),
 /// up to `max`. Empty only when the channel is closed and drained.
@@ -279,13 +307,15 @@ mod tests {
         const NAME: &'static str = "fake";
         const BATCH_SIZE_METRIC: &'static str = "fake_batch_size";
 
-        async fn write(&self, jobs: Vec<i64>) -> Vec<StoreResult<i64>> {
+        async fn write(&self, jobs: Vec<i64>) -> Written<i64> {
             self.gate.acquire().await.expect("gate open").forget();
             locked(&self.sizes).push(jobs.len());
             if jobs.contains(&13) {
                 panic!("job 13 brings bad luck");
             }
-            jobs.into_iter()
+            let one_by_one = jobs.iter().any(|&n| n < 0);
+            let answers = jobs
+                .into_iter()
                 .map(|n| {
                     if n < 0 {
                         Err(StoreError::Database(format!("job {n} fails alone")))
@@ -293,7 +323,11 @@ mod tests {
                         Ok(n * 10)
                     }
                 })
-                .collect()
+                .collect();
+            Written {
+                answers,
+                one_by_one,
+            }
         }
     }
 

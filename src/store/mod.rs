@@ -39,7 +39,10 @@ mod tokens;
 mod transition_batch;
 
 pub use calls::CallStore;
-pub use group_commit::{Batching, DEFAULT_MAX_BATCH, INTAKE_BATCH_SIZE, TRANSITION_BATCH_SIZE};
+pub use group_commit::{
+    BATCHES_WRITTEN_ONE_BY_ONE, Batching, DEFAULT_MAX_BATCH, INTAKE_BATCH_SIZE,
+    TRANSITION_BATCH_SIZE,
+};
 pub use linkage::LinkageStore;
 pub use sql::{Dialect, SqlStore};
 
@@ -122,6 +125,8 @@ pub struct BatchStats {
     pub batches: u64,
     /// Writes (creates, transitions) in them.
     pub jobs: u64,
+    /// Batches written again one write at a time because their transaction failed.
+    pub one_by_one: u64,
     /// Writes waiting for a batch.
     pub queued: usize,
 }

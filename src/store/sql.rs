@@ -339,11 +339,9 @@ impl Store for SqlStore {
     }
 
     async fn save_transition(&self, before: &Ticket, transition: &Transition) -> StoreResult<()> {
-        let change = Change {
-            before: before.clone(),
-            transition: transition.clone(),
-        };
-        self.transitions.submit(change).await
+        self.transitions
+            .submit(Change::prepare(before, transition)?)
+            .await
     }
 
     async fn pull_assigned(

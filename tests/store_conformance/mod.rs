@@ -124,6 +124,7 @@ macro_rules! conformance_tests {
             one_request_id_twice_in_a_batch_makes_one_ticket,
             closing_answers_every_queued_create,
             a_bad_transition_fails_alone_in_its_batch,
+            one_batch_writes_a_tickets_transitions_in_turn,
         );
     };
     (@store $run:path; $($case:ident),+ $(,)?) => {
