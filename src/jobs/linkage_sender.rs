@@ -31,7 +31,6 @@ use crate::proto::linkage_service_client::LinkageServiceClient;
 use crate::proto::{self};
 use crate::service::App;
 use crate::service::convert::ProtoEnum;
-use crate::store::TicketFilter;
 use crate::store::linkage::{HandOffRow, Outcome};
 
 /// Hand-offs claimed per pass; a backlog is worked off over several passes.
@@ -71,7 +70,7 @@ pub fn spawn(app: Arc<App>, stop: CancellationToken) -> JoinHandle<()> {
 pub async fn pass(app: &App, partners: &Partners, owner: &str) -> anyhow::Result<()> {
     let now = crate::service::now();
     for partner in &partners.partners {
-        record_new(app, partners, partner, now).await?;
+        record_new(app, partners, partner).await?;
     }
     let lease_until = now + chrono::Duration::from_std(LEASE)?;
     let claimed = app
@@ -100,23 +99,12 @@ pub async fn pass(app: &App, partners: &Partners, owner: &str) -> anyhow::Result
     Ok(())
 }
 
-async fn record_new(
-    app: &App,
-    partners: &Partners,
-    partner: &Partner,
-    now: Timestamp,
-) -> anyhow::Result<()> {
+async fn record_new(app: &App, partners: &Partners, partner: &Partner) -> anyhow::Result<()> {
     let mut after_id = None;
     loop {
         let page = app
             .store
-            .search(&TicketFilter {
-                states: vec![State::Dispatched],
-                assigned_unit: Some(partner.id.clone()),
-                after_id,
-                limit: PAGE,
-                ..TicketFilter::default()
-            })
+            .tickets_awaiting_hand_off(&partner.id, after_id, PAGE)
             .await?;
         for ticket in &page {
             let Some(dispatched_at) = ticket.dispatched_at else {
@@ -128,7 +116,7 @@ async fn record_new(
                 dispatched_at.timestamp_millis(),
             );
             app.store
-                .enqueue_hand_off(&id, ticket.id, &partner.id, now)
+                .enqueue_hand_off(&id, ticket.id, &partner.id, dispatched_at)
                 .await?;
         }
         if page.len() < PAGE as usize {

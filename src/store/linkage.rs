@@ -8,8 +8,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::StoreResult;
-use super::sql::{Dialect, SqlStore, from_millis, millis};
-use crate::domain::{TicketId, Timestamp};
+use super::sql::{Dialect, SELECT_TICKET, SqlStore, from_millis, millis, ticket_from_row};
+use crate::domain::{Ticket, TicketId, Timestamp};
 
 /// pending: not accepted yet; sent: accepted, progress followed; replied: the partner's
 /// reply is on our ticket, its closure awaited; done: nothing left to do.
@@ -47,14 +47,25 @@ pub enum Outcome {
 
 #[async_trait]
 pub trait LinkageStore: Send + Sync {
-    /// Records a hand-off as pending, due at once; a known id is left as it is.
+    /// Records a hand-off as pending, dated from the dispatch that made it and due at
+    /// once; a known id is left as it is.
     async fn enqueue_hand_off(
         &self,
         hand_off_id: &str,
         ticket_id: TicketId,
         partner: &str,
-        now: Timestamp,
+        dispatched_at: Timestamp,
     ) -> StoreResult<bool>;
+
+    /// Tickets dispatched to `partner` (a unit id) with no hand-off recorded since their
+    /// dispatch, by id after `after_id`: the sender's new work. A ticket the partner has
+    /// signed, or whose hand-off is recorded, is not read again on every pass.
+    async fn tickets_awaiting_hand_off(
+        &self,
+        partner: &str,
+        after_id: Option<TicketId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Ticket>>;
 
     /// Leases up to `max` pending, sent or replied hand-offs due at `now` to `owner`; concurrent
     /// callers never get the same one.
@@ -114,7 +125,7 @@ impl LinkageStore for SqlStore {
         hand_off_id: &str,
         ticket_id: TicketId,
         partner: &str,
-        now: Timestamp,
+        dispatched_at: Timestamp,
     ) -> StoreResult<bool> {
         let done = sqlx::query(
             "INSERT INTO linkage_outbox (hand_off_id, ticket_id, partner, status, attempts, \
@@ -124,10 +135,31 @@ impl LinkageStore for SqlStore {
         .bind(hand_off_id.to_string())
         .bind(ticket_id)
         .bind(partner.to_string())
-        .bind(millis(now))
+        .bind(millis(dispatched_at))
         .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn tickets_awaiting_hand_off(
+        &self,
+        partner: &str,
+        after_id: Option<TicketId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Ticket>> {
+        // Rows recorded before this version were dated when the sender first saw the
+        // ticket, which is also after its dispatch.
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{SELECT_TICKET} WHERE assigned_unit = $1 AND state = 'dispatched' AND id > $2 \
+             AND NOT EXISTS (SELECT 1 FROM linkage_outbox o WHERE o.ticket_id = tickets.id \
+             AND o.created_at >= tickets.dispatched_at) ORDER BY id LIMIT $3"
+        )))
+        .bind(partner.to_string())
+        .bind(after_id.unwrap_or(0))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(ticket_from_row).collect()
     }
 
     async fn claim_hand_offs(

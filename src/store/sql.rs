@@ -238,7 +238,7 @@ pub(super) static INSERT_EVENTS: Shapes = Shapes::new(|style, rows| {
     )
 });
 
-const SELECT_TICKET: &str = "SELECT id, version, body FROM tickets";
+pub(super) const SELECT_TICKET: &str = "SELECT id, version, body FROM tickets";
 
 pub(super) const SELECT_BY_REQUEST_ID: &str =
     "SELECT id, version, body, request_fingerprint FROM tickets WHERE request_id = $1";

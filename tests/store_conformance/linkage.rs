@@ -1,7 +1,7 @@
 //! Hand-offs to partner centres (`linkage_outbox`): recorded once, claimed under a lease
 //! by one sender at a time, settled only by the lease holder.
 
-use super::prelude::*;
+use super::fixtures::*;
 use hotline::store::linkage::Outcome;
 
 fn at(ms: i64) -> Timestamp {
@@ -178,5 +178,40 @@ pub async fn concurrent_hand_off_claims_never_share_one(store: Arc<dyn Store>) {
         (all.len(), unique.len()),
         (40, 40),
         "each claimed exactly once"
+    );
+}
+
+/// The sender's new work: tickets dispatched to the partner with no hand-off recorded
+/// since their dispatch. One recorded is not read again; one from an earlier dispatch
+/// (the ticket came back and went out again) does not count.
+pub async fn tickets_awaiting_hand_off_are_those_without_one_since_dispatch(store: Arc<dyn Store>) {
+    let s = &*store;
+    let general = || intake(REGION_STREET, "urban_rural_construction", Urgency::General);
+    let a = dispatched(s, STREET, general(), t0()).await;
+    let b = dispatched(s, STREET, general(), t0()).await;
+    dispatched(s, STREET_2, general(), t0()).await;
+    let signed = dispatched(s, STREET, general(), t0()).await;
+    step(s, &signed, STREET, Command::Sign, t0() + hours(1)).await;
+    let awaiting = |after: Option<TicketId>, limit: u32| async move {
+        ids(&s
+            .tickets_awaiting_hand_off(STREET, after, limit)
+            .await
+            .unwrap())
+    };
+    assert_eq!(awaiting(None, 10).await, [a.id, b.id]);
+    assert_eq!(awaiting(Some(a.id), 10).await, [b.id], "after a");
+    assert_eq!(awaiting(None, 1).await, [a.id], "one page");
+
+    let dispatched_at = |t: &Ticket| t.dispatched_at.expect("dispatched");
+    s.enqueue_hand_off("nj:a", a.id, STREET, dispatched_at(&a))
+        .await
+        .unwrap();
+    s.enqueue_hand_off("nj:b:earlier", b.id, STREET, dispatched_at(&b) - hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        awaiting(None, 10).await,
+        [b.id],
+        "a's hand-off is recorded; b's only for an earlier dispatch"
     );
 }

@@ -114,6 +114,7 @@ macro_rules! conformance_tests {
             tokens_are_stored_listed_and_revoked,
             hand_offs_are_recorded_once_and_settled_by_their_claimer,
             concurrent_hand_off_claims_never_share_one,
+            tickets_awaiting_hand_off_are_those_without_one_since_dispatch,
         );
         $crate::store_conformance::conformance_tests!(@url $run;
             reopening_keeps_everything,
