@@ -184,21 +184,32 @@ pub async fn one_batch_writes_a_tickets_transitions_in_turn(store: Arc<dyn Store
             }
             continue;
         }
-        answer
-            .as_ref()
-            .unwrap_or_else(|e| panic!("transition {n}: {e}"));
-        assert_eq!(get(s, ticket.id).await, transition.ticket, "transition {n}");
-        assert_eq!(
-            history(s, ticket.id).await.last(),
-            Some(&transition.event),
-            "transition {n}'s event"
-        );
+        assert_stored(s, n, answer, ticket, transition).await;
     }
     let opened = s.callback_task(replied.id).await.unwrap().expect("opened");
     assert_eq!((opened.status.as_str(), opened.attempts), ("open", 0));
     let closed = s.callback_task(called.id).await.unwrap().expect("kept");
     assert_eq!(closed.status, "done");
     assert_eq!(s.rebuild_rate_counts().await.unwrap().rows_changed, 0);
+}
+
+/// Transition `n` was acknowledged and its ticket and event are as it decided.
+async fn assert_stored(
+    s: &dyn Store,
+    n: usize,
+    answer: &StoreResult<()>,
+    ticket: &Ticket,
+    transition: &Transition,
+) {
+    answer
+        .as_ref()
+        .unwrap_or_else(|e| panic!("transition {n}: {e}"));
+    assert_eq!(get(s, ticket.id).await, transition.ticket, "transition {n}");
+    assert_eq!(
+        history(s, ticket.id).await.last(),
+        Some(&transition.event),
+        "transition {n}'s event"
+    );
 }
 
 /// A ticket of STREET whose reply awaits the centre's review.
@@ -270,17 +281,7 @@ pub async fn a_bad_transition_fails_alone_in_its_batch(_store: Arc<dyn Store>, u
                 }) => assert_eq!((*id, *expected, *current), (ticket.id, 2, 3)),
                 other => panic!("the second write of version 2: want a conflict, got {other:?}"),
             },
-            _ => {
-                answer
-                    .as_ref()
-                    .unwrap_or_else(|e| panic!("transition {n}: {e}"));
-                assert_eq!(get(s, ticket.id).await, transition.ticket, "transition {n}");
-                assert_eq!(
-                    history(s, ticket.id).await.last(),
-                    Some(&transition.event),
-                    "transition {n}'s event"
-                );
-            }
+            _ => assert_stored(s, n, answer, ticket, transition).await,
         }
     }
     assert_eq!(
