@@ -44,6 +44,11 @@ pub fn handle() -> PrometheusHandle {
                     &BATCH_BUCKETS,
                 )
                 .expect("the bucket list is not empty")
+                .set_buckets_for_metric(
+                    Matcher::Full(crate::store::LEASE_BATCH_SIZE.to_string()),
+                    &BATCH_BUCKETS,
+                )
+                .expect("the bucket list is not empty")
                 .build_recorder();
             let handle = recorder.handle();
             if metrics::set_global_recorder(recorder).is_err() {
@@ -130,6 +135,11 @@ fn describe() {
         crate::store::TRANSITION_BATCH_SIZE,
         metrics::Unit::Count,
         "Ticket transitions written per transaction (group commit: one fsync per batch)."
+    );
+    describe_histogram!(
+        crate::store::LEASE_BATCH_SIZE,
+        metrics::Unit::Count,
+        "PullAssigned calls leased per transaction (group commit: one fsync per batch)."
     );
     describe_counter!(
         crate::store::BATCHES_WRITTEN_ONE_BY_ONE,

@@ -266,6 +266,9 @@ pub const INTAKE_BATCH_SIZE: &str = "hotline_intake_batch_size";
 /// Transitions per batch, exported on /metrics.
 pub const TRANSITION_BATCH_SIZE: &str = "hotline_transition_batch_size";
 
+/// PullAssigned calls per lease transaction, exported on /metrics.
+pub const LEASE_BATCH_SIZE: &str = "hotline_lease_batch_size";
+
 /// Batches written again one job at a time after a failed transaction, per writer.
 pub const BATCHES_WRITTEN_ONE_BY_ONE: &str = "hotline_batches_written_one_by_one_total";
 

@@ -26,6 +26,7 @@ mod create_batch;
 mod group_commit;
 mod job_lock;
 mod knowledge;
+mod lease_batch;
 mod leases;
 pub mod linkage;
 mod monthly;
@@ -40,7 +41,7 @@ mod transition_batch;
 
 pub use calls::CallStore;
 pub use group_commit::{
-    BATCHES_WRITTEN_ONE_BY_ONE, Batching, DEFAULT_MAX_BATCH, INTAKE_BATCH_SIZE,
+    BATCHES_WRITTEN_ONE_BY_ONE, Batching, DEFAULT_MAX_BATCH, INTAKE_BATCH_SIZE, LEASE_BATCH_SIZE,
     TRANSITION_BATCH_SIZE,
 };
 pub use linkage::LinkageStore;
@@ -336,6 +337,9 @@ pub trait Store: CallStore + LinkageStore + Send + Sync + 'static {
 
     /// Counters of the group-committed transitions, for tests and diagnostics.
     fn transition_stats(&self) -> BatchStats;
+
+    /// Counters of the group-committed leases (pull_assigned), for tests and diagnostics.
+    fn lease_stats(&self) -> BatchStats;
 
     async fn get_ticket(&self, id: TicketId) -> StoreResult<Ticket>;
 

@@ -12,6 +12,7 @@ use sqlx::{AssertSqlSafe, Row};
 use super::conditions::Conditions;
 use super::create_batch::{CreateWriter, NewRow};
 use super::group_commit::{Batching, GroupCommit};
+use super::lease_batch::{LeaseWriter, Pull};
 use super::multi_row::{self, Shapes, Style};
 use super::rate_counts;
 use super::transition_batch::{Change, TransitionWriter};
@@ -49,11 +50,12 @@ pub struct SqlStore {
     pub(super) reader: AnyPool,
     intake: GroupCommit<CreateWriter>,
     transitions: GroupCommit<TransitionWriter>,
+    leases: GroupCommit<LeaseWriter>,
 }
 
 impl SqlStore {
-    /// Starts the batch writers of creates and of transitions on the current Tokio
-    /// runtime; both are grouped the same way.
+    /// Starts the batch writers of creates, transitions and leases on the current Tokio
+    /// runtime; all are grouped the same way.
     pub fn new(dialect: Dialect, writer: AnyPool, reader: AnyPool, batching: Batching) -> Self {
         let style = dialect.placeholders();
         let intake = GroupCommit::start(
@@ -70,12 +72,20 @@ impl SqlStore {
             },
             batching,
         );
+        let leases = GroupCommit::start(
+            LeaseWriter {
+                pool: writer.clone(),
+                dialect,
+            },
+            batching,
+        );
         SqlStore {
             dialect,
             writer,
             reader,
             intake,
             transitions,
+            leases,
         }
     }
 }
@@ -279,7 +289,7 @@ pub(super) fn bind_event<'q>(
 }
 
 /// `state IN ($n, …)` for the pullable states, shared by pulls and their index.
-const PULLABLE_STATES: &str = "('dispatched', 'signed', 'responded', 'in_progress')";
+pub(super) const PULLABLE_STATES: &str = "('dispatched', 'signed', 'responded', 'in_progress')";
 
 #[async_trait]
 impl Store for SqlStore {
@@ -300,6 +310,10 @@ impl Store for SqlStore {
 
     fn transition_stats(&self) -> BatchStats {
         self.transitions.stats()
+    }
+
+    fn lease_stats(&self) -> BatchStats {
+        self.leases.stats()
     }
 
     async fn get_ticket(&self, id: TicketId) -> StoreResult<Ticket> {
@@ -352,39 +366,15 @@ impl Store for SqlStore {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> StoreResult<Vec<Ticket>> {
-        // SQLite serialises writers, so only PostgreSQL needs to skip rows others hold.
-        let lock = match self.dialect {
-            Dialect::Sqlite => "",
-            Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
-        };
-        let sql = format!(
-            "UPDATE tickets SET lease_owner = $1, lease_until = $2 WHERE id IN (\
-             SELECT id FROM tickets WHERE assigned_unit = $3 AND state IN {PULLABLE_STATES} \
-             AND (lease_until IS NULL OR lease_until <= $4) \
-             ORDER BY reply_due_at, id LIMIT $5 {lock}) RETURNING id, version, body, reply_due_at"
-        );
-        let mut tx = self.writer.begin().await?;
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(worker.to_string())
-            .bind(millis(lease_until))
-            .bind(unit.to_string())
-            .bind(millis(now))
-            .bind(i64::from(max))
-            .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        let mut tickets = rows
-            .iter()
-            .map(|row| {
-                Ok((
-                    row.try_get::<Option<i64>, _>("reply_due_at")?,
-                    ticket_from_row(row)?,
-                ))
+        self.leases
+            .submit(Pull {
+                unit: unit.to_string(),
+                worker: worker.to_string(),
+                max,
+                now,
+                lease_until,
             })
-            .collect::<StoreResult<Vec<_>>>()?;
-        // RETURNING has no order; restore the one the rows were chosen in.
-        tickets.sort_by_key(|(due, t)| (due.is_none(), *due, t.id));
-        Ok(tickets.into_iter().map(|(_, t)| t).collect())
+            .await
     }
 
     async fn search(&self, filter: &TicketFilter) -> StoreResult<Vec<Ticket>> {
@@ -507,7 +497,8 @@ impl Store for SqlStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        if !self.intake.is_running() || !self.transitions.is_running() {
+        if !self.intake.is_running() || !self.transitions.is_running() || !self.leases.is_running()
+        {
             return Err(StoreError::Unavailable(
                 "a batch writer is not running (closed, or stopped: see the log)".into(),
             ));
@@ -519,6 +510,7 @@ impl Store for SqlStore {
     async fn close(&self) {
         self.intake.close().await;
         self.transitions.close().await;
+        self.leases.close().await;
         self.writer.close().await;
         self.reader.close().await;
     }

@@ -1,6 +1,7 @@
 //! 5-6. Pulling assigned work.
 
 use super::fixtures::*;
+use super::group_commit::{WriteLock, until_batches};
 
 pub async fn pull_assigned_leases_pullable_tickets_in_deadline_order(store: Arc<dyn Store>) {
     let store = &*store;
@@ -304,4 +305,69 @@ pub async fn released_leases_are_pullable_at_once(store: Arc<dyn Store>) {
         "worker-b and worker-c keep their leases"
     );
     assert_eq!(s.release_leases(&[]).await.expect("nothing to release"), 0);
+}
+
+/// Pulls queued while the writer is busy share one lease transaction (one commit), and
+/// each still gets tickets of its own: every pull of the batch sees the leases of those
+/// before it.
+pub async fn pulls_queued_together_share_a_transaction_not_tickets(
+    store: Arc<dyn Store>,
+    url: String,
+) {
+    const TICKETS: usize = 12;
+    const PULLS: usize = 5;
+    let s = &*store;
+    let mut created = BTreeSet::new();
+    for i in 0..TICKETS {
+        let general = intake(REGION_STREET, "urban_rural_construction", Urgency::General);
+        created.insert(
+            dispatched(s, STREET, general, t0() + mins(i as i64))
+                .await
+                .id,
+        );
+    }
+    let now = t0() + hours(1);
+    let lease = now + hours(1);
+    let pull_of = |worker: String| {
+        let store = store.clone();
+        tokio::spawn(async move { store.pull_assigned(STREET, &worker, 3, now, lease).await })
+    };
+
+    let lock = WriteLock::take(&url).await;
+    let before = s.lease_stats();
+    let first = pull_of("first".into());
+    let stats = || s.lease_stats();
+    until_batches("the first pull is taken", stats, |now| {
+        now.batches == before.batches + 1
+    })
+    .await;
+    let mut queued = Vec::new();
+    for n in 0..PULLS {
+        queued.push(pull_of(format!("worker-{n}")));
+        until_batches("the others queue", stats, |now| now.queued == n + 1).await;
+    }
+    lock.release().await;
+
+    let mut handed_out = ids(&first.await.expect("task").expect("the first pull"));
+    for (n, pull) in queued.into_iter().enumerate() {
+        let got = pull
+            .await
+            .expect("task")
+            .unwrap_or_else(|e| panic!("pull {n}: {e}"));
+        assert!(got.len() <= 3, "pull {n} got more than it asked for");
+        handed_out.extend(ids(&got));
+    }
+    let after = s.lease_stats();
+    assert_eq!(
+        (after.batches - before.batches, after.jobs - before.jobs),
+        (2, PULLS as u64 + 1),
+        "the first pull alone, then the others in one transaction"
+    );
+    let distinct: BTreeSet<TicketId> = handed_out.iter().copied().collect();
+    assert_eq!(
+        handed_out.len(),
+        distinct.len(),
+        "a ticket was handed out twice"
+    );
+    assert_eq!(distinct, created, "6 pulls of 3 cover the 12 tickets");
 }
