@@ -151,20 +151,21 @@ impl AuthArgs {
     }
 }
 
-/// Group commit: concurrent CreateTicket calls share one transaction (one fsync); each is
-/// answered once its batch is committed.
+/// Group commit: concurrent CreateTicket calls share one transaction (one fsync), and so do
+/// concurrent state commands and concurrent PullAssigned calls, each kind with writers of
+/// its own; each call is answered once its batch is committed.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Intake batching (group commit)")]
 pub struct IntakeArgs {
-    /// Most creates written in one transaction [default: 256].
+    /// Most creates (or transitions, or pulls) written in one transaction [default: 256].
     #[arg(long, env = "HOTLINE_INTAKE_BATCH_MAX", value_parser = clap::value_parser!(u64).range(1..=4096))]
     intake_batch_max: Option<u64>,
-    /// Microseconds a writer waits for more creates before writing a batch; 0 writes
-    /// what queued while the previous batch committed [default: 0].
+    /// Microseconds a writer waits for more writes before writing a batch; 0 writes what
+    /// queued while the previous batch committed [default: 0].
     #[arg(long, env = "HOTLINE_INTAKE_LINGER_MICROS", value_parser = clap::value_parser!(u64).range(0..=100_000))]
     intake_linger_micros: Option<u64>,
-    /// Batches written at once, each on its own connection (PostgreSQL; SQLite has one
-    /// writer) [default: 1].
+    /// Batches of each kind written at once, each on its own connection (PostgreSQL;
+    /// SQLite has one writer) [default: 1].
     #[arg(long, env = "HOTLINE_INTAKE_WRITERS", value_parser = clap::value_parser!(u64).range(1..=16))]
     intake_writers: Option<u64>,
 }
