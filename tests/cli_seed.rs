@@ -197,5 +197,20 @@ async fn sqlite_seeds_realistic_tickets() {
 async fn postgres_seeds_realistic_tickets() {
     let db = TestDatabase::create().await;
     seeds_realistic_tickets(&db.url).await;
+    // The planner knows the new rows at once, rather than when autovacuum gets to them.
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let unanalyzed: Vec<String> = sqlx::query_scalar(
+        "SELECT relname::text FROM pg_stat_user_tables WHERE relname IN ('tickets', \
+         'ticket_events') AND last_analyze IS NULL",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert!(
+        unanalyzed.is_empty(),
+        "not analyzed after seeding: {unanalyzed:?}"
+    );
+    conn.close().await.unwrap();
     db.drop_db().await;
 }

@@ -284,6 +284,7 @@ async fn seed(
         summary.tickets,
         args.tickets
     );
+    store.refresh_statistics().await?;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.tickets_per_second = summary.tickets as f64 / summary.seconds.max(1e-9);
     Ok(summary)

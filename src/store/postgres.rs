@@ -3,7 +3,8 @@
 //! version, and commits are synchronous: every connection sets `synchronous_commit = on`,
 //! whatever the server's default (checked at open), so an acknowledged ticket is on disk
 //! (and on the synchronous standbys, if any). Intake batches are group-committed like on
-//! SQLite: one commit, one WAL flush, per batch.
+//! SQLite: one commit, one WAL flush, per batch. JIT compilation is off on hotline's
+//! connections (see `open`).
 
 use std::time::Duration;
 
@@ -28,7 +29,11 @@ pub async fn open(url: &str, batching: Batching) -> anyhow::Result<SqlStore> {
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .after_connect(|conn, _| {
             Box::pin(async move {
-                conn.execute("SET synchronous_commit = on").await?;
+                // No JIT: hotline's queries are short, and a JIT compile costs tens of
+                // milliseconds; a poor estimate (new rows not analyzed yet) made every
+                // history read pay one.
+                conn.execute("SET synchronous_commit = on; SET jit = off")
+                    .await?;
                 Ok(())
             })
         })

@@ -16,6 +16,7 @@ use super::lease_batch::{LeaseWriter, Pull};
 use super::multi_row::{self, Shapes, Style};
 use super::rate_counts;
 use super::transition_batch::{Change, TransitionWriter};
+use super::wal_checkpoint::Checkpointer;
 use super::{
     BatchStats, Created, EntryFilter, ImportedTicket, JobLock, NewTicket, Overdue, RateQuery,
     RateRow, RebuildReport, RecordedAlert, RepeatRequester, Store, StoreError, StoreResult,
@@ -51,6 +52,8 @@ pub struct SqlStore {
     intake: GroupCommit<CreateWriter>,
     transitions: GroupCommit<TransitionWriter>,
     leases: GroupCommit<LeaseWriter>,
+    /// SQLite's WAL checkpoints, run off the write path.
+    checkpointer: Option<Checkpointer>,
 }
 
 impl SqlStore {
@@ -86,6 +89,14 @@ impl SqlStore {
             intake,
             transitions,
             leases,
+            checkpointer: None,
+        }
+    }
+
+    pub(super) fn with_checkpointer(self, checkpointer: Checkpointer) -> Self {
+        SqlStore {
+            checkpointer: Some(checkpointer),
+            ..self
         }
     }
 }
@@ -511,6 +522,9 @@ impl Store for SqlStore {
         self.intake.close().await;
         self.transitions.close().await;
         self.leases.close().await;
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.stop().await;
+        }
         self.writer.close().await;
         self.reader.close().await;
     }
@@ -525,6 +539,13 @@ impl Store for SqlStore {
 
     async fn import_tickets(&self, tickets: &[ImportedTicket]) -> StoreResult<()> {
         bulk::import(&self.writer, self.dialect, tickets).await
+    }
+
+    async fn refresh_statistics(&self) -> StoreResult<()> {
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("ANALYZE").execute(&self.writer).await?;
+        }
+        Ok(())
     }
 
     async fn create_entry(&self, entry: &Entry, version: &Version) -> StoreResult<Entry> {

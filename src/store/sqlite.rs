@@ -6,7 +6,8 @@
 //! than once per ticket, which is why FULL stays affordable. `NORMAL` would skip the sync
 //! at commit (WAL contents reach the disk at checkpoints): still safe from a crash of the
 //! process, but a power loss or kernel crash could take back the last acknowledged
-//! tickets, which the hotline must not do.
+//! tickets, which the hotline must not do. Checkpoints run off the write path
+//! ([`wal_checkpoint`](super::wal_checkpoint)).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -18,12 +19,14 @@ use sqlx::sqlite::SqliteConnectOptions;
 
 use super::Batching;
 use super::sql::{Dialect, SqlStore};
+use super::wal_checkpoint::Checkpointer;
 
 /// Concurrent readers; writes have one connection of their own.
 const READERS: u32 = 8;
 
+/// No connection checkpoints on commit: [`Checkpointer`] does it off the write path.
 const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0;";
 
 fn pool_options(max: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
@@ -50,5 +53,7 @@ pub async fn open(url: &str, batching: Batching) -> anyhow::Result<SqlStore> {
         .context("running SQLite migrations")?;
     super::rate_counts::warn_if_unbuilt(&writer).await?;
     let reader = pool_options(READERS).connect(url).await?;
-    Ok(SqlStore::new(Dialect::Sqlite, writer, reader, batching))
+    let checkpoints = pool_options(1).connect(url).await?;
+    Ok(SqlStore::new(Dialect::Sqlite, writer, reader, batching)
+        .with_checkpointer(Checkpointer::start(checkpoints)))
 }

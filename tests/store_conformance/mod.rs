@@ -11,7 +11,7 @@ mod calls;
 mod create;
 mod deadlines;
 mod durability;
-mod fixtures;
+pub mod fixtures;
 mod group_commit;
 mod idempotency;
 mod import;
