@@ -8,28 +8,16 @@ use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
 use super::multi_row;
 use super::rate_counts::{self, Totals};
-use super::sql::{Dialect, bind_event, bind_projection, millis};
+use super::sql::{
+    CREATION_WIDTH, Dialect, bind_projection, creation_columns, insert_events, millis,
+};
 use super::{ImportedTicket, StoreError, StoreResult};
 use crate::domain::{Event, TicketId};
 
-/// The columns [`bind_projection`] binds, in its order, then those only a creation sets.
-const TICKET_COLUMNS: &str = "version, state, outcome, category, region, urgency, \
-     assigned_unit, merged_into, supervised, updated_at, dispatched_at, responded_at, \
-     sign_due_at, respond_due_at, reply_due_at, callback_at, callback_resolved, \
-     callback_satisfaction, closed_at, body, next_due_at, yellow_at, red_at, next_alert_at, \
-     chase_up_count, request_id, request_fingerprint, channel, line, request_type, created_at, \
-     requester_key, id";
-const TICKET_VALUES: usize = 33;
-
-const EVENT_COLUMNS: &str = "ticket_id, version, command, from_state, to_state, actor_unit, actor_person, at, reason, details, principal";
-const EVENT_VALUES: usize = 11;
-
-/// Rows per INSERT: a few thousand bound values, well under SQLite's limit of 32,766 and
-/// PostgreSQL's of 65,535; larger statements save no measurable time.
+/// Tickets per INSERT: a few thousand bound values, well under SQLite's limit of 32,766
+/// and PostgreSQL's of 65,535; larger statements save no measurable time.
 const TICKETS_PER_STATEMENT: usize = 128;
-const EVENTS_PER_STATEMENT: usize = 512;
-const _: () = assert!(TICKETS_PER_STATEMENT * TICKET_VALUES <= 32_766);
-const _: () = assert!(EVENTS_PER_STATEMENT * EVENT_VALUES <= 32_766);
+const _: () = assert!(TICKETS_PER_STATEMENT * (CREATION_WIDTH + 1) <= 32_766);
 
 /// SQLite page cache for the import session (KiB, as a negative cache_size): the tickets'
 /// secondary indexes are updated out of order, and the default 2 MiB cache makes each
@@ -77,9 +65,11 @@ async fn insert_tickets(
     tickets: &[ImportedTicket],
 ) -> StoreResult<()> {
     for chunk in multi_row::split(tickets, TICKETS_PER_STATEMENT) {
+        // The creation's columns, then the id the caller chose.
         let sql = format!(
-            "INSERT INTO tickets ({TICKET_COLUMNS}) VALUES {}",
-            multi_row::placeholders(dialect.placeholders(), chunk.len(), TICKET_VALUES)
+            "INSERT INTO tickets ({}, id) VALUES {}",
+            creation_columns(),
+            multi_row::placeholders(dialect.placeholders(), chunk.len(), CREATION_WIDTH + 1)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for imported in chunk {
@@ -99,28 +89,11 @@ async fn insert_tickets(
     Ok(())
 }
 
-async fn insert_events(
-    conn: &mut AnyConnection,
-    dialect: Dialect,
-    tickets: &[ImportedTicket],
-) -> StoreResult<()> {
-    let events: Vec<(TicketId, &Event)> = tickets
+fn events_of(tickets: &[ImportedTicket]) -> Vec<(&Event, TicketId)> {
+    tickets
         .iter()
-        .flat_map(|t| t.events.iter().map(move |e| (t.ticket.id, e)))
-        .collect();
-    for chunk in multi_row::split(&events, EVENTS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO ticket_events ({EVENT_COLUMNS}) VALUES {}",
-            multi_row::placeholders(dialect.placeholders(), chunk.len(), EVENT_VALUES)
-        );
-        let query = chunk
-            .iter()
-            .fold(sqlx::query(AssertSqlSafe(sql)), |q, (id, event)| {
-                bind_event(q, event, *id)
-            });
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
+        .flat_map(|t| t.events.iter().map(move |e| (e, t.ticket.id)))
+        .collect()
 }
 
 pub async fn import(
@@ -162,20 +135,9 @@ pub async fn import(
     }
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     insert_tickets(&mut tx, dialect, tickets).await?;
-    insert_events(&mut tx, dialect, tickets).await?;
+    insert_events(&mut tx, dialect.placeholders(), &events_of(tickets)).await?;
     rate_counts::add_totals(&mut tx, dialect, &totals).await?;
-    super::callback_tasks::open_for_imported(&mut tx, tickets.iter().map(|t| &t.ticket)).await?;
+    super::callback_tasks::open_for_imported(&mut tx, dialect.placeholders(), tickets).await?;
     tx.commit().await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn column_lists_match_their_value_counts() {
-        assert_eq!(TICKET_COLUMNS.split(',').count(), TICKET_VALUES);
-        assert_eq!(EVENT_COLUMNS.split(',').count(), EVENT_VALUES);
-    }
 }

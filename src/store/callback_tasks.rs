@@ -95,13 +95,10 @@ pub(super) async fn open(
             multi_row::placeholders(style, rows, 5)
         )
     });
-    let mut rest = tasks;
-    for size in multi_row::chunks(tasks.len()) {
-        let (chunk, tail) = rest.split_at(size);
-        rest = tail;
+    for chunk in multi_row::split(tasks, multi_row::MAX_ROWS) {
         chunk
             .iter()
-            .fold(sqlx::query(OPEN.sql(style, size)), |q, &(id, at)| {
+            .fold(sqlx::query(OPEN.sql(style, chunk.len())), |q, &(id, at)| {
                 q.bind(id).bind("open").bind(0_i64).bind(at).bind(at)
             })
             .execute(&mut *conn)
@@ -128,21 +125,18 @@ pub(super) async fn close(
 }
 
 /// Opens the tasks of imported tickets that await their callback.
-pub async fn open_for_imported<'a>(
+pub(super) async fn open_for_imported(
     conn: &mut AnyConnection,
-    tickets: impl Iterator<Item = &'a Ticket>,
+    style: Style,
+    tickets: &[super::ImportedTicket],
 ) -> StoreResult<()> {
-    for ticket in tickets.filter(|t| t.state == State::AwaitingCallback) {
-        sqlx::query(
-            "INSERT INTO callback_tasks (ticket_id, status, attempts, created_at, not_before) \
-             VALUES ($1, 'open', 0, $2, $2) ON CONFLICT (ticket_id) DO NOTHING",
-        )
-        .bind(ticket.id)
-        .bind(millis(ticket.updated_at))
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
+    let awaiting: Vec<(TicketId, i64)> = tickets
+        .iter()
+        .map(|t| &t.ticket)
+        .filter(|t| t.state == State::AwaitingCallback)
+        .map(|t| (t.id, millis(t.updated_at)))
+        .collect();
+    open(conn, style, &awaiting).await
 }
 
 pub async fn pull(

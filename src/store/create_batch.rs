@@ -20,28 +20,20 @@ use super::group_commit::{BatchWriter, Written};
 use super::multi_row::{self, Shapes, Style};
 use super::rate_counts::{self, Additions};
 use super::sql::{
-    AnyQuery, INSERT_EVENTS, SELECT_BY_REQUEST_ID, bind_event, bind_projection_with_body, millis,
-    ticket_body, ticket_from_row,
+    AnyQuery, CREATION_WIDTH, SELECT_BY_REQUEST_ID, bind_projection_with_body, creation_columns,
+    insert_events, millis, ticket_body, ticket_from_row,
 };
 use super::{Created, NewTicket, StoreError, StoreResult};
 use crate::domain::rates_ledger::Entry;
 use crate::domain::{Event, Ticket, TicketId};
 
-/// The projection ($1..$25, see `bind_projection_with_body`), then the intake's columns.
-const TICKET_COLUMNS: &str = "version, state, outcome, category, region, urgency, \
-     assigned_unit, merged_into, supervised, updated_at, dispatched_at, responded_at, \
-     sign_due_at, respond_due_at, reply_due_at, callback_at, callback_resolved, \
-     callback_satisfaction, closed_at, body, next_due_at, yellow_at, red_at, next_alert_at, \
-     chase_up_count, request_id, request_fingerprint, channel, line, request_type, created_at, \
-     requester_key";
-const TICKET_WIDTH: usize = 32;
-
 /// Inserts new tickets, skipping taken request ids; answers the ids of those it inserted.
 static INSERT_TICKETS: Shapes = Shapes::new(|style, rows| {
     format!(
-        "INSERT INTO tickets ({TICKET_COLUMNS}) VALUES {} \
+        "INSERT INTO tickets ({}) VALUES {} \
          ON CONFLICT (request_id) DO NOTHING RETURNING id, request_id",
-        multi_row::placeholders(style, rows, TICKET_WIDTH)
+        creation_columns(),
+        multi_row::placeholders(style, rows, CREATION_WIDTH)
     )
 });
 
@@ -202,19 +194,7 @@ async fn write_together(
         answers.push((i, answer));
     }
 
-    let mut rest = &events[..];
-    for size in multi_row::chunks(events.len()) {
-        let (chunk, tail) = rest.split_at(size);
-        rest = tail;
-        chunk
-            .iter()
-            .fold(
-                sqlx::query(INSERT_EVENTS.sql(style, size)),
-                |q, (event, id)| bind_event(q, event, *id),
-            )
-            .execute(&mut *conn)
-            .await?;
-    }
+    insert_events(conn, style, &events).await?;
     additions.write(conn, style).await?;
     Ok(answers)
 }
@@ -261,11 +241,8 @@ async fn insert_one(
         return Ok(retry_answer(row, find(conn, row).await?));
     };
     let id: TicketId = inserted.try_get("id")?;
-    for event in &row.events {
-        bind_event(sqlx::query(INSERT_EVENTS.sql(style, 1)), event, id)
-            .execute(&mut *conn)
-            .await?;
-    }
+    let events: Vec<(&Event, TicketId)> = row.events.iter().map(|e| (e, id)).collect();
+    insert_events(conn, style, &events).await?;
     Ok(Ok(row.created(id)))
 }
 

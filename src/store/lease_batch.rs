@@ -9,7 +9,9 @@
 //! cannot be refused row by row; if a statement fails, the whole batch fails with it and
 //! nothing was leased, so every caller may simply pull again.
 
-use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
+use std::sync::LazyLock;
+
+use sqlx::{AnyConnection, AnyPool, Row};
 
 use super::group_commit::{BatchWriter, Written};
 use super::sql::{Dialect, PULLABLE_STATES, millis, ticket_from_row};
@@ -57,15 +59,24 @@ async fn write_batch(
     let mut tx = pool.begin().await?;
     let mut answers = Vec::with_capacity(pulls.len());
     for pull in pulls {
-        answers.push(Ok(lease(&mut tx, &sql, pull).await?));
+        answers.push(Ok(lease(&mut tx, sql, pull).await?));
     }
     tx.commit().await?;
     Ok(answers)
 }
 
 /// Leases up to `max` of the unit's pullable tickets whose lease is free or ran out, the
-/// nearest reply deadline first.
-fn pull_sql(dialect: Dialect) -> String {
+/// nearest reply deadline first. Built once per dialect.
+fn pull_sql(dialect: Dialect) -> &'static str {
+    static SQLITE: LazyLock<String> = LazyLock::new(|| build_pull_sql(Dialect::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| build_pull_sql(Dialect::Postgres));
+    match dialect {
+        Dialect::Sqlite => &SQLITE,
+        Dialect::Postgres => &POSTGRES,
+    }
+}
+
+fn build_pull_sql(dialect: Dialect) -> String {
     // SQLite serialises writers, so only PostgreSQL needs to skip rows others hold.
     let lock = match dialect {
         Dialect::Sqlite => "",
@@ -79,8 +90,12 @@ fn pull_sql(dialect: Dialect) -> String {
     )
 }
 
-async fn lease(conn: &mut AnyConnection, sql: &str, pull: &Pull) -> StoreResult<Vec<Ticket>> {
-    let rows = sqlx::query(AssertSqlSafe(sql.to_string()))
+async fn lease(
+    conn: &mut AnyConnection,
+    sql: &'static str,
+    pull: &Pull,
+) -> StoreResult<Vec<Ticket>> {
+    let rows = sqlx::query(sql)
         .bind(pull.worker.clone())
         .bind(millis(pull.lease_until))
         .bind(pull.unit.clone())

@@ -234,17 +234,47 @@ pub(super) fn bind_projection_with_body<'q>(
         .bind(i64::from(ticket.chase_up_count))
 }
 
-/// Keeps the lease ($26) only while the ticket stays on the same unit's desk.
-pub(super) const UPDATE_TICKET: &str = "UPDATE tickets SET version = $1, state = $2, outcome = $3, \
-     category = $4, region = $5, urgency = $6, assigned_unit = $7, merged_into = $8, \
-     supervised = $9, updated_at = $10, dispatched_at = $11, responded_at = $12, \
-     sign_due_at = $13, respond_due_at = $14, reply_due_at = $15, callback_at = $16, \
-     callback_resolved = $17, callback_satisfaction = $18, closed_at = $19, body = $20, \
-     next_due_at = $21, yellow_at = $22, red_at = $23, next_alert_at = $24, \
-     chase_up_count = $25, \
-     lease_owner = CASE WHEN $26 THEN lease_owner ELSE NULL END, \
-     lease_until = CASE WHEN $26 THEN lease_until ELSE NULL END \
-     WHERE id = $27 AND version = $28";
+/// The columns [`bind_projection`] binds, in its order: what a save writes of a ticket.
+pub(super) const PROJECTION_COLUMNS: [&str; 25] = [
+    "version",
+    "state",
+    "outcome",
+    "category",
+    "region",
+    "urgency",
+    "assigned_unit",
+    "merged_into",
+    "supervised",
+    "updated_at",
+    "dispatched_at",
+    "responded_at",
+    "sign_due_at",
+    "respond_due_at",
+    "reply_due_at",
+    "callback_at",
+    "callback_resolved",
+    "callback_satisfaction",
+    "closed_at",
+    "body",
+    "next_due_at",
+    "yellow_at",
+    "red_at",
+    "next_alert_at",
+    "chase_up_count",
+];
+
+/// The columns of a new ticket's row: the projection, then those only a creation sets,
+/// as [`create_batch`](super::create_batch) and [`bulk`](super::bulk) bind them.
+pub(super) fn creation_columns() -> String {
+    format!(
+        "{}, request_id, request_fingerprint, channel, line, request_type, created_at, \
+         requester_key",
+        PROJECTION_COLUMNS.join(", ")
+    )
+}
+
+/// The values [`creation_columns`] names.
+pub(super) const CREATION_WIDTH: usize = PROJECTION_COLUMNS.len() + 7;
 
 /// The columns [`bind_event`] binds, in its order.
 const EVENT_COLUMNS: &str = "ticket_id, version, command, from_state, to_state, actor_unit, \
@@ -264,18 +294,22 @@ pub(super) const SELECT_TICKET: &str = "SELECT id, version, body FROM tickets";
 pub(super) const SELECT_BY_REQUEST_ID: &str =
     "SELECT id, version, body, request_fingerprint FROM tickets WHERE request_id = $1";
 
-pub(super) async fn insert_event(
+/// Appends events (each with its ticket's id), a few statements whatever their number.
+pub(super) async fn insert_events(
     conn: &mut sqlx::AnyConnection,
-    event: &Event,
-    ticket_id: TicketId,
+    style: Style,
+    events: &[(&Event, TicketId)],
 ) -> StoreResult<()> {
-    bind_event(
-        sqlx::query(INSERT_EVENTS.sql(Style::Numbered, 1)),
-        event,
-        ticket_id,
-    )
-    .execute(conn)
-    .await?;
+    for chunk in multi_row::split(events, multi_row::MAX_ROWS) {
+        chunk
+            .iter()
+            .fold(
+                sqlx::query(INSERT_EVENTS.sql(style, chunk.len())),
+                |q, &(event, id)| bind_event(q, event, id),
+            )
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -590,5 +624,16 @@ impl Store for SqlStore {
 
     async fn revoke_token(&self, key: &str, at: Timestamp) -> StoreResult<Option<super::ApiToken>> {
         super::tokens::revoke(&self.writer, key, at).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_lists_match_their_value_counts() {
+        assert_eq!(creation_columns().split(',').count(), CREATION_WIDTH);
+        assert_eq!(EVENT_COLUMNS.split(',').count(), EVENT_WIDTH);
     }
 }

@@ -25,8 +25,7 @@ use super::group_commit::{BatchWriter, Written};
 use super::multi_row::{self, Shapes, Style};
 use super::rate_counts::{self, Additions};
 use super::sql::{
-    AnyQuery, INSERT_EVENTS, UPDATE_TICKET, bind_event, bind_projection_with_body, insert_event,
-    ticket_body,
+    AnyQuery, PROJECTION_COLUMNS, bind_projection_with_body, insert_events, ticket_body,
 };
 use super::{StoreError, StoreResult};
 use crate::domain::rates_ledger::Entry;
@@ -61,51 +60,23 @@ impl Change {
     }
 }
 
-/// The projection's columns as `bind_projection_with_body` binds them, then the row's key.
-const UPDATE_COLUMNS: [&str; 28] = [
-    "version",
-    "state",
-    "outcome",
-    "category",
-    "region",
-    "urgency",
-    "assigned_unit",
-    "merged_into",
-    "supervised",
-    "updated_at",
-    "dispatched_at",
-    "responded_at",
-    "sign_due_at",
-    "respond_due_at",
-    "reply_due_at",
-    "callback_at",
-    "callback_resolved",
-    "callback_satisfaction",
-    "closed_at",
-    "body",
-    "next_due_at",
-    "yellow_at",
-    "red_at",
-    "next_alert_at",
-    "chase_up_count",
-    "keep_lease",
-    "ticket_id",
-    "decided_on",
-];
-
-/// Updates many tickets, each only if still at the version its transition was decided
-/// on; answers the ids it updated. The lease stays only while the ticket stays on the
-/// same unit's desk. A CTE names the `VALUES` columns: SQLite cannot alias them in FROM.
+/// Updates tickets, each only if still at the version its transition was decided on;
+/// answers the ids it updated. Each `VALUES` row is the projection
+/// ([`PROJECTION_COLUMNS`]), whether the lease stays (only while the ticket stays on the
+/// same unit's desk), the ticket's id and the version decided on. A CTE names the
+/// `VALUES` columns: SQLite cannot alias them in FROM.
 static UPDATE_TICKETS: Shapes = Shapes::new(|style, rows| {
-    let values = &UPDATE_COLUMNS[..25];
-    let set: Vec<String> = values.iter().map(|c| format!("{c} = v.{c}")).collect();
+    let set: Vec<String> = PROJECTION_COLUMNS
+        .iter()
+        .map(|c| format!("{c} = v.{c}"))
+        .collect();
     format!(
-        "WITH v ({}) AS (VALUES {}) UPDATE tickets SET {}, \
+        "WITH v ({}, keep_lease, ticket_id, decided_on) AS (VALUES {}) UPDATE tickets SET {}, \
          lease_owner = CASE WHEN v.keep_lease THEN tickets.lease_owner ELSE NULL END, \
          lease_until = CASE WHEN v.keep_lease THEN tickets.lease_until ELSE NULL END \
          FROM v WHERE tickets.id = v.ticket_id AND tickets.version = v.decided_on RETURNING id",
-        UPDATE_COLUMNS.join(", "),
-        multi_row::placeholders(style, rows, UPDATE_COLUMNS.len()),
+        PROJECTION_COLUMNS.join(", "),
+        multi_row::placeholders(style, rows, PROJECTION_COLUMNS.len() + 3),
         set.join(", ")
     )
 });
@@ -241,24 +212,6 @@ async fn update_tickets(
     Ok(updated)
 }
 
-async fn insert_events(
-    conn: &mut AnyConnection,
-    style: Style,
-    events: &[(&Event, TicketId)],
-) -> StoreResult<()> {
-    for chunk in multi_row::split(events, multi_row::MAX_ROWS) {
-        chunk
-            .iter()
-            .fold(
-                sqlx::query(INSERT_EVENTS.sql(style, chunk.len())),
-                |q, &(event, id)| bind_event(q, event, id),
-            )
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
 /// The careful path: each transition in a savepoint, so a failing one rolls back alone.
 async fn write_one_by_one(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -271,7 +224,7 @@ async fn write_one_by_one(
     for &i in order {
         let change = &changes[i];
         let mut savepoint = (&mut *tx).begin().await?;
-        match apply(&mut savepoint, change).await {
+        match apply(&mut savepoint, style, change).await {
             Ok(Ok(entries)) => {
                 savepoint.commit().await?;
                 add(&mut additions, &change.before, &entries);
@@ -294,19 +247,22 @@ fn add(additions: &mut Additions, before: &Ticket, entries: &[Entry]) {
 /// appends its event and opens or closes its callback task; answers the rate entries to
 /// add. The outer error is the database's; the inner one refuses this transition alone
 /// (stale version, ticket gone).
-async fn apply(conn: &mut AnyConnection, change: &Change) -> StoreResult<StoreResult<Vec<Entry>>> {
+async fn apply(
+    conn: &mut AnyConnection,
+    style: Style,
+    change: &Change,
+) -> StoreResult<StoreResult<Vec<Entry>>> {
     let Change {
         before, transition, ..
     } = change;
-    let updated = change
-        .bind(sqlx::query(UPDATE_TICKET))
-        .execute(&mut *conn)
-        .await?;
-    if updated.rows_affected() != 1 {
+    if update_tickets(conn, style, std::slice::from_ref(change), &[0])
+        .await?
+        .is_empty()
+    {
         return Ok(Err(refusal(conn, before).await?));
     }
     let entries = rate_counts::for_transition(conn, before, &transition.event).await?;
-    insert_event(conn, &transition.event, before.id).await?;
+    insert_events(conn, style, &[(&transition.event, before.id)]).await?;
     callback_tasks::follow(conn, before, &transition.ticket).await?;
     Ok(Ok(entries))
 }

@@ -150,13 +150,13 @@ impl WriteLock {
 
 /// Waits (at most 20 s) until the store's intake counters satisfy `condition`.
 async fn until_stats(store: &dyn Store, what: &str, condition: impl Fn(BatchStats) -> bool) {
-    until_batches(what, || store.intake_stats(), condition).await
+    until_batches(what, &|| store.intake_stats(), condition).await
 }
 
 /// Waits (at most 20 s) until the batch counters `stats` reads satisfy `condition`.
 pub async fn until_batches(
     what: &str,
-    stats: impl Fn() -> BatchStats,
+    stats: &impl Fn() -> BatchStats,
     condition: impl Fn(BatchStats) -> bool,
 ) {
     let started = std::time::Instant::now();
@@ -168,6 +168,42 @@ pub async fn until_batches(
         );
         tokio::time::sleep(StdDuration::from_millis(2)).await;
     }
+}
+
+/// Makes `first` a batch alone and `queued` the next one, in the order given: `first`
+/// starts while the database's write lock (on `url`) is held, each of `queued` starts once
+/// the one before it is queued (`stats` reads the writer's counters), then the lock is
+/// released. Answers `first`'s output and the others', in order.
+pub async fn behind_the_write_lock<F, T>(
+    url: &str,
+    stats: impl Fn() -> BatchStats,
+    first: F,
+    queued: Vec<F>,
+) -> (T, Vec<T>)
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let lock = WriteLock::take(url).await;
+    let before = stats();
+    let first = tokio::spawn(first);
+    until_batches("the first write is taken", &stats, |now| {
+        now.batches == before.batches + 1
+    })
+    .await;
+    let mut tasks = Vec::new();
+    for (n, job) in queued.into_iter().enumerate() {
+        tasks.push(tokio::spawn(job));
+        // One at a time, so the batch holds them in the order given.
+        until_batches("the others queue", &stats, |now| now.queued == n + 1).await;
+    }
+    lock.release().await;
+    let first = first.await.expect("task");
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("task"));
+    }
+    (first, answers)
 }
 
 type Create = (Opened, String, String);
@@ -187,35 +223,21 @@ async fn in_one_batch(
     let store = hotline::store::open_with(url, batching)
         .await
         .expect("a store of the test's own");
-    let lock = WriteLock::take(url).await;
-    let first = tokio::spawn(create_owned(
+    let count = creates.len();
+    let first = create_owned(
         store.clone(),
         varied(999),
         next_request_id(),
         "fp-first".into(),
-    ));
-    until_stats(&*store, "the first create is taken", |s| s.batches == 1).await;
-    let count = creates.len();
-    let mut tasks = Vec::new();
-    for (queued, (opened, request_id, fingerprint)) in creates.into_iter().enumerate() {
-        tasks.push(tokio::spawn(create_owned(
-            store.clone(),
-            opened,
-            request_id,
-            fingerprint,
-        )));
-        // One at a time, so the batch holds them in the order given.
-        until_stats(&*store, "the others queue", |s| s.queued == queued + 1).await;
-    }
-    lock.release().await;
-    first
-        .await
-        .expect("task")
-        .expect("the first create, once the lock is released");
-    let mut answers = Vec::new();
-    for task in tasks {
-        answers.push(task.await.expect("task"));
-    }
+    );
+    let queued = creates
+        .into_iter()
+        .map(|(opened, request_id, fingerprint)| {
+            create_owned(store.clone(), opened, request_id, fingerprint)
+        })
+        .collect();
+    let (first, answers) = behind_the_write_lock(url, || store.intake_stats(), first, queued).await;
+    first.expect("the first create, once the lock is released");
     let stats = store.intake_stats();
     assert_eq!(
         (stats.batches, stats.jobs),

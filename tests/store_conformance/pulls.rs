@@ -1,7 +1,7 @@
 //! 5-6. Pulling assigned work.
 
 use super::fixtures::*;
-use super::group_commit::{WriteLock, until_batches};
+use super::group_commit::behind_the_write_lock;
 
 pub async fn pull_assigned_leases_pullable_tickets_in_deadline_order(store: Arc<dyn Store>) {
     let store = &*store;
@@ -330,30 +330,20 @@ pub async fn pulls_queued_together_share_a_transaction_not_tickets(
     let lease = now + hours(1);
     let pull_of = |worker: String| {
         let store = store.clone();
-        tokio::spawn(async move { store.pull_assigned(STREET, &worker, 3, now, lease).await })
+        async move { store.pull_assigned(STREET, &worker, 3, now, lease).await }
     };
 
-    let lock = WriteLock::take(&url).await;
     let before = s.lease_stats();
-    let first = pull_of("first".into());
-    let stats = || s.lease_stats();
-    until_batches("the first pull is taken", stats, |now| {
-        now.batches == before.batches + 1
-    })
+    let (first, queued) = behind_the_write_lock(
+        &url,
+        || s.lease_stats(),
+        pull_of("first".into()),
+        (0..PULLS).map(|n| pull_of(format!("worker-{n}"))).collect(),
+    )
     .await;
-    let mut queued = Vec::new();
-    for n in 0..PULLS {
-        queued.push(pull_of(format!("worker-{n}")));
-        until_batches("the others queue", stats, |now| now.queued == n + 1).await;
-    }
-    lock.release().await;
-
-    let mut handed_out = ids(&first.await.expect("task").expect("the first pull"));
-    for (n, pull) in queued.into_iter().enumerate() {
-        let got = pull
-            .await
-            .expect("task")
-            .unwrap_or_else(|e| panic!("pull {n}: {e}"));
+    let mut handed_out = ids(&first.expect("the first pull"));
+    for (n, got) in queued.into_iter().enumerate() {
+        let got = got.unwrap_or_else(|e| panic!("pull {n}: {e}"));
         assert!(got.len() <= 3, "pull {n} got more than it asked for");
         handed_out.extend(ids(&got));
     }

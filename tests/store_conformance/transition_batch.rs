@@ -6,7 +6,7 @@
 //! taken, queue the others behind it and release the lock (see `group_commit.rs`).
 
 use super::fixtures::*;
-use super::group_commit::{WriteLock, until_batches};
+use super::group_commit::behind_the_write_lock;
 use hotline::store::{Batching, StoreResult};
 
 fn general() -> Intake {
@@ -82,25 +82,17 @@ async fn in_one_batch(
     first: (Ticket, Transition),
     queued: &[(Ticket, Transition)],
 ) -> (Vec<StoreResult<()>>, bool) {
-    let lock = WriteLock::take(url).await;
     let before = store.transition_stats();
-    let first = tokio::spawn(save_owned(store.clone(), first.0, first.1));
-    let stats = || store.transition_stats();
-    until_batches("the first transition is taken", stats, |now| {
-        now.batches == before.batches + 1
-    })
+    let save =
+        |(ticket, transition): (Ticket, Transition)| save_owned(store.clone(), ticket, transition);
+    let (first, answers) = behind_the_write_lock(
+        url,
+        || store.transition_stats(),
+        save(first),
+        queued.iter().cloned().map(save).collect(),
+    )
     .await;
-    let mut tasks = Vec::new();
-    for (n, (ticket, transition)) in queued.iter().cloned().enumerate() {
-        tasks.push(tokio::spawn(save_owned(store.clone(), ticket, transition)));
-        until_batches("the others queue", stats, |now| now.queued == n + 1).await;
-    }
-    lock.release().await;
-    first.await.expect("task").expect("the first transition");
-    let mut answers = Vec::new();
-    for task in tasks {
-        answers.push(task.await.expect("task"));
-    }
+    first.expect("the first transition");
     let after = store.transition_stats();
     assert_eq!(
         (after.batches - before.batches, after.jobs - before.jobs),
