@@ -24,6 +24,12 @@ const BATCH_BUCKETS: [f64; 13] = [
     1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0, 4096.0,
 ];
 
+/// Seconds per batch write: a commit's fsync takes from a fraction of a millisecond to
+/// tens of milliseconds, depending on the disk.
+const BATCH_SECONDS_BUCKETS: [f64; 13] = [
+    0.000_5, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0,
+];
+
 /// Installs the global recorder on first use and returns a handle that renders it.
 pub fn handle() -> PrometheusHandle {
     HANDLE
@@ -47,6 +53,11 @@ pub fn handle() -> PrometheusHandle {
                 .set_buckets_for_metric(
                     Matcher::Full(crate::store::LEASE_BATCH_SIZE.to_string()),
                     &BATCH_BUCKETS,
+                )
+                .expect("the bucket list is not empty")
+                .set_buckets_for_metric(
+                    Matcher::Full(crate::store::BATCH_WRITE_SECONDS.to_string()),
+                    &BATCH_SECONDS_BUCKETS,
                 )
                 .expect("the bucket list is not empty")
                 .build_recorder();
@@ -140,6 +151,12 @@ fn describe() {
         crate::store::LEASE_BATCH_SIZE,
         metrics::Unit::Count,
         "PullAssigned calls leased per transaction (group commit: one fsync per batch)."
+    );
+    describe_histogram!(
+        crate::store::BATCH_WRITE_SECONDS,
+        metrics::Unit::Seconds,
+        "Time a batch writer (intake, transition, lease) spent on one batch, first statement \
+         to commit; its sum per second is how busy that writer is."
     );
     describe_counter!(
         crate::store::BATCHES_WRITTEN_ONE_BY_ONE,

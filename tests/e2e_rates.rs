@@ -131,6 +131,17 @@ async fn one_backend(backend: Backend, units: Units) {
         delta("hotline_intake_batch_size_bucket", &[("le", "+Inf")]),
         batches
     );
+    // Each of those batches was timed, first statement to commit, in second buckets.
+    let writer = [("writer", "intake")];
+    assert_eq!(delta("hotline_batch_write_seconds_count", &writer), batches);
+    assert!(delta("hotline_batch_write_seconds_sum", &writer) > 0.0);
+    assert_eq!(
+        delta(
+            "hotline_batch_write_seconds_bucket",
+            &[("writer", "intake"), ("le", "+Inf")]
+        ),
+        batches
+    );
     // Buckets suited to milliseconds: the finest is half a millisecond.
     assert_eq!(latency("_bucket", &[("le", "+Inf")]), 6.0);
     assert!(

@@ -223,10 +223,13 @@ async fn run<W: BatchWriter>(
         metrics::histogram!(W::BATCH_SIZE_METRIC).record(batch.len() as f64);
         let (jobs, answers): (Vec<_>, Vec<_>) =
             batch.into_iter().map(|p| (p.job, p.answer)).unzip();
+        let started = std::time::Instant::now();
         let Written {
             answers: results,
             one_by_one,
         } = writer.write(jobs).await;
+        metrics::histogram!(BATCH_WRITE_SECONDS, "writer" => W::NAME)
+            .record(started.elapsed().as_secs_f64());
         if one_by_one {
             counters.one_by_one.fetch_add(1, Ordering::Relaxed);
             metrics::counter!(BATCHES_WRITTEN_ONE_BY_ONE, "writer" => W::NAME).increment(1);
@@ -268,6 +271,10 @@ pub const TRANSITION_BATCH_SIZE: &str = "hotline_transition_batch_size";
 
 /// PullAssigned calls per lease transaction, exported on /metrics.
 pub const LEASE_BATCH_SIZE: &str = "hotline_lease_batch_size";
+
+/// Seconds a writer spent on one batch, from its first statement to its commit, per
+/// writer: the sum over a period tells how busy the writer was.
+pub const BATCH_WRITE_SECONDS: &str = "hotline_batch_write_seconds";
 
 /// Batches written again one job at a time after a failed transaction, per writer.
 pub const BATCHES_WRITTEN_ONE_BY_ONE: &str = "hotline_batches_written_one_by_one_total";
