@@ -25,8 +25,13 @@ use super::wal_checkpoint::Checkpointer;
 const READERS: u32 = 8;
 
 /// No connection checkpoints on commit: [`Checkpointer`] does it off the write path.
+/// Statement journals stay in memory (`temp_store = MEMORY`): a multi-row INSERT of a
+/// batch journals every page it changes in case it must roll back alone, and past
+/// SQLite's 64 KiB spill threshold that journal went to a temporary file, doubling the
+/// writer's page writes (see BENCHMARKS.md, stop 15).
 const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0;";
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0; \
+     PRAGMA temp_store = MEMORY;";
 
 fn pool_options(max: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
@@ -56,4 +61,38 @@ pub async fn open(url: &str, batching: Batching) -> anyhow::Result<SqlStore> {
     let checkpoints = pool_options(1).connect(url).await?;
     Ok(SqlStore::new(Dialect::Sqlite, writer, reader, batching)
         .with_checkpointer(Checkpointer::start(checkpoints)))
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Row;
+
+    /// Every connection the store opens carries the durability and write-path settings
+    /// the module comment promises; a connection without them would still work, only
+    /// less safely or more slowly, so nothing else would notice.
+    #[tokio::test]
+    async fn every_connection_is_set_up_for_durable_group_commits() {
+        sqlx::any::install_default_drivers();
+        let dir = tempfile::TempDir::new().expect("temporary directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
+        let pool = super::pool_options(1).connect(&url).await.expect("pool");
+        let pragma = |name: &'static str| {
+            let pool = pool.clone();
+            async move {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA {name}")))
+                    .fetch_one(&pool)
+                    .await
+                    .expect(name);
+                row.try_get::<String, _>(0)
+                    .or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string()))
+                    .expect(name)
+            }
+        };
+        assert_eq!(pragma("journal_mode").await, "wal");
+        assert_eq!(pragma("synchronous").await, "2", "FULL");
+        assert_eq!(pragma("wal_autocheckpoint").await, "0");
+        assert_eq!(pragma("temp_store").await, "2", "MEMORY");
+        assert_eq!(pragma("foreign_keys").await, "1");
+        pool.close().await;
+    }
 }
