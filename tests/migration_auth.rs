@@ -4,8 +4,8 @@
 
 mod common;
 
+use common::old_schema;
 use common::postgres::TestDatabase;
-use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 
 async fn run(pool: &AnyPool, sql: &str) {
@@ -75,14 +75,8 @@ async fn events_before_0006_read_legacy(pool: &AnyPool, before: &[&str], auth: &
 
 #[tokio::test]
 async fn sqlite_events_before_0006_read_legacy() {
-    sqlx::any::install_default_drivers();
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
-    let pool = AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await
-        .unwrap();
+    let pool = old_schema::sqlite_in(&dir).await;
     events_before_0006_read_legacy(
         &pool,
         &[
@@ -100,13 +94,8 @@ async fn sqlite_events_before_0006_read_legacy() {
 
 #[tokio::test]
 async fn postgres_events_before_0006_read_legacy() {
-    sqlx::any::install_default_drivers();
     let db = TestDatabase::create().await;
-    let pool = AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&db.url)
-        .await
-        .unwrap();
+    let pool = old_schema::one_connection(&db.url).await;
     events_before_0006_read_legacy(
         &pool,
         &[

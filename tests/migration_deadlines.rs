@@ -4,8 +4,8 @@
 
 mod common;
 
+use common::old_schema;
 use common::postgres::TestDatabase;
-use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 
 const HOUR: i64 = 3_600_000;
@@ -78,14 +78,8 @@ async fn before_and_after(pool: &AnyPool, first: &str, second: &str) {
 
 #[tokio::test]
 async fn sqlite_tickets_saved_before_0002_get_their_deadline_columns() {
-    sqlx::any::install_default_drivers();
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
-    let pool = AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await
-        .unwrap();
+    let pool = old_schema::sqlite_in(&dir).await;
     before_and_after(
         &pool,
         include_str!("../migrations/sqlite/0001_tickets.sql"),
@@ -97,13 +91,8 @@ async fn sqlite_tickets_saved_before_0002_get_their_deadline_columns() {
 
 #[tokio::test]
 async fn postgres_tickets_saved_before_0002_get_their_deadline_columns() {
-    sqlx::any::install_default_drivers();
     let db = TestDatabase::create().await;
-    let pool = AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&db.url)
-        .await
-        .unwrap();
+    let pool = old_schema::one_connection(&db.url).await;
     before_and_after(
         &pool,
         include_str!("../migrations/postgres/0001_tickets.sql"),

@@ -7,6 +7,7 @@ pub mod daemon;
 pub mod integrity;
 pub mod load;
 pub mod metrics;
+pub mod old_schema;
 pub mod own_postgres;
 pub mod postgres;
 pub mod rates;
