@@ -24,22 +24,30 @@ use super::wal_checkpoint::Checkpointer;
 /// Concurrent readers; writes have one connection of their own.
 const READERS: u32 = 8;
 
-/// No connection checkpoints on commit: [`Checkpointer`] does it off the write path.
-/// Statement journals stay in memory (`temp_store = MEMORY`): a multi-row INSERT of a
-/// batch journals every page it changes in case it must roll back alone, and past
-/// SQLite's 64 KiB spill threshold that journal went to a temporary file, doubling the
-/// writer's page writes (see BENCHMARKS.md, stop 15).
+/// Every connection: durable commits, and no connection checkpoints on commit
+/// ([`Checkpointer`] does it off the write path).
 const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0; \
-     PRAGMA temp_store = MEMORY;";
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0;";
 
-fn pool_options(max: u32) -> AnyPoolOptions {
+/// The write connection also keeps statement journals in memory. A multi-row statement
+/// of a batch journals the original of every page it changes, in case it must roll back
+/// alone; past SQLite's 64 KiB spill threshold that journal went to a temporary file,
+/// doubling the writer's page writes (BENCHMARKS.md, stop 15). A batch's statements
+/// change a few MB at most. Migrations, whose one statement may rewrite every ticket,
+/// run on a connection without it, and so do the readers, whose large sorts and
+/// groupings keep spilling to temporary files rather than to memory.
+const WRITER_PRAGMAS: &str = "PRAGMA temp_store = MEMORY;";
+
+fn pool_options(max: u32, extra: &'static str) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(10))
-        .after_connect(|conn, _| {
+        .after_connect(move |conn, _| {
             Box::pin(async move {
                 conn.execute(PRAGMAS).await?;
+                if !extra.is_empty() {
+                    conn.execute(extra).await?;
+                }
                 Ok(())
             })
         })
@@ -48,17 +56,19 @@ fn pool_options(max: u32) -> AnyPoolOptions {
 pub async fn open(url: &str, batching: Batching) -> anyhow::Result<SqlStore> {
     // Parse with the SQLite driver first: its error names what is wrong with the URL.
     SqliteConnectOptions::from_str(url).with_context(|| format!("invalid SQLite URL `{url}`"))?;
-    let writer = pool_options(1)
+    let migrator = pool_options(1, "")
         .connect(url)
         .await
         .with_context(|| format!("opening SQLite database `{url}`"))?;
     sqlx::migrate!("migrations/sqlite")
-        .run(&writer)
+        .run(&migrator)
         .await
         .context("running SQLite migrations")?;
-    super::rate_counts::warn_if_unbuilt(&writer).await?;
-    let reader = pool_options(READERS).connect(url).await?;
-    let checkpoints = pool_options(1).connect(url).await?;
+    super::rate_counts::warn_if_unbuilt(&migrator).await?;
+    migrator.close().await;
+    let writer = pool_options(1, WRITER_PRAGMAS).connect(url).await?;
+    let reader = pool_options(READERS, "").connect(url).await?;
+    let checkpoints = pool_options(1, "").connect(url).await?;
     Ok(SqlStore::new(Dialect::Sqlite, writer, reader, batching)
         .with_checkpointer(Checkpointer::start(checkpoints)))
 }
@@ -67,32 +77,51 @@ pub async fn open(url: &str, batching: Batching) -> anyhow::Result<SqlStore> {
 mod tests {
     use sqlx::Row;
 
-    /// Every connection the store opens carries the durability and write-path settings
-    /// the module comment promises; a connection without them would still work, only
-    /// less safely or more slowly, so nothing else would notice.
+    async fn pragmas(pool: &sqlx::AnyPool, names: &[&'static str]) -> Vec<String> {
+        let mut values = Vec::new();
+        for name in names {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA {name}")))
+                .fetch_one(pool)
+                .await
+                .expect(name);
+            let value = row
+                .try_get::<String, _>(0)
+                .or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string()))
+                .expect(name);
+            values.push(value);
+        }
+        values
+    }
+
+    /// Every connection the store opens carries the durability settings the module
+    /// comment promises, and only the write connection keeps statement journals in
+    /// memory; a connection without them would still work, only less safely, more
+    /// slowly or with more memory, so nothing else would notice.
     #[tokio::test]
-    async fn every_connection_is_set_up_for_durable_group_commits() {
+    async fn connections_are_set_up_for_durable_group_commits() {
         sqlx::any::install_default_drivers();
         let dir = tempfile::TempDir::new().expect("temporary directory");
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
-        let pool = super::pool_options(1).connect(&url).await.expect("pool");
-        let pragma = |name: &'static str| {
-            let pool = pool.clone();
-            async move {
-                let row = sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA {name}")))
-                    .fetch_one(&pool)
-                    .await
-                    .expect(name);
-                row.try_get::<String, _>(0)
-                    .or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string()))
-                    .expect(name)
-            }
-        };
-        assert_eq!(pragma("journal_mode").await, "wal");
-        assert_eq!(pragma("synchronous").await, "2", "FULL");
-        assert_eq!(pragma("wal_autocheckpoint").await, "0");
-        assert_eq!(pragma("temp_store").await, "2", "MEMORY");
-        assert_eq!(pragma("foreign_keys").await, "1");
-        pool.close().await;
+        let names = [
+            "journal_mode",
+            "synchronous",
+            "wal_autocheckpoint",
+            "foreign_keys",
+            "temp_store",
+        ];
+        let writer = super::pool_options(1, super::WRITER_PRAGMAS)
+            .connect(&url)
+            .await
+            .expect("writer");
+        // WAL, FULL, no automatic checkpoints, foreign keys, temp_store = MEMORY.
+        assert_eq!(pragmas(&writer, &names).await, ["wal", "2", "0", "1", "2"]);
+        let reader = super::pool_options(1, "")
+            .connect(&url)
+            .await
+            .expect("reader");
+        // The same, with temporary storage left at its default (files).
+        assert_eq!(pragmas(&reader, &names).await, ["wal", "2", "0", "1", "0"]);
+        writer.close().await;
+        reader.close().await;
     }
 }
