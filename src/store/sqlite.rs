@@ -38,14 +38,15 @@ const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
 /// groupings keep spilling to temporary files rather than to memory.
 const WRITER_PRAGMAS: &str = "PRAGMA temp_store = MEMORY;";
 
-fn pool_options(max: u32, extra: &'static str) -> AnyPoolOptions {
+/// A pool whose connections run [`PRAGMAS`], then `extra` if given.
+fn pool_options(max: u32, extra: Option<&'static str>) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(10))
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 conn.execute(PRAGMAS).await?;
-                if !extra.is_empty() {
+                if let Some(extra) = extra {
                     conn.execute(extra).await?;
                 }
                 Ok(())
@@ -56,7 +57,7 @@ fn pool_options(max: u32, extra: &'static str) -> AnyPoolOptions {
 pub async fn open(url: &str, batching: Batching) -> anyhow::Result<SqlStore> {
     // Parse with the SQLite driver first: its error names what is wrong with the URL.
     SqliteConnectOptions::from_str(url).with_context(|| format!("invalid SQLite URL `{url}`"))?;
-    let migrator = pool_options(1, "")
+    let migrator = pool_options(1, None)
         .connect(url)
         .await
         .with_context(|| format!("opening SQLite database `{url}`"))?;
@@ -66,9 +67,9 @@ pub async fn open(url: &str, batching: Batching) -> anyhow::Result<SqlStore> {
         .context("running SQLite migrations")?;
     super::rate_counts::warn_if_unbuilt(&migrator).await?;
     migrator.close().await;
-    let writer = pool_options(1, WRITER_PRAGMAS).connect(url).await?;
-    let reader = pool_options(READERS, "").connect(url).await?;
-    let checkpoints = pool_options(1, "").connect(url).await?;
+    let writer = pool_options(1, Some(WRITER_PRAGMAS)).connect(url).await?;
+    let reader = pool_options(READERS, None).connect(url).await?;
+    let checkpoints = pool_options(1, None).connect(url).await?;
     Ok(SqlStore::new(Dialect::Sqlite, writer, reader, batching)
         .with_checkpointer(Checkpointer::start(checkpoints)))
 }
@@ -109,13 +110,13 @@ mod tests {
             "foreign_keys",
             "temp_store",
         ];
-        let writer = super::pool_options(1, super::WRITER_PRAGMAS)
+        let writer = super::pool_options(1, Some(super::WRITER_PRAGMAS))
             .connect(&url)
             .await
             .expect("writer");
         // WAL, FULL, no automatic checkpoints, foreign keys, temp_store = MEMORY.
         assert_eq!(pragmas(&writer, &names).await, ["wal", "2", "0", "1", "2"]);
-        let reader = super::pool_options(1, "")
+        let reader = super::pool_options(1, None)
             .connect(&url)
             .await
             .expect("reader");
