@@ -60,6 +60,11 @@ pub fn handle() -> PrometheusHandle {
                     &BATCH_SECONDS_BUCKETS,
                 )
                 .expect("the bucket list is not empty")
+                .set_buckets_for_metric(
+                    Matcher::Full(crate::store::LOG_SYNC_SECONDS.to_string()),
+                    &BATCH_SECONDS_BUCKETS,
+                )
+                .expect("the bucket list is not empty")
                 .build_recorder();
             let handle = recorder.handle();
             if metrics::set_global_recorder(recorder).is_err() {
@@ -157,6 +162,12 @@ fn describe() {
         metrics::Unit::Seconds,
         "Time a batch writer (intake, transition, lease) spent on one batch, first statement \
          to commit; its sum per second is how busy that writer is."
+    );
+    describe_histogram!(
+        crate::store::LOG_SYNC_SECONDS,
+        metrics::Unit::Seconds,
+        "SQLite: time each sync of the write-ahead log took after a batch's commit; the \
+         batch's callers are answered when it returns, while the next batch is written."
     );
     describe_counter!(
         crate::store::BATCHES_WRITTEN_ONE_BY_ONE,

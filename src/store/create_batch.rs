@@ -14,9 +14,10 @@
 
 use std::collections::HashMap;
 
-use sqlx::{Acquire, AnyConnection, AnyPool, Row};
+use sqlx::{Acquire, AnyConnection, Row};
 
 use super::group_commit::{BatchWriter, Written};
+use super::log_sync::WriteConnection;
 use super::multi_row::{self, Shapes, Style};
 use super::rate_counts::{self, Additions};
 use super::sql::{
@@ -84,9 +85,9 @@ impl NewRow {
     }
 }
 
-/// Writes batches of creates through the store's writer pool.
+/// Writes batches of creates through the store's write connection.
 pub(super) struct CreateWriter {
-    pub pool: AnyPool,
+    pub writer: WriteConnection,
     pub style: Style,
 }
 
@@ -97,7 +98,7 @@ impl BatchWriter for CreateWriter {
     const BATCH_SIZE_METRIC: &'static str = super::INTAKE_BATCH_SIZE;
 
     async fn write(&self, rows: Vec<NewRow>) -> Written<Created> {
-        match write_batch(&self.pool, self.style, &rows).await {
+        match write_batch(&self.writer, self.style, &rows).await {
             Ok(written) => written,
             // Nothing of the batch was committed: every caller learns why.
             Err(error) => Written::failed(error, rows.len()),
@@ -109,19 +110,21 @@ impl BatchWriter for CreateWriter {
 type Answers = Vec<(usize, StoreResult<Created>)>;
 
 async fn write_batch(
-    pool: &AnyPool,
+    writer: &WriteConnection,
     style: Style,
     rows: &[NewRow],
 ) -> StoreResult<Written<Created>> {
     let mut order: Vec<(usize, &NewRow)> = rows.iter().enumerate().collect();
     order.sort_by(|(_, a), (_, b)| a.request_id.cmp(&b.request_id));
-    let mut tx = pool.begin().await?;
+    let mut conn = writer.acquire().await?;
+    let mut tx = conn.begin().await?;
     match write_together(&mut tx, style, &order).await {
         Ok(answers) => {
             tx.commit().await?;
             return Ok(Written {
                 answers: in_callers_order(rows.len(), answers),
                 one_by_one: false,
+                durable: conn.finish().await,
             });
         }
         Err(error) => {
@@ -131,12 +134,13 @@ async fn write_batch(
             tx.rollback().await?;
         }
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let answers = write_one_by_one(&mut tx, style, &order).await?;
     tx.commit().await?;
     Ok(Written {
         answers: in_callers_order(rows.len(), answers),
         one_by_one: true,
+        durable: conn.finish().await,
     })
 }
 

@@ -8,6 +8,10 @@
 //! optionally lingering a little for more; under light load a batch is one job and costs
 //! what a lone transaction did.
 //!
+//! On SQLite the sync that makes a batch durable runs after its commit, while the next
+//! batch is written ([`log_sync`](super::log_sync)): its callers are answered when that
+//! sync returns, by a task of their own.
+//!
 //! Nobody is left hanging: [`GroupCommit::close`] lets the tasks answer every queued job
 //! before it returns, and if a task dies (a panic), the answers it owed are dropped, so
 //! those callers and every later one get [`StoreError::Unavailable`].
@@ -20,6 +24,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::log_sync::Durable;
 use super::{BatchStats, StoreError, StoreResult};
 
 /// Writes one batch.
@@ -43,6 +48,8 @@ pub(super) struct Written<D> {
     /// The batch was written again one job at a time, after its first transaction
     /// failed: correct, but slow if it happens often, so it is counted.
     pub one_by_one: bool,
+    /// When what was committed is on disk: the answers wait for it.
+    pub durable: Durable,
 }
 
 impl<D> Written<D> {
@@ -51,6 +58,7 @@ impl<D> Written<D> {
         Written {
             answers: (0..jobs).map(|_| Err(error.clone())).collect(),
             one_by_one: false,
+            durable: Durable::AtCommit,
         }
     }
 }
@@ -208,13 +216,15 @@ async fn run<W: BatchWriter>(
     counters: Arc<Counters>,
 ) {
     let _alarm = PanicAlarm(W::NAME);
+    // Callers waiting for their batch's sync; dropped with the task if it panics.
+    let mut syncing = tokio::task::JoinSet::new();
     loop {
         let batch = {
             let mut receiver = queue.lock().await;
             take(&mut receiver, max_batch, linger).await
         };
         if batch.is_empty() {
-            return; // closed and drained
+            break; // closed and drained
         }
         counters.batches.fetch_add(1, Ordering::Relaxed);
         counters
@@ -227,6 +237,7 @@ async fn run<W: BatchWriter>(
         let Written {
             answers: results,
             one_by_one,
+            durable,
         } = writer.write(jobs).await;
         metrics::histogram!(BATCH_WRITE_SECONDS, "writer" => W::NAME)
             .record(started.elapsed().as_secs_f64());
@@ -241,16 +252,22 @@ async fn run<W: BatchWriter>(
                 _ => None,
             })
             .filter(|_| results.iter().all(Result::is_err));
-        let mut results = results.into_iter();
-        for answer in answers {
-            let result = results.next().unwrap_or_else(|| {
-                Err(StoreError::Database(
-                    "the batch writer gave fewer answers than jobs".into(),
-                ))
-            });
-            // A caller that gave up (its RPC was cancelled) finds its ticket on retry.
-            let _ = answer.send(result);
+        match durable {
+            Durable::AtCommit => answer::<W>(answers, results),
+            Durable::Syncing(synced) => {
+                syncing.spawn(async move {
+                    match synced.await {
+                        Ok(()) => answer::<W>(answers, results),
+                        // Committed but perhaps not on disk: nobody may be told it was written.
+                        Err(error) => answer::<W>(
+                            answers,
+                            results.iter().map(|_| Err(error.clone())).collect(),
+                        ),
+                    }
+                });
+            }
         }
+        while syncing.try_join_next().is_some() {}
         if let Some(error) = unreachable {
             // The database cannot be reached: what queued meanwhile fails at once rather
             // than each batch waiting out the connection timeout again. Nothing of it was
@@ -260,6 +277,24 @@ async fn run<W: BatchWriter>(
                 let _ = pending.answer.send(Err(error.clone()));
             }
         }
+    }
+    while syncing.join_next().await.is_some() {}
+}
+
+/// Sends each caller its result, in the jobs' order.
+fn answer<W: BatchWriter>(
+    answers: Vec<oneshot::Sender<StoreResult<W::Done>>>,
+    results: Vec<StoreResult<W::Done>>,
+) {
+    let mut results = results.into_iter();
+    for answer in answers {
+        let result = results.next().unwrap_or_else(|| {
+            Err(StoreError::Database(
+                "the batch writer gave fewer answers than jobs".into(),
+            ))
+        });
+        // A caller that gave up (its RPC was cancelled) finds its ticket on retry.
+        let _ = answer.send(result);
     }
 }
 
@@ -337,6 +372,7 @@ mod tests {
             Written {
                 answers,
                 one_by_one,
+                durable: Durable::AtCommit,
             }
         }
     }
@@ -461,6 +497,94 @@ mod tests {
             Err(StoreError::Unavailable(_))
         ));
         group.close().await;
+    }
+
+    /// Commits at once and makes each batch durable when its disk gate opens (or fails
+    /// the sync for job 99), recording the batches it wrote.
+    struct SlowDisk {
+        disk: Arc<Semaphore>,
+        written: Arc<Mutex<Vec<Vec<i64>>>>,
+    }
+
+    impl BatchWriter for SlowDisk {
+        type Job = i64;
+        type Done = i64;
+        const NAME: &'static str = "slow disk";
+        const BATCH_SIZE_METRIC: &'static str = "slow_disk_batch_size";
+
+        async fn write(&self, jobs: Vec<i64>) -> Written<i64> {
+            locked(&self.written).push(jobs.clone());
+            let disk = self.disk.clone();
+            let fails = jobs.contains(&99);
+            Written {
+                answers: jobs.iter().map(|n| Ok(n * 10)).collect(),
+                one_by_one: false,
+                durable: Durable::Syncing(Box::pin(async move {
+                    disk.acquire().await.expect("disk").forget();
+                    if fails {
+                        return Err(StoreError::Unavailable("the sync failed".into()));
+                    }
+                    Ok(())
+                })),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn callers_wait_for_their_sync_while_the_next_batch_is_written() {
+        let disk = Arc::new(Semaphore::new(0));
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let writer = SlowDisk {
+            disk: disk.clone(),
+            written: written.clone(),
+        };
+        let group = Arc::new(GroupCommit::start(writer, Batching::default()));
+        let submit = |n: i64| {
+            let group = group.clone();
+            tokio::spawn(async move { group.submit(n).await })
+        };
+        let first = submit(1);
+        until("the first batch is written", || locked(&written).len() == 1).await;
+        let second = submit(2);
+        until(
+            "the second batch is written before the first is synced",
+            || locked(&written).len() == 2,
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(
+            !first.is_finished() && !second.is_finished(),
+            "nobody answered before a sync"
+        );
+        disk.add_permits(1);
+        assert_eq!(first.await.unwrap().unwrap(), 10);
+        disk.add_permits(1);
+        assert_eq!(second.await.unwrap().unwrap(), 20);
+
+        // A failed sync fails its whole batch, though the writer had answered each job.
+        let doomed = submit(99);
+        until("the doomed batch is written", || {
+            locked(&written).len() == 3
+        })
+        .await;
+        disk.add_permits(1);
+        assert!(matches!(
+            doomed.await.unwrap(),
+            Err(StoreError::Unavailable(m)) if m == "the sync failed"
+        ));
+
+        // Closing waits for the syncs under way: no caller is dropped unanswered.
+        let last = submit(3);
+        until("the last batch is written", || locked(&written).len() == 4).await;
+        let closing = {
+            let group = group.clone();
+            tokio::spawn(async move { group.close().await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!closing.is_finished(), "close waits for the sync");
+        disk.add_permits(1);
+        closing.await.unwrap();
+        assert_eq!(last.await.unwrap().unwrap(), 30);
     }
 
     #[tokio::test]

@@ -11,9 +11,10 @@
 
 use std::sync::LazyLock;
 
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{Acquire, AnyConnection, Row};
 
 use super::group_commit::{BatchWriter, Written};
+use super::log_sync::WriteConnection;
 use super::sql::{Dialect, PULLABLE_STATES, millis, ticket_from_row};
 use super::{StoreError, StoreResult};
 use crate::domain::{Ticket, Timestamp};
@@ -27,9 +28,9 @@ pub(super) struct Pull {
     pub lease_until: Timestamp,
 }
 
-/// Writes batches of pulls through the store's writer pool.
+/// Writes batches of pulls through the store's write connection.
 pub(super) struct LeaseWriter {
-    pub pool: AnyPool,
+    pub writer: WriteConnection,
     pub dialect: Dialect,
 }
 
@@ -40,29 +41,31 @@ impl BatchWriter for LeaseWriter {
     const BATCH_SIZE_METRIC: &'static str = super::LEASE_BATCH_SIZE;
 
     async fn write(&self, pulls: Vec<Pull>) -> Written<Vec<Ticket>> {
-        match write_batch(&self.pool, self.dialect, &pulls).await {
-            Ok(answers) => Written {
-                answers,
-                one_by_one: false,
-            },
+        match write_batch(&self.writer, self.dialect, &pulls).await {
+            Ok(written) => written,
             Err(error) => Written::failed(error, pulls.len()),
         }
     }
 }
 
 async fn write_batch(
-    pool: &AnyPool,
+    writer: &WriteConnection,
     dialect: Dialect,
     pulls: &[Pull],
-) -> StoreResult<Vec<StoreResult<Vec<Ticket>>>> {
+) -> StoreResult<Written<Vec<Ticket>>> {
     let sql = pull_sql(dialect);
-    let mut tx = pool.begin().await?;
+    let mut conn = writer.acquire().await?;
+    let mut tx = conn.begin().await?;
     let mut answers = Vec::with_capacity(pulls.len());
     for pull in pulls {
         answers.push(Ok(lease(&mut tx, sql, pull).await?));
     }
     tx.commit().await?;
-    Ok(answers)
+    Ok(Written {
+        answers,
+        one_by_one: false,
+        durable: conn.finish().await,
+    })
 }
 
 /// Leases up to `max` of the unit's pullable tickets whose lease is free or ran out, the

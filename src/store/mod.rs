@@ -29,6 +29,7 @@ mod knowledge;
 mod lease_batch;
 mod leases;
 pub mod linkage;
+mod log_sync;
 mod monthly;
 mod multi_row;
 mod postgres;
@@ -46,6 +47,7 @@ pub use group_commit::{
     INTAKE_BATCH_SIZE, LEASE_BATCH_SIZE, TRANSITION_BATCH_SIZE,
 };
 pub use linkage::LinkageStore;
+pub use log_sync::LOG_SYNC_SECONDS;
 pub use sql::{Dialect, SqlStore};
 
 /// Clone: a batch that fails to commit gives its one error to every caller in it.

@@ -13,6 +13,7 @@ use sqlx::Executor;
 use sqlx::any::AnyPoolOptions;
 
 use super::Batching;
+use super::log_sync::WriteConnection;
 use super::sql::{Dialect, SqlStore};
 
 const MAX_CONNECTIONS: u32 = 16;
@@ -56,7 +57,7 @@ pub async fn open(url: &str, batching: Batching) -> anyhow::Result<SqlStore> {
     }
     Ok(SqlStore::new(
         Dialect::Postgres,
-        pool.clone(),
+        WriteConnection::durable_at_commit(pool.clone()),
         pool,
         batching,
     ))

@@ -13,6 +13,7 @@ use super::conditions::Conditions;
 use super::create_batch::{CreateWriter, NewRow};
 use super::group_commit::{Batching, GroupCommit};
 use super::lease_batch::{LeaseWriter, Pull};
+use super::log_sync::WriteConnection;
 use super::multi_row::{self, Shapes, Style};
 use super::rate_counts;
 use super::transition_batch::{Change, TransitionWriter};
@@ -59,29 +60,36 @@ pub struct SqlStore {
 impl SqlStore {
     /// Starts the batch writers of creates, transitions and leases on the current Tokio
     /// runtime; all are grouped the same way.
-    pub fn new(dialect: Dialect, writer: AnyPool, reader: AnyPool, batching: Batching) -> Self {
+    /// `batches` is the writer pool's connection as the batch writers use it.
+    pub(super) fn new(
+        dialect: Dialect,
+        batches: WriteConnection,
+        reader: AnyPool,
+        batching: Batching,
+    ) -> Self {
         let style = dialect.placeholders();
         let intake = GroupCommit::start(
             CreateWriter {
-                pool: writer.clone(),
+                writer: batches.clone(),
                 style,
             },
             batching,
         );
         let transitions = GroupCommit::start(
             TransitionWriter {
-                pool: writer.clone(),
+                writer: batches.clone(),
                 style,
             },
             batching,
         );
         let leases = GroupCommit::start(
             LeaseWriter {
-                pool: writer.clone(),
+                writer: batches.clone(),
                 dialect,
             },
             batching,
         );
+        let writer = batches.pool().clone();
         SqlStore {
             dialect,
             writer,

@@ -1,12 +1,13 @@
 //! SQLite: the zero-configuration embedded backend for a single node.
 //!
 //! Durability: WAL journal with `synchronous = FULL`, so a ticket is on disk before its
-//! creation is acknowledged, even across power loss: each commit syncs the WAL. Intake
-//! is group-committed, so that sync is paid once per batch of concurrent creates rather
-//! than once per ticket, which is why FULL stays affordable. `NORMAL` would skip the sync
-//! at commit (WAL contents reach the disk at checkpoints): still safe from a crash of the
-//! process, but a power loss or kernel crash could take back the last acknowledged
-//! tickets, which the hotline must not do. Checkpoints run off the write path
+//! creation is acknowledged, even across power loss: each commit syncs the WAL. Writes
+//! are group-committed, so that sync is paid once per batch rather than once per write,
+//! and the batch writers move it off the write connection: they commit with `NORMAL` and
+//! answer once a sync of the log returns ([`log_sync`](super::log_sync)). `NORMAL` alone
+//! would leave the log to reach the disk at checkpoints: safe from a crash of the
+//! process, but a power loss or kernel crash could take back acknowledged tickets, which
+//! the hotline must not do. Checkpoints run off the write path
 //! ([`wal_checkpoint`](super::wal_checkpoint)).
 
 use std::str::FromStr;
@@ -18,6 +19,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::sqlite::SqliteConnectOptions;
 
 use super::Batching;
+use super::log_sync::WriteConnection;
 use super::sql::{Dialect, SqlStore};
 use super::wal_checkpoint::Checkpointer;
 
@@ -67,10 +69,17 @@ pub async fn open(url: &str, batching: Batching) -> anyhow::Result<SqlStore> {
         .context("running SQLite migrations")?;
     super::rate_counts::warn_if_unbuilt(&migrator).await?;
     migrator.close().await;
-    let writer = pool_options(1, Some(WRITER_PRAGMAS)).connect(url).await?;
+    // The write connection lives as long as the store, so the log file it holds open is
+    // the one every batch's sync opens (see `log_sync`).
+    let writer = pool_options(1, Some(WRITER_PRAGMAS))
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .connect(url)
+        .await?;
     let reader = pool_options(READERS, None).connect(url).await?;
     let checkpoints = pool_options(1, None).connect(url).await?;
-    Ok(SqlStore::new(Dialect::Sqlite, writer, reader, batching)
+    let batches = WriteConnection::sqlite(writer).await?;
+    Ok(SqlStore::new(Dialect::Sqlite, batches, reader, batching)
         .with_checkpointer(Checkpointer::start(checkpoints)))
 }
 

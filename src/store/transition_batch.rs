@@ -18,10 +18,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::{Acquire, AnyConnection, AnyPool, Row};
+use sqlx::{Acquire, AnyConnection, Row};
 
 use super::callback_tasks::{self, TaskChange};
 use super::group_commit::{BatchWriter, Written};
+use super::log_sync::WriteConnection;
 use super::multi_row::{self, Shapes, Style};
 use super::rate_counts::{self, Additions};
 use super::sql::{
@@ -81,9 +82,9 @@ static UPDATE_TICKETS: Shapes = Shapes::new(|style, rows| {
     )
 });
 
-/// Writes batches of transitions through the store's writer pool.
+/// Writes batches of transitions through the store's write connection.
 pub(super) struct TransitionWriter {
-    pub pool: AnyPool,
+    pub writer: WriteConnection,
     pub style: Style,
 }
 
@@ -94,7 +95,7 @@ impl BatchWriter for TransitionWriter {
     const BATCH_SIZE_METRIC: &'static str = super::TRANSITION_BATCH_SIZE;
 
     async fn write(&self, changes: Vec<Change>) -> Written<()> {
-        match write_batch(&self.pool, self.style, &changes).await {
+        match write_batch(&self.writer, self.style, &changes).await {
             Ok(written) => written,
             // Nothing of the batch was committed: every caller learns why.
             Err(error) => Written::failed(error, changes.len()),
@@ -102,18 +103,24 @@ impl BatchWriter for TransitionWriter {
     }
 }
 
-async fn write_batch(pool: &AnyPool, style: Style, changes: &[Change]) -> StoreResult<Written<()>> {
+async fn write_batch(
+    writer: &WriteConnection,
+    style: Style,
+    changes: &[Change],
+) -> StoreResult<Written<()>> {
     let mut order: Vec<usize> = (0..changes.len()).collect();
     // Stable: a ticket's transitions keep their order, so the second meets the first's
     // version and is answered as stale, as it would be written alone.
     order.sort_by_key(|&i| changes[i].before.id);
-    let mut tx = pool.begin().await?;
+    let mut conn = writer.acquire().await?;
+    let mut tx = conn.begin().await?;
     match write_together(&mut tx, style, changes, &order).await {
         Ok(answers) => {
             tx.commit().await?;
             return Ok(Written {
                 answers,
                 one_by_one: false,
+                durable: conn.finish().await,
             });
         }
         Err(error) => {
@@ -122,12 +129,13 @@ async fn write_batch(pool: &AnyPool, style: Style, changes: &[Change]) -> StoreR
             tx.rollback().await?;
         }
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let answers = write_one_by_one(&mut tx, style, changes, &order).await?;
     tx.commit().await?;
     Ok(Written {
         answers,
         one_by_one: true,
+        durable: conn.finish().await,
     })
 }
 
