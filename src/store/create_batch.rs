@@ -98,34 +98,31 @@ impl BatchWriter for CreateWriter {
     const BATCH_SIZE_METRIC: &'static str = super::INTAKE_BATCH_SIZE;
 
     async fn write(&self, rows: Vec<NewRow>) -> Written<Created> {
-        match write_batch(&self.writer, self.style, &rows).await {
-            Ok(written) => written,
-            // Nothing of the batch was committed: every caller learns why.
-            Err(error) => Written::failed(error, rows.len()),
-        }
+        let mut conn = match self.writer.acquire().await {
+            Ok(conn) => conn,
+            Err(error) => return Written::failed(error, rows.len()),
+        };
+        let outcome = write_batch(&mut conn, self.style, &rows).await;
+        Written::new(outcome, conn.finish().await, rows.len())
     }
 }
 
 /// Answers keyed by the row's place in its batch.
 type Answers = Vec<(usize, StoreResult<Created>)>;
 
+/// Writes the batch; answers in the callers' order, and whether it went row by row.
 async fn write_batch(
-    writer: &WriteConnection,
+    conn: &mut AnyConnection,
     style: Style,
     rows: &[NewRow],
-) -> StoreResult<Written<Created>> {
+) -> StoreResult<(Vec<StoreResult<Created>>, bool)> {
     let mut order: Vec<(usize, &NewRow)> = rows.iter().enumerate().collect();
     order.sort_by(|(_, a), (_, b)| a.request_id.cmp(&b.request_id));
-    let mut conn = writer.acquire().await?;
     let mut tx = conn.begin().await?;
     match write_together(&mut tx, style, &order).await {
         Ok(answers) => {
             tx.commit().await?;
-            return Ok(Written {
-                answers: in_callers_order(rows.len(), answers),
-                one_by_one: false,
-                durable: conn.finish().await,
-            });
+            return Ok((in_callers_order(rows.len(), answers), false));
         }
         Err(error) => {
             // PostgreSQL may quote a value of the batch in its message.
@@ -137,11 +134,7 @@ async fn write_batch(
     let mut tx = conn.begin().await?;
     let answers = write_one_by_one(&mut tx, style, &order).await?;
     tx.commit().await?;
-    Ok(Written {
-        answers: in_callers_order(rows.len(), answers),
-        one_by_one: true,
-        durable: conn.finish().await,
-    })
+    Ok((in_callers_order(rows.len(), answers), true))
 }
 
 fn in_callers_order(rows: usize, answers: Answers) -> Vec<StoreResult<Created>> {

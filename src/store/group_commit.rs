@@ -53,6 +53,24 @@ pub(super) struct Written<D> {
 }
 
 impl<D> Written<D> {
+    /// A batch's outcome: each job's answer and whether it was written one by one, or
+    /// the error that failed it whole; `durable` says when what it committed is on disk.
+    pub fn new(
+        outcome: StoreResult<(Vec<StoreResult<D>>, bool)>,
+        durable: Durable,
+        jobs: usize,
+    ) -> Self {
+        match outcome {
+            Ok((answers, one_by_one)) => Written {
+                answers,
+                one_by_one,
+                durable,
+            },
+            // Nothing of the batch was committed: every caller learns why.
+            Err(error) => Written::failed(error, jobs),
+        }
+    }
+
     /// Every job of a batch whose transaction failed gets that error.
     pub fn failed(error: StoreError, jobs: usize) -> Self {
         Written {

@@ -41,31 +41,29 @@ impl BatchWriter for LeaseWriter {
     const BATCH_SIZE_METRIC: &'static str = super::LEASE_BATCH_SIZE;
 
     async fn write(&self, pulls: Vec<Pull>) -> Written<Vec<Ticket>> {
-        match write_batch(&self.writer, self.dialect, &pulls).await {
-            Ok(written) => written,
-            Err(error) => Written::failed(error, pulls.len()),
-        }
+        let mut conn = match self.writer.acquire().await {
+            Ok(conn) => conn,
+            Err(error) => return Written::failed(error, pulls.len()),
+        };
+        let outcome = write_batch(&mut conn, self.dialect, &pulls).await;
+        Written::new(outcome, conn.finish().await, pulls.len())
     }
 }
 
+/// Leases for each pull in turn; answers in the pulls' order.
 async fn write_batch(
-    writer: &WriteConnection,
+    conn: &mut AnyConnection,
     dialect: Dialect,
     pulls: &[Pull],
-) -> StoreResult<Written<Vec<Ticket>>> {
+) -> StoreResult<(Vec<StoreResult<Vec<Ticket>>>, bool)> {
     let sql = pull_sql(dialect);
-    let mut conn = writer.acquire().await?;
     let mut tx = conn.begin().await?;
     let mut answers = Vec::with_capacity(pulls.len());
     for pull in pulls {
         answers.push(Ok(lease(&mut tx, sql, pull).await?));
     }
     tx.commit().await?;
-    Ok(Written {
-        answers,
-        one_by_one: false,
-        durable: conn.finish().await,
-    })
+    Ok((answers, false))
 }
 
 /// Leases up to `max` of the unit's pullable tickets whose lease is free or ran out, the

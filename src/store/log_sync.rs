@@ -10,8 +10,9 @@
 //! written.
 //!
 //! An acknowledged write is as durable as under FULL: a sync makes durable every page of
-//! the file written before it began, so the batch's frames, the log's header and every
-//! earlier frame, whichever sync finishes first. A power loss before the sync returns
+//! the file written before it began, the log's header and every frame of the batches
+//! committed before it, so one sync at a time covers all the batches that committed while
+//! the previous one ran. A power loss before the sync returns
 //! takes back only frames nobody was told were written; SQLite's recovery stops at the
 //! first frame whose checksum does not follow, so a half-written batch is dropped whole
 //! (NORMAL keeps the database consistent; only durability was FULL's to add). What does
@@ -169,8 +170,8 @@ impl Log {
 }
 
 /// The write connection held by one batch, derefs to the connection. Finish it after the
-/// batch's last commit; one dropped unfinished (an error) is closed rather than pooled,
-/// so no other user gets it with the sync skipped.
+/// batch, whether it committed or failed; one dropped unfinished (a panic, a cancelled
+/// task) is closed rather than pooled, so no other user gets it with the sync skipped.
 pub(super) struct BatchConnection {
     conn: Option<PoolConnection<Any>>,
     log: Option<Arc<Log>>,

@@ -95,33 +95,30 @@ impl BatchWriter for TransitionWriter {
     const BATCH_SIZE_METRIC: &'static str = super::TRANSITION_BATCH_SIZE;
 
     async fn write(&self, changes: Vec<Change>) -> Written<()> {
-        match write_batch(&self.writer, self.style, &changes).await {
-            Ok(written) => written,
-            // Nothing of the batch was committed: every caller learns why.
-            Err(error) => Written::failed(error, changes.len()),
-        }
+        let mut conn = match self.writer.acquire().await {
+            Ok(conn) => conn,
+            Err(error) => return Written::failed(error, changes.len()),
+        };
+        let outcome = write_batch(&mut conn, self.style, &changes).await;
+        Written::new(outcome, conn.finish().await, changes.len())
     }
 }
 
+/// Writes the batch; answers in the changes' order, and whether it went one by one.
 async fn write_batch(
-    writer: &WriteConnection,
+    conn: &mut AnyConnection,
     style: Style,
     changes: &[Change],
-) -> StoreResult<Written<()>> {
+) -> StoreResult<(Vec<StoreResult<()>>, bool)> {
     let mut order: Vec<usize> = (0..changes.len()).collect();
     // Stable: a ticket's transitions keep their order, so the second meets the first's
     // version and is answered as stale, as it would be written alone.
     order.sort_by_key(|&i| changes[i].before.id);
-    let mut conn = writer.acquire().await?;
     let mut tx = conn.begin().await?;
     match write_together(&mut tx, style, changes, &order).await {
         Ok(answers) => {
             tx.commit().await?;
-            return Ok(Written {
-                answers,
-                one_by_one: false,
-                durable: conn.finish().await,
-            });
+            return Ok((answers, false));
         }
         Err(error) => {
             tracing::warn!(%error, transitions = changes.len(),
@@ -132,11 +129,7 @@ async fn write_batch(
     let mut tx = conn.begin().await?;
     let answers = write_one_by_one(&mut tx, style, changes, &order).await?;
     tx.commit().await?;
-    Ok(Written {
-        answers,
-        one_by_one: true,
-        durable: conn.finish().await,
-    })
+    Ok((answers, true))
 }
 
 /// The fast path: a few multi-row statements for the whole batch. Any database error
