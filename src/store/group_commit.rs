@@ -271,13 +271,13 @@ async fn run<W: BatchWriter>(
             })
             .filter(|_| results.iter().all(Result::is_err));
         match durable {
-            Durable::AtCommit => answer::<W>(answers, results),
+            Durable::AtCommit => answer(answers, results),
             Durable::Syncing(synced) => {
                 syncing.spawn(async move {
                     match synced.await {
-                        Ok(()) => answer::<W>(answers, results),
+                        Ok(()) => answer(answers, results),
                         // Committed but perhaps not on disk: nobody may be told it was written.
-                        Err(error) => answer::<W>(
+                        Err(error) => answer(
                             answers,
                             results.iter().map(|_| Err(error.clone())).collect(),
                         ),
@@ -300,10 +300,7 @@ async fn run<W: BatchWriter>(
 }
 
 /// Sends each caller its result, in the jobs' order.
-fn answer<W: BatchWriter>(
-    answers: Vec<oneshot::Sender<StoreResult<W::Done>>>,
-    results: Vec<StoreResult<W::Done>>,
-) {
+fn answer<D>(answers: Vec<oneshot::Sender<StoreResult<D>>>, results: Vec<StoreResult<D>>) {
     let mut results = results.into_iter();
     for answer in answers {
         let result = results.next().unwrap_or_else(|| {
