@@ -169,6 +169,11 @@ fn describe() {
         "SQLite: time each sync of the write-ahead log took after a batch's commit; the \
          batch's callers are answered when it returns, while the next batch is written."
     );
+    describe_gauge!(
+        crate::store::LOG_FRAMES,
+        "SQLite: pages in the write-ahead log at the last checkpoint pass; past its bound the \
+         writer copies the log back between batches so that the next one starts it over."
+    );
     describe_counter!(
         crate::store::BATCHES_WRITTEN_ONE_BY_ONE,
         "Batches written again one write at a time after their transaction failed, by writer \

@@ -34,6 +34,7 @@ use futures_util::future::BoxFuture;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool};
 
+use super::wal_checkpoint::LogBound;
 use super::{StoreError, StoreResult};
 
 /// Seconds each sync of SQLite's log took, exported on /metrics: the wait a batch's
@@ -50,6 +51,9 @@ pub(super) struct WriteConnection {
 /// The write-ahead log file of a SQLite database.
 struct Log {
     path: PathBuf,
+    /// Raised when the log has grown too long; the connection copies it back between
+    /// batches.
+    bound: Arc<LogBound>,
     broken: AtomicBool,
     /// Batches committed so far, counted after each commit.
     committed: AtomicU64,
@@ -73,14 +77,15 @@ impl WriteConnection {
     }
 
     /// The write connection of a SQLite database in WAL mode: its batches' logs are synced
-    /// after their commits. A database without a file (in memory) has no log to sync.
-    pub async fn sqlite(pool: AnyPool) -> StoreResult<Self> {
+    /// after their commits, and copied back between batches when `bound` is raised. A
+    /// database without a file (in memory) has no log to sync.
+    pub async fn sqlite(pool: AnyPool, bound: Arc<LogBound>) -> StoreResult<Self> {
         let file: String =
             sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
                 .fetch_one(&pool)
                 .await?;
-        let log =
-            (!file.is_empty()).then(|| Arc::new(Log::new(PathBuf::from(format!("{file}-wal")))));
+        let log = (!file.is_empty())
+            .then(|| Arc::new(Log::new(PathBuf::from(format!("{file}-wal")), bound)));
         Ok(WriteConnection { pool, log })
     }
 
@@ -129,9 +134,10 @@ impl Log {
         ))
     }
 
-    fn new(path: PathBuf) -> Self {
+    fn new(path: PathBuf, bound: Arc<LogBound>) -> Self {
         Log {
             path,
+            bound,
             broken: AtomicBool::new(false),
             committed: AtomicU64::new(0),
             synced: tokio::sync::Mutex::new(0),
@@ -178,20 +184,23 @@ pub(super) struct BatchConnection {
 }
 
 impl BatchConnection {
-    /// Gives the connection back, durable at commit again, and says when what the batch
-    /// committed is on disk.
+    /// Gives the connection back, durable at commit again (and with the log copied back
+    /// if it has outgrown its bound), and says when what the batch committed is on disk.
     pub async fn finish(mut self) -> Durable {
         let (Some(mut conn), Some(log)) = (self.conn.take(), self.log.take()) else {
             return Durable::AtCommit;
         };
-        if let Err(error) = sqlx::query("PRAGMA synchronous = FULL")
+        let durable = log.clone().sync();
+        match sqlx::query("PRAGMA synchronous = FULL")
             .execute(&mut *conn)
             .await
         {
-            tracing::warn!(%error, "could not restore synchronous = FULL; closing the write connection");
-            conn.close_on_drop();
+            Ok(_) => log.bound.restart_if_outgrown(&mut conn).await,
+            Err(error) => {
+                tracing::warn!(%error, "could not restore synchronous = FULL; closing the write connection");
+                conn.close_on_drop();
+            }
         }
-        let durable = log.sync();
         drop(conn);
         durable
     }
@@ -249,6 +258,10 @@ mod tests {
             .expect("database")
     }
 
+    fn unbounded() -> Arc<LogBound> {
+        Arc::new(LogBound::new(i64::MAX))
+    }
+
     async fn synchronous(conn: &mut AnyConnection) -> i64 {
         sqlx::query_scalar("PRAGMA synchronous")
             .fetch_one(conn)
@@ -262,7 +275,9 @@ mod tests {
     async fn a_batch_skips_the_sync_at_commit_and_the_connection_gets_it_back() {
         let dir = tempfile::TempDir::new().expect("temporary directory");
         let pool = wal_pool(&dir).await;
-        let writer = WriteConnection::sqlite(pool.clone()).await.expect("writer");
+        let writer = WriteConnection::sqlite(pool.clone(), unbounded())
+            .await
+            .expect("writer");
         let log = writer.log.as_ref().expect("a file database has a log");
         assert_eq!(log.path, dir.path().join("s.db-wal"));
 
@@ -289,7 +304,7 @@ mod tests {
     #[tokio::test]
     async fn one_sync_covers_every_batch_committed_before_it() {
         let dir = tempfile::TempDir::new().expect("temporary directory");
-        let writer = WriteConnection::sqlite(wal_pool(&dir).await)
+        let writer = WriteConnection::sqlite(wal_pool(&dir).await, unbounded())
             .await
             .expect("writer");
         let mut pending = Vec::new();
@@ -322,7 +337,9 @@ mod tests {
     async fn a_batch_connection_dropped_unfinished_is_closed() {
         let dir = tempfile::TempDir::new().expect("temporary directory");
         let pool = wal_pool(&dir).await;
-        let writer = WriteConnection::sqlite(pool.clone()).await.expect("writer");
+        let writer = WriteConnection::sqlite(pool.clone(), unbounded())
+            .await
+            .expect("writer");
         drop(writer.acquire().await.expect("batch connection"));
         let mut next = pool.acquire().await.expect("a new connection");
         assert_eq!(synchronous(&mut next).await, 2);
@@ -336,7 +353,10 @@ mod tests {
         let pool = wal_pool(&dir).await;
         let writer = WriteConnection {
             pool,
-            log: Some(Arc::new(Log::new(dir.path().join("missing-wal")))),
+            log: Some(Arc::new(Log::new(
+                dir.path().join("missing-wal"),
+                unbounded(),
+            ))),
         };
         let conn = writer.acquire().await.expect("batch connection");
         let Durable::Syncing(synced) = conn.finish().await else {
@@ -358,7 +378,9 @@ mod tests {
             .await
             .expect("database");
         for writer in [
-            WriteConnection::sqlite(pool.clone()).await.expect("writer"),
+            WriteConnection::sqlite(pool.clone(), unbounded())
+                .await
+                .expect("writer"),
             WriteConnection::durable_at_commit(pool.clone()),
         ] {
             assert!(writer.log.is_none());

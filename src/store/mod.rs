@@ -49,6 +49,7 @@ pub use group_commit::{
 pub use linkage::LinkageStore;
 pub use log_sync::LOG_SYNC_SECONDS;
 pub use sql::{Dialect, SqlStore};
+pub use wal_checkpoint::LOG_FRAMES;
 
 /// Clone: a batch that fails to commit gives its one error to every caller in it.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -11,6 +11,7 @@
 //! ([`wal_checkpoint`](super::wal_checkpoint)).
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -21,7 +22,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use super::Batching;
 use super::log_sync::WriteConnection;
 use super::sql::{Dialect, SqlStore};
-use super::wal_checkpoint::Checkpointer;
+use super::wal_checkpoint::{Checkpointer, LOG_BOUND_FRAMES, LogBound};
 
 /// Concurrent readers; writes have one connection of their own.
 const READERS: u32 = 8;
@@ -78,9 +79,10 @@ pub async fn open(url: &str, batching: Batching) -> anyhow::Result<SqlStore> {
         .await?;
     let reader = pool_options(READERS, None).connect(url).await?;
     let checkpoints = pool_options(1, None).connect(url).await?;
-    let batches = WriteConnection::sqlite(writer).await?;
+    let bound = Arc::new(LogBound::new(LOG_BOUND_FRAMES));
+    let batches = WriteConnection::sqlite(writer, bound.clone()).await?;
     Ok(SqlStore::new(Dialect::Sqlite, batches, reader, batching)
-        .with_checkpointer(Checkpointer::start(checkpoints)))
+        .with_checkpointer(Checkpointer::start(checkpoints, bound)))
 }
 
 #[cfg(test)]
