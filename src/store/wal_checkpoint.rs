@@ -16,9 +16,10 @@
 //! there (it copies what the log held when it began, while the writer appends more), so
 //! the log grew for as long as the load lasted: 1.1 GB after 16 s of intake, and with it
 //! the disk used, the page cache and the time recovery takes after a crash. So when a
-//! pass finds the log past [`LOG_BOUND_FRAMES`] it raises a flag ([`LogBound`]), and the
-//! writer, between two batches, copies the rest back itself: nothing is appended
-//! meanwhile, so that pass completes and the next batch starts the log over.
+//! pass finds the log past [`LOG_BOUND_FRAMES`], the checkpointer passes again back to
+//! back until little comes in per pass, then raises a flag ([`LogBound`]), and the
+//! writer, between two batches, copies that little back itself: nothing is appended
+//! meanwhile, so its pass completes and the next batch starts the log over.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
