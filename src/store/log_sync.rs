@@ -190,7 +190,6 @@ impl BatchConnection {
         let (Some(mut conn), Some(log)) = (self.conn.take(), self.log.take()) else {
             return Durable::AtCommit;
         };
-        let durable = log.clone().sync();
         match sqlx::query("PRAGMA synchronous = FULL")
             .execute(&mut *conn)
             .await
@@ -201,6 +200,7 @@ impl BatchConnection {
                 conn.close_on_drop();
             }
         }
+        let durable = log.sync();
         drop(conn);
         durable
     }
@@ -232,12 +232,14 @@ impl DerefMut for BatchConnection {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use sqlx::any::AnyPoolOptions;
 
-    /// A one-connection pool on a WAL database in `dir`, durable at commit by default.
-    async fn wal_pool(dir: &tempfile::TempDir) -> AnyPool {
+    /// A one-connection pool on a WAL database in `dir`, set up as the store's are:
+    /// durable at commit by default, no automatic checkpoints. Each call opens another
+    /// pool on the same database.
+    pub(in crate::store) async fn wal_pool(dir: &tempfile::TempDir) -> AnyPool {
         sqlx::any::install_default_drivers();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
         AnyPoolOptions::new()
@@ -247,7 +249,8 @@ mod tests {
                     sqlx::Executor::execute(
                         conn,
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                         CREATE TABLE IF NOT EXISTS t (x INTEGER)",
+                         PRAGMA wal_autocheckpoint = 0; \
+                         CREATE TABLE IF NOT EXISTS t (x)",
                     )
                     .await?;
                     Ok(())

@@ -201,31 +201,9 @@ async fn checkpoint<'c>(on: impl Executor<'c, Database = Any>) -> sqlx::Result<P
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::log_sync::tests::wal_pool;
     use crate::store::log_sync::{Durable, WriteConnection};
     use sqlx::Acquire;
-    use sqlx::any::AnyPoolOptions;
-
-    /// A pool of `max` connections on a WAL database in `dir`, set up as the store's are.
-    async fn pool(dir: &tempfile::TempDir, max: u32) -> AnyPool {
-        sqlx::any::install_default_drivers();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
-        AnyPoolOptions::new()
-            .max_connections(max)
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                         PRAGMA wal_autocheckpoint = 0; \
-                         CREATE TABLE IF NOT EXISTS t (x BLOB)",
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await
-            .expect("database")
-    }
 
     /// One batch of `rows` rows of 2 KiB through the write connection, as a batch writer
     /// writes it (a row is about half a page, so a frame of the log per two rows).
@@ -250,9 +228,9 @@ mod tests {
     async fn log_after_a_checkpointer_fell_behind(bound: i64) -> i64 {
         let dir = tempfile::TempDir::new().expect("temporary directory");
         let (writes, reads, checkpoints) = (
-            pool(&dir, 1).await,
-            pool(&dir, 1).await,
-            pool(&dir, 1).await,
+            wal_pool(&dir).await,
+            wal_pool(&dir).await,
+            wal_pool(&dir).await,
         );
         let bound = Arc::new(LogBound::new(bound));
         let writer = WriteConnection::sqlite(writes, bound.clone())
