@@ -96,11 +96,14 @@ impl WriteConnection {
     }
 
     /// The connection for one batch; on SQLite, its commits skip the sync until
-    /// [`BatchConnection::finish`].
+    /// [`BatchConnection::finish`]. If the log has outgrown its bound, it is copied back
+    /// first: here, not at the end of the batch before, so that batch's callers are
+    /// answered without waiting for the copy, and this batch starts the log over.
     pub async fn acquire(&self) -> StoreResult<BatchConnection> {
         let mut conn = self.pool.acquire().await?;
         if let Some(log) = &self.log {
             log.check()?;
+            log.bound.restart_if_outgrown(&mut conn).await;
             sqlx::query("PRAGMA synchronous = NORMAL")
                 .execute(&mut *conn)
                 .await?;
@@ -184,21 +187,18 @@ pub(super) struct BatchConnection {
 }
 
 impl BatchConnection {
-    /// Gives the connection back, durable at commit again (and with the log copied back
-    /// if it has outgrown its bound), and says when what the batch committed is on disk.
+    /// Gives the connection back, durable at commit again, and says when what the batch
+    /// committed is on disk.
     pub async fn finish(mut self) -> Durable {
         let (Some(mut conn), Some(log)) = (self.conn.take(), self.log.take()) else {
             return Durable::AtCommit;
         };
-        match sqlx::query("PRAGMA synchronous = FULL")
+        if let Err(error) = sqlx::query("PRAGMA synchronous = FULL")
             .execute(&mut *conn)
             .await
         {
-            Ok(_) => log.bound.restart_if_outgrown(&mut conn).await,
-            Err(error) => {
-                tracing::warn!(%error, "could not restore synchronous = FULL; closing the write connection");
-                conn.close_on_drop();
-            }
+            tracing::warn!(%error, "could not restore synchronous = FULL; closing the write connection");
+            conn.close_on_drop();
         }
         let durable = log.sync();
         drop(conn);
