@@ -31,3 +31,59 @@ where
 }
 
 store_conformance::conformance_tests!(run);
+
+/// PostgreSQL only. A lease changes no indexed column, so where the ticket's page has room
+/// (`tickets` is filled to 70%, migration 0012) the new row version goes beside the old one
+/// and no index gets an entry (a HOT update). Pages filled to the brim had no room: the
+/// first lease on each moved the row to another page and wrote into every index.
+#[tokio::test]
+async fn a_lease_leaves_its_ticket_on_its_page() {
+    use sqlx::Connection;
+    use store_conformance::fixtures::*;
+
+    const PAGE: &str = "SELECT (ctid::text::point)[0]::bigint FROM tickets WHERE id = $1";
+    const LAST_PAGE: &str = "SELECT max((ctid::text::point)[0]::bigint) FROM tickets";
+    run(|store, url| async move {
+        let store = &*store;
+        let mut db = sqlx::PgConnection::connect(&url).await.expect("connect");
+        let page_of = async |db: &mut sqlx::PgConnection, id: TicketId| -> i64 {
+            sqlx::query_scalar(PAGE)
+                .bind(id)
+                .fetch_one(db)
+                .await
+                .expect("page")
+        };
+        let general = || intake(REGION_STREET, "urban_rural_construction", Urgency::General);
+        // Same deadline for all: the first created is the first pulled.
+        let first = dispatched(store, STREET, general(), t0()).await;
+        let page = page_of(&mut db, first.id).await;
+        for _ in 0..500 {
+            dispatched(store, STREET, general(), t0()).await;
+            let last: i64 = sqlx::query_scalar(LAST_PAGE)
+                .fetch_one(&mut db)
+                .await
+                .expect("last page");
+            if last > page {
+                break;
+            }
+        }
+        let last: i64 = sqlx::query_scalar(LAST_PAGE)
+            .fetch_one(&mut db)
+            .await
+            .expect("last page");
+        assert!(
+            last > page,
+            "intake went on to another page: the first one is full"
+        );
+
+        let leased = pull(store, STREET, "w1", 1, t0() + mins(1), t0() + mins(31)).await;
+        assert_eq!(ids(&leased), [first.id]);
+        assert_eq!(
+            page_of(&mut db, first.id).await,
+            page,
+            "the leased row moved off its page, so every index of tickets got an entry"
+        );
+        db.close().await.expect("close");
+    })
+    .await;
+}

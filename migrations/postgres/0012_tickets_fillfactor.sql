@@ -1,0 +1,12 @@
+-- Room on each page of `tickets` for a lease.
+--
+-- PullAssigned leases a ticket by setting `lease_owner` and `lease_until`, which no index
+-- covers; PostgreSQL can then write the new row version beside the old one on the same
+-- page (a HOT update) and touch no index, but only if that page has room for it. Rows
+-- are about 2 KB (the ticket's JSON body is stored inline), and pages filled to the brim
+-- by intake and bulk loads had none, so nearly every lease wrote a new entry into each of
+-- the table's indexes — at 10 million tickets, index pages mostly not in shared buffers.
+-- Filled to 70%, a page keeps room for one more version; once a leased ticket moves on,
+-- its dead versions are pruned and the room is there for the next lease on that page.
+-- Applies to pages written from now on; `VACUUM FULL tickets` rewrites the older ones.
+ALTER TABLE tickets SET (fillfactor = 70);
