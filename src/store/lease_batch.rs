@@ -50,6 +50,17 @@ impl BatchWriter for LeaseWriter {
     }
 }
 
+/// Starts a batch's transaction on PostgreSQL, in the same round trip as `BEGIN`: the
+/// pulls use the generic plan of their statement, planned once per connection.
+///
+/// PostgreSQL plans a prepared statement for each call's values while that plan is
+/// costed well below the generic one, and a generic `LIMIT $5` is costed as a tenth of
+/// the unit's queue: once a unit's queue held a few thousand tickets (a million stored),
+/// every pull was planned anew, 0.3 ms of a 1.3 ms call. The generic plan is the same
+/// scan of `tickets_pull` in the queue's order. `LOCAL`: it ends with the transaction,
+/// so no other statement on the connection is planned this way.
+const BEGIN_WITH_GENERIC_PLANS: &str = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan";
+
 /// Leases for each pull in turn; answers in the pulls' order.
 async fn write_batch(
     conn: &mut AnyConnection,
@@ -57,7 +68,10 @@ async fn write_batch(
     pulls: &[Pull],
 ) -> StoreResult<(Vec<StoreResult<Vec<Ticket>>>, bool)> {
     let sql = pull_sql(dialect);
-    let mut tx = conn.begin().await?;
+    let mut tx = match dialect {
+        Dialect::Sqlite => conn.begin().await?,
+        Dialect::Postgres => sqlx::Connection::begin_with(conn, BEGIN_WITH_GENERIC_PLANS).await?,
+    };
     let mut answers = Vec::with_capacity(pulls.len());
     for pull in pulls {
         answers.push(Ok(lease(&mut tx, sql, pull).await?));
@@ -117,3 +131,7 @@ async fn lease(
     tickets.sort_by_key(|(due, t)| (due.is_none(), *due, t.id));
     Ok(tickets.into_iter().map(|(_, t)| t).collect())
 }
+
+#[cfg(test)]
+#[path = "lease_batch_tests.rs"]
+mod tests;
