@@ -32,7 +32,7 @@ async fn postgres_plans_the_pull_once_per_connection() {
     let db = test_database::TestDatabase::create().await;
     sqlx::any::install_default_drivers();
     let mut conn = AnyConnection::connect(&db.url).await.expect("connect");
-    sqlx::migrate!("migrations/postgres")
+    crate::store::postgres::MIGRATOR
         .run(&mut conn)
         .await
         .expect("migrate");

@@ -133,10 +133,7 @@ mod tests {
             .connect("sqlite::memory:")
             .await
             .unwrap();
-        sqlx::migrate!("migrations/sqlite")
-            .run(&pool)
-            .await
-            .unwrap();
+        crate::store::sqlite::MIGRATOR.run(&pool).await.unwrap();
         for (sql, table, index) in [
             (
                 OVERDUE_BY_UNIT,

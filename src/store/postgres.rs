@@ -11,10 +11,14 @@ use std::time::Duration;
 use anyhow::Context as _;
 use sqlx::Executor;
 use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
 
 use super::Batching;
 use super::log_sync::WriteConnection;
 use super::sql::{Dialect, SqlStore};
+
+/// The schema's migrations, embedded at build time: the store runs them at open.
+pub(super) static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
 
 const MAX_CONNECTIONS: u32 = 16;
 /// How long a call waits for a connection. While PostgreSQL is down or restarting, every
@@ -41,7 +45,7 @@ pub async fn open(url: &str, batching: Batching) -> anyhow::Result<SqlStore> {
         .connect(url)
         .await
         .with_context(|| format!("connecting to PostgreSQL at {}", redact(url)))?;
-    sqlx::migrate!("migrations/postgres")
+    MIGRATOR
         .run(&pool)
         .await
         .context("running PostgreSQL migrations")?;

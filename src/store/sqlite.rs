@@ -17,6 +17,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use sqlx::Executor;
 use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqliteConnectOptions;
 
 use super::Batching;
@@ -25,6 +26,9 @@ use super::sql::{Dialect, SqlStore};
 use super::wal_checkpoint::{Checkpointer, LOG_BOUND_FRAMES, LogBound};
 
 /// Concurrent readers; writes have one connection of their own.
+/// The schema's migrations, embedded at build time: the store runs them at open.
+pub(super) static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
+
 const READERS: u32 = 8;
 
 /// Every connection: durable commits, and no connection checkpoints on commit
@@ -64,7 +68,7 @@ pub async fn open(url: &str, batching: Batching) -> anyhow::Result<SqlStore> {
         .connect(url)
         .await
         .with_context(|| format!("opening SQLite database `{url}`"))?;
-    sqlx::migrate!("migrations/sqlite")
+    MIGRATOR
         .run(&migrator)
         .await
         .context("running SQLite migrations")?;
