@@ -7,6 +7,7 @@
 
 pub mod calls;
 pub mod grpc;
+pub mod process;
 pub mod rates;
 
 use std::net::SocketAddr;
@@ -71,6 +72,7 @@ pub fn handle() -> PrometheusHandle {
                 tracing::warn!("another metrics recorder is installed; /metrics will stay empty");
             }
             describe();
+            process::describe();
             handle
         })
         .clone()
@@ -329,6 +331,7 @@ pub async fn serve(
                         }
                     }
                 }
+                process::collect();
                 handle.render().into_response()
             }
         }),

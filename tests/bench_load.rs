@@ -4,6 +4,7 @@
 mod common;
 
 use common::cli::{BINARY, text};
+use common::daemon::Daemon;
 use common::postgres::TestDatabase;
 use serde_json::Value;
 
@@ -222,4 +223,77 @@ fn a_remote_daemon_is_refused() {
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     assert!(stderr.contains("not a loopback address"), "{stderr}");
+}
+
+/// Against a running daemon, --server-metrics reads its CPU and memory around the clock
+/// (from /metrics, with the admin token the listener asks for) and reports them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_s_cpu_per_request_is_read_from_its_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("b.db").display());
+    let daemon = Daemon::start_with_metrics(&url, &[]).await;
+    let (grpc, metrics) = (
+        daemon.grpc.to_string(),
+        daemon.metrics.expect("started with /metrics").to_string(),
+    );
+    let token = daemon.token.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        bench_load(&[
+            "--scenario",
+            "intake",
+            "--duration",
+            "1s",
+            "--addr",
+            &grpc,
+            "--server-metrics",
+            &metrics,
+            "--token",
+            &token,
+        ])
+    })
+    .await
+    .unwrap();
+    assert_sound(&report, "intake");
+    let server = &report["server"];
+    // Classifying, routing and storing a ticket takes the daemon more than a microsecond
+    // and less than a second of CPU; it holds some memory.
+    let per_request = number(server, "cpu_us_per_request");
+    assert!((1.0..1e6).contains(&per_request), "{report}");
+    assert!(number(server, "cpu_cores") > 0.0, "{report}");
+    assert!(number(server, "rss_mb") > 1.0, "{report}");
+    daemon.assert_no_panic();
+}
+
+/// Pointed at something that is not a metrics listener (here the daemon's gRPC port), the
+/// run fails before the clock with the address it tried, not with a report missing its
+/// server figures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_metrics_must_name_a_metrics_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("b.db").display());
+    let daemon = Daemon::start(&url, &[]).await;
+    let (grpc, token) = (daemon.grpc.to_string(), daemon.token.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(BINARY)
+            .args(["bench-load", "--scenario", "echo", "--duration", "1s"])
+            .args([
+                "--addr",
+                &grpc,
+                "--server-metrics",
+                &grpc,
+                "--token",
+                &token,
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    let expected = format!(
+        "reading the daemon's metrics at http://{}/metrics",
+        daemon.grpc
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
 }

@@ -65,6 +65,11 @@ pub struct BenchLoadArgs {
     /// network.
     #[arg(long, value_name = "HOST:PORT")]
     pub addr: Option<String>,
+    /// The --addr daemon's metrics listener (HOST:PORT, as `serve --metrics-listen`): read
+    /// before and after the clock, to report the CPU the daemon spent per request and its
+    /// memory. With auth on, --token must be a centre's or an admin's.
+    #[arg(long, value_name = "HOST:PORT", requires = "addr")]
+    pub server_metrics: Option<String>,
     /// PEM CA certificate of a TLS daemon, for an https:// --addr.
     #[arg(long, value_name = "PEM", requires = "addr")]
     pub tls_ca: Option<std::path::PathBuf>,

@@ -6,7 +6,7 @@ use crate::auth::client::AuthedChannel;
 
 use super::record::Record;
 use super::report::Report;
-use super::runner::{self, Client, Flow};
+use super::runner::{Client, Flow};
 use super::{BenchLoadArgs, Run};
 use crate::proto::{EchoRequest, diagnostics_service_client::DiagnosticsServiceClient};
 
@@ -55,7 +55,7 @@ pub async fn run(run: &Run, args: &BenchLoadArgs) -> anyhow::Result<Report> {
             payload: payload.clone(),
         })
         .collect();
-    let done = runner::run(clients, run.limits(args)).await?;
+    let done = run.clock(clients, args).await?;
     let mut report = run.report(args, &done.record, done.elapsed);
     report.extra("payload_bytes", payload.len());
     Ok(report)

@@ -7,7 +7,7 @@ use crate::auth::client::AuthedChannel;
 
 use super::record::Record;
 use super::report::Report;
-use super::runner::{self, Client, Flow};
+use super::runner::{Client, Flow};
 use super::{BenchLoadArgs, Run};
 use crate::proto::{self, disposition, intake_service_client::IntakeServiceClient};
 use crate::synth::Generator;
@@ -70,7 +70,7 @@ pub async fn run(run: &Run, args: &BenchLoadArgs) -> anyhow::Result<Report> {
             actor: run.agent(i),
         })
         .collect();
-    let done = runner::run(clients, run.limits(args)).await?;
+    let done = run.clock(clients, args).await?;
     let mut report = run.report(args, &done.record, done.elapsed);
     report.extra("outcomes", super::counts_under(&done.record, "outcome."));
     Ok(report)

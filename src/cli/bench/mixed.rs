@@ -14,7 +14,7 @@ use super::intake::take_request;
 use super::mix::{self, Op};
 use super::record::Record;
 use super::report::Report;
-use super::runner::{self, Client, Flow};
+use super::runner::{Client, Flow};
 use super::{BenchLoadArgs, Run, backlog};
 use crate::cli::client::beijing;
 use crate::proto::{
@@ -284,7 +284,7 @@ pub async fn run(run: &Run, args: &BenchLoadArgs) -> anyhow::Result<Report> {
             }
         })
         .collect();
-    let done = runner::run(clients, run.limits(args)).await?;
+    let done = run.clock(clients, args).await?;
     let mut report = run.report(args, &done.record, done.elapsed);
     report.extra("ops", super::counts_under(&done.record, "ops."));
     report.extra("outcomes", super::counts_under(&done.record, "outcome."));

@@ -3,7 +3,7 @@
 //!
 //! One file per job: [`args`] (flags), [`target`] (the daemon and its connections),
 //! [`runner`] (the clients and the clock), [`record`] and [`latency`] (what was seen),
-//! [`report`] (table and JSON); the scenarios [`echo`], [`intake`], [`pull`] and [`mixed`],
+//! [`report`] (table and JSON), [`server_use`] (what the daemon spent, from its metrics); the scenarios [`echo`], [`intake`], [`pull`] and [`mixed`],
 //! with what they share: [`backlog`] (work prepared before the clock), [`desk`] (a
 //! back-office's next step), [`mix`] (the mixed shares) and [`claims`] (the double-claim
 //! check).
@@ -22,6 +22,7 @@ mod pull;
 mod record;
 mod report;
 mod runner;
+mod server_use;
 mod target;
 
 use std::time::Duration;
@@ -50,6 +51,10 @@ pub struct Run {
     seed: u64,
     /// Where synthetic requests take place: the units the in-process daemon loads too.
     units: UnitCatalog,
+    /// The daemon's metrics, read around the clock (--server-metrics).
+    probe: Option<server_use::Probe>,
+    /// What the daemon spent while the clock ran: the readings before and after.
+    spent: std::sync::Mutex<Option<(server_use::Reading, server_use::Reading)>>,
 }
 
 impl Run {
@@ -59,6 +64,11 @@ impl Run {
             Source::BuiltIn => crate::config::built_in_units(),
         };
         let id = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+        let probe = args
+            .server_metrics
+            .as_deref()
+            .map(|addr| server_use::Probe::new(addr, args.token.clone()))
+            .transpose()?;
         Ok(Run {
             target,
             concurrency: args.concurrency as usize,
@@ -66,7 +76,28 @@ impl Run {
             id,
             seed: args.seed,
             units,
+            probe,
+            spent: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Runs the clients on the clock; with --server-metrics, reads the daemon's use of
+    /// CPU and memory just before and just after, so preparation (a backlog) is not in it.
+    async fn clock<C: runner::Client>(
+        &self,
+        clients: Vec<C>,
+        args: &BenchLoadArgs,
+    ) -> anyhow::Result<runner::Finished<C>> {
+        let before = match &self.probe {
+            Some(probe) => Some(probe.read().await?),
+            None => None,
+        };
+        let finished = runner::run(clients, self.limits(args)).await?;
+        if let (Some(probe), Some(before)) = (&self.probe, before) {
+            let after = probe.read().await?;
+            *self.spent.lock().expect("no panic while holding it") = Some((before, after));
+        }
+        Ok(finished)
     }
 
     /// A seed of its own for each client and purpose, all derived from --seed.
@@ -123,6 +154,9 @@ impl Run {
         );
         if let Some(rate) = args.rate {
             report.extra("offered_rate", rate);
+        }
+        if let Some((before, after)) = *self.spent.lock().expect("no panic while holding it") {
+            server_use::add_to(&mut report, before, after);
         }
         report
     }

@@ -14,7 +14,7 @@ use super::claims::{self, Claims};
 use super::desk::{self, Step};
 use super::record::Record;
 use super::report::Report;
-use super::runner::{self, Client, Flow};
+use super::runner::{Client, Flow};
 use super::{BenchLoadArgs, Run, backlog};
 use crate::proto::{self, dispatch_service_client::DispatchServiceClient};
 
@@ -133,7 +133,7 @@ pub async fn run(run: &Run, args: &BenchLoadArgs) -> anyhow::Result<Report> {
         })
         .collect();
     let started = std::time::SystemTime::now();
-    let done = runner::run(workers, run.limits(args)).await?;
+    let done = run.clock(workers, args).await?;
 
     let mut claims = Claims::default();
     for worker in done.clients {
