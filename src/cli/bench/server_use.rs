@@ -1,7 +1,7 @@
 //! What the daemon spent on a run, read from its own `/metrics` before and after the
 //! clock (`--server-metrics`): CPU seconds per request and in cores, and its resident
-//! memory at the end. Throughput on a shared machine moves with the minute; CPU per request
-//! does not, so a change that saves work shows here even when the clock cannot tell.
+//! memory at the end. Throughput says how fast; CPU per request says how much work a call
+//! costs, and so what the machine's cores allow at most.
 
 use std::time::Duration;
 
