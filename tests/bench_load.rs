@@ -33,6 +33,21 @@ fn bench_load(args: &[&str]) -> Value {
     serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {last}"))
 }
 
+/// A one-second intake run with `extra` flags, off the test's runtime (the harness blocks).
+async fn intake_for_a_second(extra: &[&str]) -> Value {
+    let args: Vec<String> = ["--scenario", "intake", "--duration", "1s"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .map(String::from)
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        bench_load(&args)
+    })
+    .await
+    .unwrap()
+}
+
 fn number(report: &Value, key: &str) -> f64 {
     report[key]
         .as_f64()
@@ -159,18 +174,7 @@ fn requests_bound_the_run() {
 async fn intake_on_postgres() {
     let db = TestDatabase::create().await;
     let url = db.url.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        bench_load(&[
-            "--scenario",
-            "intake",
-            "--duration",
-            "1s",
-            "--database-url",
-            &url,
-        ])
-    })
-    .await
-    .unwrap();
+    let report = intake_for_a_second(&["--database-url", &url]).await;
     assert_sound(&report, "intake");
     assert!(
         report["target"].as_str().unwrap().contains("postgres"),
@@ -236,23 +240,15 @@ async fn a_daemon_s_cpu_per_request_is_read_from_its_metrics() {
         daemon.grpc.to_string(),
         daemon.metrics.expect("started with /metrics").to_string(),
     );
-    let token = daemon.token.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        bench_load(&[
-            "--scenario",
-            "intake",
-            "--duration",
-            "1s",
-            "--addr",
-            &grpc,
-            "--server-metrics",
-            &metrics,
-            "--token",
-            &token,
-        ])
-    })
-    .await
-    .unwrap();
+    let report = intake_for_a_second(&[
+        "--addr",
+        &grpc,
+        "--server-metrics",
+        &metrics,
+        "--token",
+        &daemon.token,
+    ])
+    .await;
     assert_sound(&report, "intake");
     let server = &report["server"];
     // Classifying, routing and storing a ticket takes the daemon more than a microsecond
