@@ -7,6 +7,19 @@ use std::sync::OnceLock;
 
 use metrics_process::Collector;
 
+/// The series the collector writes (on Linux), as dashboards and bench-load name them.
+pub const CPU_SECONDS: &str = "process_cpu_seconds_total";
+pub const RESIDENT_BYTES: &str = "process_resident_memory_bytes";
+pub const NAMES: [&str; 7] = [
+    CPU_SECONDS,
+    RESIDENT_BYTES,
+    "process_virtual_memory_bytes",
+    "process_open_fds",
+    "process_max_fds",
+    "process_threads",
+    "process_start_time_seconds",
+];
+
 static COLLECTOR: OnceLock<Collector> = OnceLock::new();
 
 fn collector() -> &'static Collector {
@@ -21,4 +34,29 @@ pub fn describe() {
 /// Reads the process's figures now, so a scrape sees them as of the scrape.
 pub fn collect() {
     collector().collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names above are what a scrape shows.
+    #[test]
+    fn a_scrape_shows_every_process_series() {
+        let handle = crate::metrics::handle();
+        collect();
+        let text = handle.render();
+        for name in NAMES {
+            assert!(
+                text.lines().any(|l| l.starts_with(&format!("{name} "))),
+                "{name} is not in\n{text}"
+            );
+        }
+        let cpu = text
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{CPU_SECONDS} ")))
+            .expect("the CPU sample");
+        // A test process may not have used a tick of CPU yet: zero is a reading too.
+        assert!(cpu.parse::<f64>().is_ok_and(|s| s >= 0.0), "{cpu}");
+    }
 }

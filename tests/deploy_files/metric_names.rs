@@ -7,7 +7,8 @@ use super::grafana::{dashboard, dashboard_queries};
 use super::prometheus::{RULE_TESTS, RULES, RuleFile, RuleTestFile};
 use super::tools::yaml;
 
-/// Every metric the daemon exports (src/metrics.rs), plus Prometheus's own `up`. A rule,
+/// Every metric the daemon exports (src/metrics.rs, and the process metrics of
+/// src/metrics/process.rs), plus Prometheus's own `up`. A rule,
 /// a rule test or a dashboard query naming anything else fails
 /// `deploy_files_use_only_exported_metrics`, so a renamed metric cannot go unnoticed.
 const EXPORTED_METRICS: &[&str] = &[
@@ -47,11 +48,19 @@ const EXPORTED_METRICS: &[&str] = &[
     "hotline_linkage_pending",
     "hotline_linkage_sent_total",
     "hotline_linkage_failures_total",
+    "process_cpu_seconds_total",
+    "process_resident_memory_bytes",
+    "process_virtual_memory_bytes",
+    "process_open_fds",
+    "process_max_fds",
+    "process_threads",
+    "process_start_time_seconds",
     "up",
 ];
 
 /// Names in a PromQL expression that can be series: identifiers outside string literals
-/// that either contain a colon (recording rules) or start with `hotline_`, plus `up`.
+/// that either contain a colon (recording rules) or start with `hotline_` or `process_`,
+/// plus `up`.
 fn series_names(expr: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     let mut chars = expr.chars().peekable();
@@ -78,7 +87,10 @@ fn series_names(expr: &str) -> BTreeSet<String> {
                 }
                 let is_number_or_duration = c.is_ascii_digit();
                 if !is_number_or_duration
-                    && (word.contains(':') || word.starts_with("hotline_") || word == "up")
+                    && (word.contains(':')
+                        || word.starts_with("hotline_")
+                        || word.starts_with("process_")
+                        || word == "up")
                 {
                     names.insert(word);
                 }

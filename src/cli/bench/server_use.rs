@@ -13,9 +13,8 @@ use serde_json::json;
 
 use super::report::Report;
 use super::target::loopback;
+use crate::metrics::process::{CPU_SECONDS as CPU, RESIDENT_BYTES as RSS};
 
-const CPU: &str = "process_cpu_seconds_total";
-const RSS: &str = "process_resident_memory_bytes";
 const SCRAPE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The daemon's metrics listener, and the token a scrape needs when auth is on.
