@@ -3,10 +3,10 @@
 //!
 //! One file per job: [`args`] (flags), [`target`] (the daemon and its connections),
 //! [`runner`] (the clients and the clock), [`record`] and [`latency`] (what was seen),
-//! [`report`] (table and JSON), [`server_use`] (what the daemon spent, from its metrics); the scenarios [`echo`], [`intake`], [`pull`] and [`mixed`],
-//! with what they share: [`backlog`] (work prepared before the clock), [`desk`] (a
-//! back-office's next step), [`mix`] (the mixed shares) and [`claims`] (the double-claim
-//! check).
+//! [`report`] (table and JSON), [`server_use`] (what the daemon spent, from its metrics);
+//! the scenarios [`echo`], [`intake`], [`pull`] and [`mixed`], with what they share:
+//! [`backlog`] (work prepared before the clock), [`desk`] (a back-office's next step),
+//! [`mix`] (the mixed shares) and [`claims`] (the double-claim check).
 
 mod args;
 mod backlog;
@@ -177,6 +177,10 @@ pub async fn run(args: BenchLoadArgs) -> anyhow::Result<()> {
         bail!("--duration must be longer than zero");
     }
     let run = Run::new(Target::open(&args).await?, &args)?;
+    if let Some(probe) = &run.probe {
+        // A wrong --server-metrics fails now, not after a backlog of minutes.
+        probe.read().await?;
+    }
     let outcome = match args.scenario {
         Scenario::Echo => echo::run(&run, &args).await,
         Scenario::Intake => intake::run(&run, &args).await,
