@@ -60,13 +60,16 @@ async fn the_write_ahead_log_is_checkpointed_off_the_write_path() {
     let database = size("");
     store.close().await;
     // Each ticket is a few kilobytes of table and index pages in the log; checkpointed
-    // between rounds, the log holds about one round's pages at most.
+    // between rounds, the log holds about one round's pages (an eighth of the database),
+    // two or three when the checkpointer's ticks are late on a loaded machine (seen in CI:
+    // 1.78 MB against a 3.44 MB database). A log never reused would hold every version of
+    // every page ever written: more than the whole database.
     assert!(
         database > written * 1024,
         "the database file holds the {written} tickets: {database} bytes"
     );
     assert!(
-        largest_log < database / 2,
+        largest_log < database,
         "the log is reused: at most {largest_log} bytes, database {database} bytes"
     );
 }
