@@ -7,10 +7,10 @@ use super::grafana::{dashboard, dashboard_queries};
 use super::prometheus::{RULE_TESTS, RULES, RuleFile, RuleTestFile};
 use super::tools::yaml;
 
-/// Every metric the daemon exports (src/metrics.rs, and the process metrics of
-/// src/metrics/process.rs), plus Prometheus's own `up`. A rule,
-/// a rule test or a dashboard query naming anything else fails
-/// `deploy_files_use_only_exported_metrics`, so a renamed metric cannot go unnoticed.
+/// Every metric the daemon records itself (src/metrics.rs), plus Prometheus's own `up`.
+/// With the process metrics ([`PROCESS_METRICS`]), a rule, a rule test or a dashboard
+/// query naming anything else fails `deploy_files_use_only_exported_metrics`, so a
+/// renamed metric cannot go unnoticed.
 const EXPORTED_METRICS: &[&str] = &[
     "hotline_tickets_created_total",
     "hotline_tickets_dispatched_total",
@@ -48,15 +48,12 @@ const EXPORTED_METRICS: &[&str] = &[
     "hotline_linkage_pending",
     "hotline_linkage_sent_total",
     "hotline_linkage_failures_total",
-    "process_cpu_seconds_total",
-    "process_resident_memory_bytes",
-    "process_virtual_memory_bytes",
-    "process_open_fds",
-    "process_max_fds",
-    "process_threads",
-    "process_start_time_seconds",
     "up",
 ];
+
+/// The process metrics a crate records for the daemon; its unit test checks them against
+/// a real scrape.
+const PROCESS_METRICS: [&str; 7] = hotline::metrics::process::NAMES;
 
 /// Names in a PromQL expression that can be series: identifiers outside string literals
 /// that either contain a colon (recording rules) or start with `hotline_` or `process_`,
@@ -127,7 +124,11 @@ fn deploy_files_use_only_exported_metrics() {
     for (place, query) in dashboard_queries(&dashboard()) {
         uses.extend(series_names(&query).into_iter().map(|n| (place.clone(), n)));
     }
-    let exported: BTreeSet<&str> = EXPORTED_METRICS.iter().copied().collect();
+    let exported: BTreeSet<&str> = EXPORTED_METRICS
+        .iter()
+        .chain(&PROCESS_METRICS)
+        .copied()
+        .collect();
     let unknown: Vec<String> = uses
         .iter()
         .filter(|(_, name)| !exported.contains(name.as_str()) && !recorded.contains(name))
