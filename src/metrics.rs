@@ -163,7 +163,13 @@ fn describe() {
         crate::store::BATCH_WRITE_SECONDS,
         metrics::Unit::Seconds,
         "Time a batch writer (intake, transition, lease) spent on one batch, first statement \
-         to commit; its sum per second is how busy that writer is."
+         to commit; its sum per second over hotline_batch_writers is how busy those writers are."
+    );
+    describe_gauge!(
+        crate::store::BATCH_WRITERS,
+        "Batch writer tasks of each kind (intake, transition, lease); the rate of \
+         hotline_batch_write_seconds_sum divided by it is the share of them busy: near 1, \
+         writes queue behind the writers."
     );
     describe_histogram!(
         crate::store::LOG_SYNC_SECONDS,

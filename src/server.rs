@@ -163,6 +163,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         .map(crate::tls::Tls::load)
         .transpose()
         .context("loading the TLS certificate")?;
+    if config.metrics_addr.is_some() {
+        // The recorder first: the store reports its writer counts as it starts them.
+        crate::metrics::handle();
+    }
     let store = crate::store::open_with(&config.database_url, config.intake_batching)
         .await
         .with_context(|| {

@@ -142,6 +142,15 @@ async fn one_backend(backend: Backend, units: Units) {
         ),
         batches
     );
+    // One writer task of each kind (the default), reported from the store's start on:
+    // the share of them busy is the rate of the sum above divided by this.
+    for kind in ["intake", "transition", "lease"] {
+        assert_eq!(
+            value(&after, "hotline_batch_writers", &[("writer", kind)]),
+            Some(1.0),
+            "{kind} writers"
+        );
+    }
     // Buckets suited to milliseconds: the finest is half a millisecond.
     assert_eq!(latency("_bucket", &[("le", "+Inf")]), 6.0);
     assert!(

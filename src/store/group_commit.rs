@@ -151,7 +151,9 @@ impl<W: BatchWriter> GroupCommit<W> {
         let queue: Queue<W> = Arc::new(tokio::sync::Mutex::new(receiver));
         let writer = Arc::new(writer);
         let counters = Arc::new(Counters::default());
-        let tasks = (0..batching.writers.max(1))
+        let writers = batching.writers.max(1);
+        metrics::gauge!(BATCH_WRITERS, "writer" => W::NAME).set(writers as f64);
+        let tasks = (0..writers)
             .map(|_| {
                 tokio::spawn(run(
                     writer.clone(),
@@ -323,8 +325,13 @@ pub const TRANSITION_BATCH_SIZE: &str = "hotline_transition_batch_size";
 pub const LEASE_BATCH_SIZE: &str = "hotline_lease_batch_size";
 
 /// Seconds a writer spent on one batch, from its first statement to its commit, per
-/// writer: the sum over a period tells how busy the writer was.
+/// writer kind: the sum over a period, divided by [`BATCH_WRITERS`], tells how busy its
+/// writers were.
 pub const BATCH_WRITE_SECONDS: &str = "hotline_batch_write_seconds";
+
+/// Writer tasks of each kind, exported on /metrics: dividing the rate of
+/// [`BATCH_WRITE_SECONDS`]'s sum by it gives the share of them that has a batch in flight.
+pub const BATCH_WRITERS: &str = "hotline_batch_writers";
 
 /// Batches written again one job at a time after a failed transaction, per writer.
 pub const BATCHES_WRITTEN_ONE_BY_ONE: &str = "hotline_batches_written_one_by_one_total";

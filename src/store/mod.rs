@@ -43,7 +43,7 @@ mod wal_checkpoint;
 
 pub use calls::CallStore;
 pub use group_commit::{
-    BATCH_WRITE_SECONDS, BATCHES_WRITTEN_ONE_BY_ONE, Batching, DEFAULT_MAX_BATCH,
+    BATCH_WRITE_SECONDS, BATCH_WRITERS, BATCHES_WRITTEN_ONE_BY_ONE, Batching, DEFAULT_MAX_BATCH,
     INTAKE_BATCH_SIZE, LEASE_BATCH_SIZE, TRANSITION_BATCH_SIZE,
 };
 pub use linkage::LinkageStore;

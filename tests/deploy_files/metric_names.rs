@@ -27,6 +27,7 @@ const EXPORTED_METRICS: &[&str] = &[
     "hotline_batch_write_seconds_bucket",
     "hotline_batch_write_seconds_sum",
     "hotline_batch_write_seconds_count",
+    "hotline_batch_writers",
     "hotline_open_tickets",
     "hotline_overdue_tickets",
     "hotline_response_rate",
