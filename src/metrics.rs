@@ -162,8 +162,9 @@ fn describe() {
     describe_histogram!(
         crate::store::BATCH_WRITE_SECONDS,
         metrics::Unit::Seconds,
-        "Time a batch writer (intake, transition, lease) spent on one batch, first statement \
-         to commit; its sum per second over hotline_batch_writers is how busy those writers are."
+        "Time a batch writer (intake, transition, lease) spent on one batch, from taking it up \
+         (a wait for the write connection included) to its commit; its sum per second over \
+         hotline_batch_writers is how busy those writers are."
     );
     describe_gauge!(
         crate::store::BATCH_WRITERS,

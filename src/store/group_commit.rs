@@ -324,9 +324,9 @@ pub const TRANSITION_BATCH_SIZE: &str = "hotline_transition_batch_size";
 /// PullAssigned calls per lease transaction, exported on /metrics.
 pub const LEASE_BATCH_SIZE: &str = "hotline_lease_batch_size";
 
-/// Seconds a writer spent on one batch, from its first statement to its commit, per
-/// writer kind: the sum over a period, divided by [`BATCH_WRITERS`], tells how busy its
-/// writers were.
+/// Seconds a writer spent on one batch, per writer kind, from taking it up to its commit (a
+/// wait for the write connection included: on SQLite the kinds share one). The sum over a
+/// period, divided by [`BATCH_WRITERS`], tells how busy that kind's writers were.
 pub const BATCH_WRITE_SECONDS: &str = "hotline_batch_write_seconds";
 
 /// Writer tasks of each kind, exported on /metrics: dividing the rate of
