@@ -229,8 +229,9 @@ fn a_remote_daemon_is_refused() {
     assert!(stderr.contains("not a loopback address"), "{stderr}");
 }
 
-/// Against a running daemon, --server-metrics reads its CPU and memory around the clock
-/// (from /metrics, with the admin token the listener asks for) and reports them.
+/// Against a running daemon, --server-metrics reads its CPU, memory and writers' busy time
+/// around the clock (from /metrics, with the admin token the listener asks for) and
+/// reports them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_daemon_s_cpu_per_request_is_read_from_its_metrics() {
     let dir = tempfile::tempdir().unwrap();
@@ -257,6 +258,10 @@ async fn a_daemon_s_cpu_per_request_is_read_from_its_metrics() {
     assert!((1.0..1e6).contains(&per_request), "{report}");
     assert!(number(server, "cpu_cores") > 0.0, "{report}");
     assert!(number(server, "rss_mb") > 1.0, "{report}");
+    // The intake writer wrote the run's tickets: some share of the clock, at most all of
+    // it (plus a batch that straddles a scrape).
+    let busy = number(server, "intake_writers_busy");
+    assert!(busy > 0.0 && busy <= 1.5, "{report}");
     daemon.assert_no_panic();
 }
 

@@ -155,7 +155,7 @@ impl Run {
         if let Some(rate) = args.rate {
             report.extra("offered_rate", rate);
         }
-        if let Some((before, after)) = *self.spent.lock().expect("no panic while holding it") {
+        if let Some((before, after)) = &*self.spent.lock().expect("no panic while holding it") {
             server_use::add_to(&mut report, before, after);
         }
         report

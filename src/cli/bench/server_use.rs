@@ -1,8 +1,10 @@
 //! What the daemon spent on a run, read from its own `/metrics` before and after the
-//! clock (`--server-metrics`): CPU seconds per request and in cores, and its resident
-//! memory at the end. Throughput says how fast; CPU per request says how much work a call
-//! costs, and so what the machine's cores allow at most.
+//! clock (`--server-metrics`): CPU seconds per request and in cores, its resident memory
+//! at the end, and how busy each kind of batch writer was. Throughput says how fast; CPU
+//! per request says how much work a call costs, and so what the machine's cores allow at
+//! most; a writer busy nearly all the time is where writes queue.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
@@ -14,6 +16,7 @@ use serde_json::json;
 use super::report::Report;
 use super::target::loopback;
 use crate::metrics::process::{CPU_SECONDS as CPU, RESIDENT_BYTES as RSS};
+use crate::store::{BATCH_WRITE_SECONDS, BATCH_WRITERS};
 
 const SCRAPE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -25,10 +28,13 @@ pub struct Probe {
 }
 
 /// The daemon's counters at one moment.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reading {
     pub cpu_seconds: f64,
     pub rss_bytes: f64,
+    /// Per writer kind: seconds spent on batches so far, and its writer tasks.
+    pub batch_seconds: BTreeMap<String, f64>,
+    pub writers: BTreeMap<String, f64>,
 }
 
 impl Probe {
@@ -83,31 +89,59 @@ impl Probe {
     }
 }
 
-/// The two samples in Prometheus' text format (unlabelled, as the daemon exports them).
+/// The samples in Prometheus' text format: the two process ones are unlabelled, the
+/// writers' carry only their `writer` label, as the daemon exports them.
 fn parse(text: &str) -> Option<Reading> {
+    let value = |rest: &str| rest.split_whitespace().next()?.parse::<f64>().ok();
     let sample = |name: &str| {
         text.lines()
             .filter_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-            .find_map(|value| value.split_whitespace().next()?.parse::<f64>().ok())
+            .find_map(value)
+    };
+    let by_writer = |name: &str| -> BTreeMap<String, f64> {
+        text.lines()
+            .filter_map(|line| {
+                let labelled = line.strip_prefix(name)?.strip_prefix("{writer=\"")?;
+                let (writer, rest) = labelled.split_once("\"}")?;
+                Some((writer.to_string(), value(rest)?))
+            })
+            .collect()
     };
     Some(Reading {
         cpu_seconds: sample(CPU)?,
         rss_bytes: sample(RSS)?,
+        batch_seconds: by_writer(&format!("{BATCH_WRITE_SECONDS}_sum")),
+        writers: by_writer(BATCH_WRITERS),
     })
 }
 
+/// Per writer kind that wrote between the readings: the share of its writer tasks that
+/// had a batch in flight over `seconds`.
+fn writers_busy(before: &Reading, after: &Reading, seconds: f64) -> BTreeMap<String, f64> {
+    after
+        .batch_seconds
+        .iter()
+        .filter_map(|(kind, &total)| {
+            let spent = total - before.batch_seconds.get(kind).copied().unwrap_or(0.0);
+            let writers = after.writers.get(kind).copied().unwrap_or(1.0).max(1.0);
+            (spent > 0.0).then(|| (kind.clone(), spent / seconds.max(1e-9) / writers))
+        })
+        .collect()
+}
+
 /// Adds what the daemon spent between two readings to the report.
-pub fn add_to(report: &mut Report, before: Reading, after: Reading) {
+pub fn add_to(report: &mut Report, before: &Reading, after: &Reading) {
     let cpu = (after.cpu_seconds - before.cpu_seconds).max(0.0);
     let round = |x: f64, scale: f64| (x * scale).round() / scale;
-    report.extra(
-        "server",
-        json!({
-            "cpu_us_per_request": round(cpu * 1e6 / report.requests.max(1) as f64, 10.0),
-            "cpu_cores": round(cpu / report.duration_s.max(1e-9), 100.0),
-            "rss_mb": round(after.rss_bytes / 1_048_576.0, 10.0),
-        }),
-    );
+    let mut server = json!({
+        "cpu_us_per_request": round(cpu * 1e6 / report.requests.max(1) as f64, 10.0),
+        "cpu_cores": round(cpu / report.duration_s.max(1e-9), 100.0),
+        "rss_mb": round(after.rss_bytes / 1_048_576.0, 10.0),
+    });
+    for (kind, share) in writers_busy(before, after, report.duration_s) {
+        server[format!("{kind}_writers_busy")] = json!(round(share, 100.0));
+    }
+    report.extra("server", server);
 }
 
 #[cfg(test)]
@@ -122,18 +156,45 @@ process_cpu_seconds_total_other 3
 # TYPE process_resident_memory_bytes gauge
 process_resident_memory_bytes 52428800
 hotline_tickets_created_total{channel=\"phone\"} 7
+hotline_batch_write_seconds_sum{writer=\"intake\"} 4.5
+hotline_batch_write_seconds_count{writer=\"intake\"} 900
+hotline_batch_write_seconds_sum{writer=\"lease\"} 0.25
+hotline_batch_writers{writer=\"intake\"} 2
+hotline_batch_writers{writer=\"lease\"} 1
 ";
 
+    fn writers(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
+        pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    }
+
     #[test]
-    fn reads_the_process_samples_and_nothing_that_only_starts_alike() {
+    fn reads_the_samples_and_nothing_that_only_starts_alike() {
         assert_eq!(
             parse(SCRAPE),
             Some(Reading {
                 cpu_seconds: 12.5,
-                rss_bytes: 52_428_800.0
+                rss_bytes: 52_428_800.0,
+                batch_seconds: writers(&[("intake", 4.5), ("lease", 0.25)]),
+                writers: writers(&[("intake", 2.0), ("lease", 1.0)]),
             })
         );
         assert_eq!(parse("hotline_tickets_created_total 7\n"), None);
+    }
+
+    #[test]
+    fn a_writer_kind_s_busy_share_is_its_batch_time_over_its_tasks_and_the_clock() {
+        let before = parse(SCRAPE).unwrap();
+        let mut after = before.clone();
+        // Intake: 19 s of batches in 10 s over its two tasks; lease: nothing written.
+        after.batch_seconds.insert("intake".into(), 4.5 + 19.0);
+        let busy = writers_busy(&before, &after, 10.0);
+        assert_eq!(busy, writers(&[("intake", 0.95)]));
+        // A daemon that does not export its writer count is taken to have one.
+        after.writers.clear();
+        assert_eq!(
+            writers_busy(&before, &after, 10.0),
+            writers(&[("intake", 1.9)])
+        );
     }
 
     #[test]
