@@ -55,8 +55,8 @@ pub async fn run(run: &Run, args: &BenchLoadArgs) -> anyhow::Result<Report> {
             payload: payload.clone(),
         })
         .collect();
-    let done = run.clock(clients, args).await?;
-    let mut report = run.report(args, &done.record, done.elapsed);
+    let (done, spent) = run.clock(clients, args).await?;
+    let mut report = run.report(args, &done.record, done.elapsed, spent.as_ref());
     report.extra("payload_bytes", payload.len());
     Ok(report)
 }

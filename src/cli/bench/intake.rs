@@ -70,8 +70,8 @@ pub async fn run(run: &Run, args: &BenchLoadArgs) -> anyhow::Result<Report> {
             actor: run.agent(i),
         })
         .collect();
-    let done = run.clock(clients, args).await?;
-    let mut report = run.report(args, &done.record, done.elapsed);
+    let (done, spent) = run.clock(clients, args).await?;
+    let mut report = run.report(args, &done.record, done.elapsed, spent.as_ref());
     report.extra("outcomes", super::counts_under(&done.record, "outcome."));
     Ok(report)
 }

@@ -284,8 +284,8 @@ pub async fn run(run: &Run, args: &BenchLoadArgs) -> anyhow::Result<Report> {
             }
         })
         .collect();
-    let done = run.clock(clients, args).await?;
-    let mut report = run.report(args, &done.record, done.elapsed);
+    let (done, spent) = run.clock(clients, args).await?;
+    let mut report = run.report(args, &done.record, done.elapsed, spent.as_ref());
     report.extra("ops", super::counts_under(&done.record, "ops."));
     report.extra("outcomes", super::counts_under(&done.record, "outcome."));
     report.extra("backlog", backlog.tickets.len());

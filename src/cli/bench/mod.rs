@@ -53,8 +53,6 @@ pub struct Run {
     units: UnitCatalog,
     /// The daemon's metrics, read around the clock (--server-metrics).
     probe: Option<server_use::Probe>,
-    /// What the daemon spent while the clock ran: the readings before and after.
-    spent: std::sync::Mutex<Option<(server_use::Reading, server_use::Reading)>>,
 }
 
 impl Run {
@@ -77,27 +75,30 @@ impl Run {
             seed: args.seed,
             units,
             probe,
-            spent: std::sync::Mutex::new(None),
         })
     }
 
     /// Runs the clients on the clock; with --server-metrics, reads the daemon's use of
     /// CPU and memory just before and just after, so preparation (a backlog) is not in it.
+    /// The second value is what the daemon spent, for [`Run::report`].
     async fn clock<C: runner::Client>(
         &self,
         clients: Vec<C>,
         args: &BenchLoadArgs,
-    ) -> anyhow::Result<runner::Finished<C>> {
+    ) -> anyhow::Result<(runner::Finished<C>, Option<server_use::Spent>)> {
         let before = match &self.probe {
             Some(probe) => Some(probe.read().await?),
             None => None,
         };
         let finished = runner::run(clients, self.limits(args)).await?;
-        if let (Some(probe), Some(before)) = (&self.probe, before) {
-            let after = probe.read().await?;
-            *self.spent.lock().expect("no panic while holding it") = Some((before, after));
-        }
-        Ok(finished)
+        let spent = match (&self.probe, before) {
+            (Some(probe), Some(before)) => Some(server_use::Spent {
+                before,
+                after: probe.read().await?,
+            }),
+            _ => None,
+        };
+        Ok((finished, spent))
     }
 
     /// A seed of its own for each client and purpose, all derived from --seed.
@@ -144,7 +145,13 @@ impl Run {
         }
     }
 
-    fn report(&self, args: &BenchLoadArgs, record: &Record, elapsed: Duration) -> Report {
+    fn report(
+        &self,
+        args: &BenchLoadArgs,
+        record: &Record,
+        elapsed: Duration,
+        spent: Option<&server_use::Spent>,
+    ) -> Report {
         let mut report = Report::new(
             args.scenario.name(),
             args.concurrency,
@@ -155,8 +162,8 @@ impl Run {
         if let Some(rate) = args.rate {
             report.extra("offered_rate", rate);
         }
-        if let Some((before, after)) = &*self.spent.lock().expect("no panic while holding it") {
-            server_use::add_to(&mut report, before, after);
+        if let Some(spent) = spent {
+            server_use::add_to(&mut report, spent);
         }
         report
     }

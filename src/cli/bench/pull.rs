@@ -133,7 +133,7 @@ pub async fn run(run: &Run, args: &BenchLoadArgs) -> anyhow::Result<Report> {
         })
         .collect();
     let started = std::time::SystemTime::now();
-    let done = run.clock(workers, args).await?;
+    let (done, spent) = run.clock(workers, args).await?;
 
     let mut claims = Claims::default();
     for worker in done.clients {
@@ -145,7 +145,7 @@ pub async fn run(run: &Run, args: &BenchLoadArgs) -> anyhow::Result<Report> {
 
     let record = &done.record;
     let claimed = record.counted("claimed");
-    let mut report = run.report(args, record, done.elapsed);
+    let mut report = run.report(args, record, done.elapsed, spent.as_ref());
     report.throughput_in("tickets claimed", claimed, done.elapsed);
     report.extra("claimed", claimed);
     report.extra("replied", record.counted("replied"));

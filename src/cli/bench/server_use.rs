@@ -28,13 +28,19 @@ pub struct Probe {
 }
 
 /// The daemon's counters at one moment.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Reading {
     pub cpu_seconds: f64,
     pub rss_bytes: f64,
     /// Per writer kind: seconds spent on batches so far, and its writer tasks.
     pub batch_seconds: BTreeMap<String, f64>,
     pub writers: BTreeMap<String, f64>,
+}
+
+/// The daemon's readings just before and just after the clock.
+pub struct Spent {
+    pub before: Reading,
+    pub after: Reading,
 }
 
 impl Probe {
@@ -129,8 +135,8 @@ fn writers_busy(before: &Reading, after: &Reading, seconds: f64) -> BTreeMap<Str
         .collect()
 }
 
-/// Adds what the daemon spent between two readings to the report.
-pub fn add_to(report: &mut Report, before: &Reading, after: &Reading) {
+/// Adds what the daemon spent between its two readings to the report.
+pub fn add_to(report: &mut Report, Spent { before, after }: &Spent) {
     let cpu = (after.cpu_seconds - before.cpu_seconds).max(0.0);
     let round = |x: f64, scale: f64| (x * scale).round() / scale;
     let mut server = json!({
