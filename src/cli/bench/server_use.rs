@@ -14,7 +14,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::json;
 
 use super::report::Report;
-use super::target::loopback;
+use super::target::{loopback, resolve_loopback};
 use crate::metrics::process::{CPU_SECONDS as CPU, RESIDENT_BYTES as RSS};
 use crate::store::{BATCH_WRITE_SECONDS, BATCH_WRITERS};
 
@@ -22,6 +22,8 @@ const SCRAPE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The daemon's metrics listener, and the token a scrape needs when auth is on.
 pub struct Probe {
+    /// As given, for messages.
+    addr: String,
     host: String,
     port: u16,
     token: Option<String>,
@@ -50,7 +52,12 @@ impl Probe {
         if scheme == "https" {
             bail!("--server-metrics `{addr}`: the metrics listener speaks plain HTTP");
         }
-        Ok(Probe { host, port, token })
+        Ok(Probe {
+            addr: addr.to_string(),
+            host,
+            port,
+            token,
+        })
     }
 
     pub async fn read(&self) -> anyhow::Result<Reading> {
@@ -65,15 +72,16 @@ impl Probe {
     }
 
     async fn scrape(&self) -> anyhow::Result<String> {
-        let stream =
-            tokio::net::TcpStream::connect((self.host.trim_matches(['[', ']']), self.port))
-                .await
-                .with_context(|| {
-                    format!(
-                        "connecting to the metrics listener {}:{}",
-                        self.host, self.port
-                    )
-                })?;
+        let resolved =
+            resolve_loopback("--server-metrics", &self.addr, &self.host, self.port).await?;
+        let stream = tokio::net::TcpStream::connect(&resolved[..])
+            .await
+            .with_context(|| {
+                format!(
+                    "connecting to the metrics listener {}:{}",
+                    self.host, self.port
+                )
+            })?;
         let (mut sender, connection) =
             hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
         tokio::spawn(connection);

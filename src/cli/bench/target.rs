@@ -1,7 +1,7 @@
 //! The daemon under load: one started in this process, or a running one on loopback, and
 //! the HTTP/2 connections the clients share.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
@@ -58,20 +58,31 @@ pub fn loopback(addr: &str) -> anyhow::Result<(&'static str, String, u16)> {
     Ok((scheme, host.to_string(), port))
 }
 
+/// The addresses `host:port` (from [`loopback`]) resolves to, every one of them loopback:
+/// `localhost` must not resolve to another machine either. `flag` and `addr` name the
+/// option and its value in messages.
+pub async fn resolve_loopback(
+    flag: &str,
+    addr: &str,
+    host: &str,
+    port: u16,
+) -> anyhow::Result<Vec<SocketAddr>> {
+    let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+        .await
+        .with_context(|| format!("resolving {flag} `{addr}`"))?
+        .collect();
+    if let Some(remote) = resolved.iter().find(|a| !a.ip().is_loopback()) {
+        bail!("{flag} `{addr}` resolves to {remote}, which is not loopback");
+    }
+    Ok(resolved)
+}
+
 impl Target {
     pub async fn open(args: &BenchLoadArgs) -> anyhow::Result<Target> {
         let (uri, describe, daemon, scratch, token) = match &args.addr {
             Some(addr) => {
                 let (scheme, host, port) = loopback(addr)?;
-                // `localhost` must not resolve to another machine either.
-                for resolved in tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
-                    .await
-                    .with_context(|| format!("resolving --addr `{addr}`"))?
-                {
-                    if !resolved.ip().is_loopback() {
-                        bail!("--addr `{addr}` resolves to {resolved}, which is not loopback");
-                    }
-                }
+                resolve_loopback("--addr", addr, &host, port).await?;
                 (
                     format!("{scheme}://{host}:{port}"),
                     format!("{scheme}://{host}:{port}"),
