@@ -6,6 +6,7 @@
 //! the store, are in [`rates`]; gRPC request metrics in [`grpc`].
 
 pub mod calls;
+pub mod exposition;
 pub mod grpc;
 pub mod process;
 pub mod rates;

@@ -15,6 +15,7 @@ use serde_json::json;
 
 use super::report::Report;
 use super::target::{loopback, resolve_loopback};
+use crate::metrics::exposition;
 use crate::metrics::process::{CPU_SECONDS as CPU, RESIDENT_BYTES as RSS};
 use crate::store::{BATCH_WRITE_SECONDS, BATCH_WRITERS};
 
@@ -103,27 +104,20 @@ impl Probe {
     }
 }
 
-/// The samples in Prometheus' text format: the two process ones are unlabelled, the
-/// writers' carry only their `writer` label, as the daemon exports them.
+/// The process samples (unlabelled) and the writers' (by their `writer` label); `None` if
+/// the text is not a metrics page with the process samples.
 fn parse(text: &str) -> Option<Reading> {
-    let value = |rest: &str| rest.split_whitespace().next()?.parse::<f64>().ok();
-    let sample = |name: &str| {
-        text.lines()
-            .filter_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-            .find_map(value)
-    };
+    let samples = exposition::samples(text).ok()?;
     let by_writer = |name: &str| -> BTreeMap<String, f64> {
-        text.lines()
-            .filter_map(|line| {
-                let labelled = line.strip_prefix(name)?.strip_prefix("{writer=\"")?;
-                let (writer, rest) = labelled.split_once("\"}")?;
-                Some((writer.to_string(), value(rest)?))
-            })
+        samples
+            .iter()
+            .filter(|s| s.name == name)
+            .filter_map(|s| Some((s.labels.get("writer")?.clone(), s.value)))
             .collect()
     };
     Some(Reading {
-        cpu_seconds: sample(CPU)?,
-        rss_bytes: sample(RSS)?,
+        cpu_seconds: exposition::find(&samples, CPU, &[])?,
+        rss_bytes: exposition::find(&samples, RSS, &[])?,
         batch_seconds: by_writer(&format!("{BATCH_WRITE_SECONDS}_sum")),
         writers: by_writer(BATCH_WRITERS),
     })
