@@ -70,6 +70,8 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         access::ticket_scope(&principal.role, id, found.as_ref())?;
-        found.ok_or_else(|| StoreError::NotFound(id).into())
+        let ticket = found.ok_or(StoreError::NotFound(id))?;
+        self.recent.remember(&ticket);
+        Ok(ticket)
     }
 }

@@ -83,6 +83,9 @@ impl DispatchService for DispatchApi {
             now,
         );
         crate::metrics::pulled(tickets.len());
+        for ticket in &tickets {
+            self.0.recent.remember(ticket);
+        }
         Ok(Response::new(proto::PullAssignedResponse {
             tickets: tickets
                 .iter()

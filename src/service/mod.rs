@@ -18,6 +18,7 @@ mod leases;
 pub mod linkage;
 mod paging;
 mod preview;
+pub mod recent_tickets;
 mod reload;
 mod report;
 mod status;
@@ -30,11 +31,11 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
-use crate::domain::access::Principal;
+use crate::domain::access::{self, Principal};
 use crate::domain::lifecycle::{self, Command, Context};
 use crate::domain::{Actor, State, Ticket, TicketId};
 use crate::rules::{RulePaths, RuleSet};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 pub use callbacks::CallbackApi;
 pub use caller::{principal, shown};
@@ -47,6 +48,7 @@ pub use intake::IntakeApi;
 pub use knowledge::{KnowledgeApi, KnowledgeState};
 pub use leases::LeaseBook;
 pub use linkage::LinkageApi;
+pub use recent_tickets::RecentTickets;
 pub use reload::{spawn_reload_loop, spawn_reloaders};
 pub use report::ReportApi;
 pub use status::invalid;
@@ -72,6 +74,8 @@ pub struct App {
     pub shutdown: CancellationToken,
     /// Leases this daemon granted, given back when it stops.
     pub leases: LeaseBook,
+    /// Tickets this replica last read or wrote, by version: commands skip the read.
+    pub recent: RecentTickets,
     /// The knowledge base's search index on this replica.
     pub knowledge: KnowledgeState,
     /// The live API tokens, when the daemon authenticates; read again on ReloadRules and
@@ -94,6 +98,7 @@ impl App {
             assignments,
             shutdown,
             leases: LeaseBook::default(),
+            recent: RecentTickets::default(),
             knowledge: KnowledgeState::default(),
             tokens: arc_swap::ArcSwapOption::empty(),
         })
@@ -129,28 +134,61 @@ impl App {
                 "is required: send the version you last read",
             ));
         }
+        // The version the caller sent, remembered: decided on without a read. Whatever
+        // refuses it (not on the desk, not allowed now, overtaken by another replica) is
+        // decided again below on a fresh read, so the caller gets the answer a read gives.
+        if let Some(before) = self.recent.at_version(ticket_id, expected_version)
+            && access::ticket_scope(&principal.role, ticket_id, Some(&before)).is_ok()
+        {
+            match self
+                .transit(&before, command.clone(), &actor, principal)
+                .await
+            {
+                Ok(after) => return Ok(after),
+                Err(Refusal::Store(StoreError::VersionConflict { .. })) => self.recent.overtaken(),
+                Err(Refusal::Store(error)) => return Err(error.into()),
+                Err(Refusal::Decided(_)) => {}
+            }
+        }
         // A unit learns nothing of a ticket not on its desk, not even its version.
         let before = self.visible_ticket(principal, ticket_id).await?;
         // Refuse a stale command before deciding anything; the store checks again on write.
         if before.version != expected_version {
-            return Err(crate::store::StoreError::VersionConflict {
+            return Err(StoreError::VersionConflict {
                 id: ticket_id,
                 expected: expected_version,
                 current: before.version,
             }
             .into());
         }
+        Ok(self.transit(&before, command, &actor, principal).await?)
+    }
+
+    /// Decides `command` on `before` and saves the transition (the store refuses it if
+    /// `before` is no longer the stored version); answers the ticket after it.
+    async fn transit(
+        &self,
+        before: &Ticket,
+        command: Command,
+        actor: &Actor,
+        principal: &Principal,
+    ) -> Result<Ticket, Refusal> {
         let rules = self.rules.load();
         let name = command.name();
-        let transition = decide(&rules, &before, command, &actor, principal, now())?;
-        self.store.save_transition(&before, &transition).await?;
-        crate::metrics::committed(&before, &transition, name, &rules.units);
+        let transition =
+            decide(&rules, before, command, actor, principal, now()).map_err(Refusal::Decided)?;
+        self.store
+            .save_transition(before, &transition)
+            .await
+            .map_err(Refusal::Store)?;
+        crate::metrics::committed(before, &transition, name, &rules.units);
         let after = transition.ticket;
-        if !after.keeps_lease_of(&before) {
-            self.leases.handed_on(ticket_id);
+        if !after.keeps_lease_of(before) {
+            self.leases.handed_on(after.id);
         }
-        self.announce_if_assigned(Some(&before), &after);
-        tracing::info!(ticket = ticket_id, command = name, from = %before.state, to = %after.state, unit = %actor.unit, principal = %principal.name, "transition");
+        self.announce_if_assigned(Some(before), &after);
+        self.recent.remember(&after);
+        tracing::info!(ticket = after.id, command = name, from = %before.state, to = %after.state, unit = %actor.unit, principal = %principal.name, "transition");
         Ok(after)
     }
 
@@ -166,6 +204,22 @@ impl App {
                 version: after.version,
                 at: after.updated_at,
             });
+        }
+    }
+}
+
+/// Why [`App::transit`] did not move a ticket: the domain refused the command, or the
+/// store the write.
+enum Refusal {
+    Decided(Status),
+    Store(StoreError),
+}
+
+impl From<Refusal> for Status {
+    fn from(refusal: Refusal) -> Status {
+        match refusal {
+            Refusal::Decided(status) => status,
+            Refusal::Store(error) => error.into(),
         }
     }
 }

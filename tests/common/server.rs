@@ -181,23 +181,9 @@ impl TestServer {
         self.running().metrics_addr.expect("metrics enabled")
     }
 
-    /// GET /metrics with a bare HTTP/1.0 request (no client library needed).
+    /// The body of GET /metrics.
     pub async fn metrics_text(&self) -> String {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut stream = tokio::net::TcpStream::connect(self.metrics_addr())
-            .await
-            .unwrap();
-        stream
-            .write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
-            .await
-            .unwrap();
-        let mut body = String::new();
-        stream.read_to_string(&mut body).await.unwrap();
-        assert!(
-            body.starts_with("HTTP/1.0 200") || body.starts_with("HTTP/1.1 200"),
-            "{body}"
-        );
-        body
+        super::metrics::scrape(self.metrics_addr()).await
     }
 
     /// Stops the daemon gracefully and starts a new one on the same database.
@@ -209,6 +195,14 @@ impl TestServer {
         self.bare = connect(running.grpc_addr).await;
         self.channel = self.channel_with(Some(&self.admin_token));
         self.running = Some(running);
+    }
+
+    /// Another daemon on this server's database with its options, as a second replica
+    /// behind the same balancer would be. It knows the tokens made before it started.
+    pub async fn replica(&self) -> Replica {
+        let running = boot(&self.database_url, &self.options).await;
+        let bare = connect(running.grpc_addr).await;
+        Replica { running, bare }
     }
 
     pub async fn stop(mut self) {
@@ -240,6 +234,23 @@ impl TestServer {
     }
     pub fn report(&self) -> ReportServiceClient<AuthedChannel> {
         ReportServiceClient::new(self.channel.clone())
+    }
+}
+
+/// A second daemon on a [`TestServer`]'s database ([`TestServer::replica`]).
+pub struct Replica {
+    running: RunningServer,
+    bare: Channel,
+}
+
+impl Replica {
+    /// The connection with `token` (or no credentials) on every call.
+    pub fn channel_with(&self, token: Option<&str>) -> AuthedChannel {
+        super::auth::with_token(self.bare.clone(), token)
+    }
+
+    pub async fn stop(self) {
+        self.running.shutdown().await.expect("clean shutdown");
     }
 }
 
