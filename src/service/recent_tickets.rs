@@ -12,7 +12,8 @@
 
 use std::sync::Arc;
 
-use quick_cache::sync::Cache;
+use quick_cache::sync::{Cache, DefaultLifecycle};
+use quick_cache::{DefaultHashBuilder, OptionsBuilder, UnitWeighter};
 
 use crate::domain::{Ticket, TicketId};
 
@@ -31,8 +32,23 @@ pub struct RecentTickets {
 
 impl RecentTickets {
     pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        // Recency, not frequency: a ticket is acted on soon after it was pulled or read,
+        // often once. The default keeps 3% of the room for newcomers, and a ticket that
+        // waited a second in a worker's hands was gone before its first command.
+        let options = OptionsBuilder::new()
+            .estimated_items_capacity(capacity)
+            .weight_capacity(capacity as u64)
+            .hot_allocation(0.5)
+            .build()
+            .expect("valid cache options");
         RecentTickets {
-            tickets: Cache::new(capacity.max(1)),
+            tickets: Cache::with_options(
+                options,
+                UnitWeighter,
+                DefaultHashBuilder::default(),
+                DefaultLifecycle::default(),
+            ),
         }
     }
 
@@ -102,6 +118,23 @@ mod tests {
         assert!(recent.at_version(7, 4).is_some());
         recent.remember(&ticket(7, 5));
         assert!(recent.at_version(7, 5).is_some());
+    }
+
+    #[test]
+    fn a_ticket_not_yet_used_outlasts_a_stream_of_others_in_a_full_cache() {
+        // As in a busy back office: a worker pulls ten tickets, and the tenth gets its
+        // first command after hundreds of other tickets were pulled and moved on.
+        let recent = RecentTickets::new(1_000);
+        let busy = |ids: std::ops::Range<TicketId>| {
+            for id in ids {
+                recent.remember(&ticket(id, 1));
+                recent.remember(&ticket(id, 2));
+            }
+        };
+        busy(1..5_000);
+        recent.remember(&ticket(10_000, 5));
+        busy(5_000..5_300);
+        assert!(recent.at_version(10_000, 5).is_some());
     }
 
     #[test]
