@@ -114,8 +114,8 @@ impl App {
         }
     }
 
-    /// Loads a ticket, checks the caller's version, lets the domain decide, and persists
-    /// the transition. `command` may look at the current ticket (e.g. to read the parent).
+    /// Loads a ticket (or takes the one remembered at the caller's version), checks the
+    /// caller's version, lets the domain decide, and persists the transition.
     pub async fn run(
         &self,
         ticket_id: TicketId,
