@@ -28,6 +28,7 @@ const EXPORTED_METRICS: &[&str] = &[
     "hotline_batch_write_seconds_sum",
     "hotline_batch_write_seconds_count",
     "hotline_batch_writers",
+    "hotline_ticket_cache_lookups_total",
     "hotline_open_tickets",
     "hotline_overdue_tickets",
     "hotline_response_rate",
