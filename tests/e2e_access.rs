@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::server::{Backend, TestServer, actor, new_request, ticket_of};
+use common::server::{Backend, TestServer, actor, new_request, pull_desk, ticket_of};
 use hotline::auth::client::AuthedChannel;
 use hotline::domain::access::Role;
 use hotline::proto::{
@@ -797,17 +797,7 @@ async fn confidential_contacts_are_shown_only_to_the_centre_and_the_handling_uni
     // An open (not confidential) requester is shown to agents as given.
     let open = found.iter().find(|t| t.id == f.ticket.id).unwrap();
     assert_eq!(open.requester.as_ref().unwrap().phone, "13800138000");
-    let pulled = DispatchServiceClient::new(f.channel(Caller::Owner))
-        .pull_assigned(proto::PullAssignedRequest {
-            unit: String::new(),
-            worker: "w".into(),
-            max_tickets: 10,
-            lease_seconds: 10,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .tickets;
+    let pulled = pull_desk(f.channel(Caller::Owner), "", "w", 10).await;
     let pulled = pulled.iter().find(|t| t.id == secret.id).unwrap();
     assert_eq!(pulled.requester.as_ref().unwrap(), &full);
     server.stop().await;

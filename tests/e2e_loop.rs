@@ -4,7 +4,7 @@
 mod common;
 
 use common::server::{
-    Backend, TestServer, actor, callback, command, new_request, state, ticket_of,
+    Backend, TestServer, actor, callback, command, new_request, pull_desk, state, ticket_of,
 };
 use hotline::proto::{self, TicketState as S};
 
@@ -32,18 +32,15 @@ async fn whole_loop_with_history(backend: Backend) {
     assert_eq!(t.assigned_unit, "urban-management");
     assert!(t.deadlines.as_ref().unwrap().reply_due_at.is_some());
 
-    let pulled = unit
-        .pull_assigned(proto::PullAssignedRequest {
-            unit: "urban-management".into(),
-            worker: "backoffice-1".into(),
-            max_tickets: 10,
-            lease_seconds: 60,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(pulled.tickets.len(), 1);
-    let t = pulled.tickets[0].clone();
+    let pulled = pull_desk(
+        server.channel.clone(),
+        "urban-management",
+        "backoffice-1",
+        60,
+    )
+    .await;
+    assert_eq!(pulled.len(), 1);
+    let t = pulled[0].clone();
 
     let m = "urban-management";
     let t = ticket_of(unit.sign(command(&t, m, "")).await.unwrap());

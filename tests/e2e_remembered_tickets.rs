@@ -8,7 +8,7 @@
 mod common;
 
 use common::metrics::counter;
-use common::server::{Backend, TestServer, actor, new_request, ticket_of};
+use common::server::{Backend, TestServer, actor, new_request, pull_desk, ticket_of};
 use hotline::auth::client::AuthedChannel;
 use hotline::domain::access::Role;
 use hotline::proto::{self, dispatch_service_client::DispatchServiceClient};
@@ -60,17 +60,8 @@ async fn a_remembered_ticket_overtaken_elsewhere_gets_the_answer_a_read_gives() 
     let (id, v) = (created.id, created.version);
     let mut desk_a = DispatchServiceClient::new(on_a.clone());
     let mut desk_b = DispatchServiceClient::new(on_b.clone());
-    let pulled = desk_a
-        .pull_assigned(proto::PullAssignedRequest {
-            unit: String::new(),
-            worker: "clerk-1".into(),
-            max_tickets: 10,
-            lease_seconds: 60,
-        })
-        .await
-        .expect("pull")
-        .into_inner();
-    assert!(pulled.tickets.iter().any(|t| t.id == id && t.version == v));
+    let pulled = pull_desk(on_a.clone(), "", "clerk-1", 60).await;
+    assert!(pulled.iter().any(|t| t.id == id && t.version == v));
 
     // b signs it: a version a has not seen.
     let signed = ticket_of(desk_b.sign(command(id, v, "")).await.expect("sign on b"));

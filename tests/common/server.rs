@@ -254,6 +254,27 @@ impl Replica {
     }
 }
 
+/// PullAssigned for up to ten tickets of `unit` (empty: a unit token's own), leased to
+/// `worker`; the tickets it answered.
+pub async fn pull_desk(
+    channel: AuthedChannel,
+    unit: &str,
+    worker: &str,
+    lease_seconds: u32,
+) -> Vec<proto::Ticket> {
+    DispatchServiceClient::new(channel)
+        .pull_assigned(proto::PullAssignedRequest {
+            unit: unit.into(),
+            worker: worker.into(),
+            max_tickets: 10,
+            lease_seconds,
+        })
+        .await
+        .expect("the desk is pulled")
+        .into_inner()
+        .tickets
+}
+
 pub fn actor(unit: &str, person: &str) -> Option<proto::Actor> {
     Some(proto::Actor {
         unit: unit.to_string(),
