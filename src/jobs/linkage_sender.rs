@@ -291,7 +291,7 @@ async fn note_closure(
     let note = Command::AddNote {
         note: linkage::closure_note(&partner.name, state),
     };
-    let current = match app.store.get_ticket(ticket_id).await {
+    let current = match app.current_ticket(ticket_id).await {
         Ok(current) => current,
         Err(error) => {
             return Outcome::Failed {

@@ -79,7 +79,7 @@ impl CallbackApi {
         satisfaction: Satisfaction,
         note: String,
     ) -> Result<Ticket, Status> {
-        let current = self.0.store.get_ticket(ticket_id).await?;
+        let current = self.0.current_ticket(ticket_id).await?;
         let command = Command::RecordCallback {
             resolved,
             satisfaction,

@@ -64,13 +64,19 @@ impl App {
         principal: &Principal,
         id: TicketId,
     ) -> Result<Ticket, Status> {
-        let found = match self.store.get_ticket(id).await {
+        let found = match self.current_ticket(id).await {
             Ok(ticket) => Some(ticket),
             Err(StoreError::NotFound(_)) => None,
             Err(e) => return Err(e.into()),
         };
         access::ticket_scope(&principal.role, id, found.as_ref())?;
-        let ticket = found.ok_or(StoreError::NotFound(id))?;
+        found.ok_or_else(|| StoreError::NotFound(id).into())
+    }
+
+    /// The ticket as stored now, remembered: a command at its version that follows (see
+    /// [`App::run`]) is decided without reading it again.
+    pub async fn current_ticket(&self, id: TicketId) -> Result<Ticket, StoreError> {
+        let ticket = self.store.get_ticket(id).await?;
         self.recent.remember(&ticket);
         Ok(ticket)
     }
