@@ -7,10 +7,9 @@
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
 use super::multi_row;
+use super::projection::{CREATION_WIDTH, bind_projection, creation_columns};
 use super::rate_counts::{self, Totals};
-use super::sql::{
-    CREATION_WIDTH, Dialect, bind_projection, creation_columns, insert_events, millis,
-};
+use super::sql::{Dialect, insert_events, millis};
 use super::{ImportedTicket, StoreError, StoreResult};
 use crate::domain::{Event, TicketId};
 

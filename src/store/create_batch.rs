@@ -19,10 +19,10 @@ use sqlx::{Acquire, AnyConnection, Row};
 use super::group_commit::{BatchWriter, Written};
 use super::log_sync::WriteConnection;
 use super::multi_row::{self, Shapes, Style};
+use super::projection::{CREATION_WIDTH, bind_projection_with_body, creation_columns};
 use super::rate_counts::{self, Additions};
 use super::sql::{
-    AnyQuery, CREATION_WIDTH, SELECT_BY_REQUEST_ID, bind_projection_with_body, creation_columns,
-    insert_events, millis, ticket_body, ticket_from_row,
+    AnyQuery, SELECT_BY_REQUEST_ID, insert_events, millis, ticket_body, ticket_from_row,
 };
 use super::{Created, NewTicket, StoreError, StoreResult};
 use crate::domain::rates_ledger::Entry;

@@ -33,6 +33,7 @@ mod log_sync;
 mod monthly;
 mod multi_row;
 mod postgres;
+mod projection;
 mod rate_counts;
 mod sql;
 mod sql_calls;

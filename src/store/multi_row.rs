@@ -46,7 +46,7 @@ pub fn split<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
 }
 
 /// How a statement's placeholders are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Style {
     /// `$1, $2, …`: both backends.
     Numbered,

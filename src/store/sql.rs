@@ -16,7 +16,7 @@ use super::lease_batch::{LeaseWriter, Pull};
 use super::log_sync::WriteConnection;
 use super::multi_row::{self, Shapes, Style};
 use super::rate_counts;
-use super::transition_batch::{Change, TransitionWriter};
+use super::transition_batch::{Change, Statements, TransitionWriter};
 use super::wal_checkpoint::Checkpointer;
 use super::{
     BatchStats, Created, EntryFilter, ImportedTicket, JobLock, NewTicket, Overdue, RateQuery,
@@ -78,7 +78,10 @@ impl SqlStore {
         let transitions = GroupCommit::start(
             TransitionWriter {
                 writer: batches.clone(),
-                style,
+                sql: Statements {
+                    style,
+                    set_changed_only: dialect == Dialect::Sqlite,
+                },
             },
             batching,
         );
@@ -190,99 +193,6 @@ pub(super) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyA
 pub(super) fn ticket_body(ticket: &Ticket) -> StoreResult<String> {
     serde_json::to_string(ticket).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
-
-/// Binds the columns projected from the body as $1..$25, in the order UPDATE_TICKET and
-/// the intake's insert ([`create_batch`](super::create_batch)) list them. The deadline
-/// scanner's cursor (`next_alert_at`) starts again at the first warning instant on every
-/// save; the scanner moves it on.
-pub(super) fn bind_projection<'q>(
-    query: AnyQuery<'q>,
-    ticket: &Ticket,
-) -> StoreResult<AnyQuery<'q>> {
-    Ok(bind_projection_with_body(
-        query,
-        ticket,
-        ticket_body(ticket)?,
-    ))
-}
-
-/// [`bind_projection`] with the body already serialised.
-pub(super) fn bind_projection_with_body<'q>(
-    query: AnyQuery<'q>,
-    ticket: &Ticket,
-    body: String,
-) -> AnyQuery<'q> {
-    let callback = ticket.callback.as_ref();
-    let watch = ticket.watch.as_ref();
-    query
-        .bind(ticket.version)
-        .bind(ticket.state.code())
-        .bind(ticket.disposition.code())
-        .bind(ticket.intake.category.clone())
-        .bind(ticket.intake.region.clone())
-        .bind(ticket.intake.urgency.code())
-        .bind(ticket.assigned_unit.clone())
-        .bind(ticket.merged_into)
-        .bind(ticket.supervised)
-        .bind(millis(ticket.updated_at))
-        .bind(opt_millis(ticket.dispatched_at))
-        .bind(opt_millis(ticket.responded_at))
-        .bind(opt_millis(ticket.due.sign))
-        .bind(opt_millis(ticket.due.respond))
-        .bind(opt_millis(ticket.due.reply))
-        .bind(callback.map(|c| millis(c.at)))
-        .bind(callback.map(|c| c.resolved))
-        .bind(callback.map(|c| c.satisfaction.code()))
-        .bind(opt_millis(ticket.closed_at))
-        .bind(body)
-        .bind(watch.map(|w| millis(w.due_at)))
-        .bind(watch.map(|w| millis(w.yellow_at)))
-        .bind(watch.map(|w| millis(w.red_at)))
-        .bind(watch.map(|w| millis(w.yellow_at)))
-        .bind(i64::from(ticket.chase_up_count))
-}
-
-/// The columns [`bind_projection`] binds, in its order: what a save writes of a ticket.
-pub(super) const PROJECTION_COLUMNS: [&str; 25] = [
-    "version",
-    "state",
-    "outcome",
-    "category",
-    "region",
-    "urgency",
-    "assigned_unit",
-    "merged_into",
-    "supervised",
-    "updated_at",
-    "dispatched_at",
-    "responded_at",
-    "sign_due_at",
-    "respond_due_at",
-    "reply_due_at",
-    "callback_at",
-    "callback_resolved",
-    "callback_satisfaction",
-    "closed_at",
-    "body",
-    "next_due_at",
-    "yellow_at",
-    "red_at",
-    "next_alert_at",
-    "chase_up_count",
-];
-
-/// The columns of a new ticket's row: the projection, then those only a creation sets,
-/// as [`create_batch`](super::create_batch) and [`bulk`](super::bulk) bind them.
-pub(super) fn creation_columns() -> String {
-    format!(
-        "{}, request_id, request_fingerprint, channel, line, request_type, created_at, \
-         requester_key",
-        PROJECTION_COLUMNS.join(", ")
-    )
-}
-
-/// The values [`creation_columns`] names.
-pub(super) const CREATION_WIDTH: usize = PROJECTION_COLUMNS.len() + 7;
 
 /// The columns [`bind_event`] binds, in its order.
 const EVENT_COLUMNS: &str = "ticket_id, version, command, from_state, to_state, actor_unit, \
@@ -641,7 +551,6 @@ mod tests {
 
     #[test]
     fn column_lists_match_their_value_counts() {
-        assert_eq!(creation_columns().split(',').count(), CREATION_WIDTH);
         assert_eq!(EVENT_COLUMNS.split(',').count(), EVENT_WIDTH);
     }
 }

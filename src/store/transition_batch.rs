@@ -13,79 +13,182 @@
 //!
 //! Transitions go in in ticket-id order (a ticket's own in the order they were
 //! submitted; a second transition of a ticket in one batch goes in a later round of
-//! updates, since one statement updates a row once), so concurrent batches of other writers or replicas lock ticket rows in one
-//! order and cannot deadlock; rate rows are written last, in key order, for the same reason.
+//! updates, since one statement updates a row once), so concurrent batches of other
+//! writers or replicas lock ticket rows in one order and cannot deadlock; rate rows are
+//! written last, in key order, for the same reason. On SQLite, which locks the whole
+//! database rather than rows, a round's updates are grouped by the columns they change
+//! (see [`Columns`]), each group in ticket-id order.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
-use sqlx::{Acquire, AnyConnection, Row};
+use sqlx::{Acquire, AnyConnection, AssertSqlSafe, Row};
 
 use super::callback_tasks::{self, TaskChange};
 use super::group_commit::{BatchWriter, Written};
 use super::log_sync::WriteConnection;
-use super::multi_row::{self, Shapes, Style};
+use super::multi_row::{self, Style};
+use super::projection::{PROJECTED, PROJECTION_COLUMNS, Projected, column_index, projection};
 use super::rate_counts::{self, Additions};
-use super::sql::{
-    AnyQuery, PROJECTION_COLUMNS, bind_projection_with_body, insert_events, ticket_body,
-};
+use super::sql::{AnyQuery, insert_events, ticket_body};
 use super::{StoreError, StoreResult};
 use crate::domain::rates_ledger::Entry;
 use crate::domain::{Event, Ticket, TicketId, Transition};
 
 /// A transition waiting for its batch: owned (the caller's borrows end at the queue),
-/// with the ticket's JSON body already serialised on the caller's task, so the one
-/// writer task only writes.
+/// with the ticket's JSON body serialised and its columns projected on the caller's task,
+/// so the one writer task only writes.
 pub(super) struct Change {
     pub before: Ticket,
     pub transition: Transition,
     body: String,
+    after: [Projected; PROJECTED],
+    changed: Columns,
 }
 
 impl Change {
     pub fn prepare(before: &Ticket, transition: &Transition) -> StoreResult<Self> {
+        let after = projection(&transition.ticket);
         Ok(Change {
             before: before.clone(),
             transition: transition.clone(),
             body: ticket_body(&transition.ticket)?,
+            changed: Columns::changed(&projection(before), &after),
+            after,
         })
     }
 
-    /// Binds one row of [`UPDATE_TICKETS`]: the projection, whether the lease stays, the
-    /// ticket and the version the transition was decided on.
-    fn bind<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+    /// Binds one row of [`update_sql`] setting `columns`: those columns, the body,
+    /// whether the lease stays, the ticket and the version the transition was decided on.
+    fn bind<'q>(&self, query: AnyQuery<'q>, columns: Columns) -> AnyQuery<'q> {
         let after = &self.transition.ticket;
-        bind_projection_with_body(query, after, self.body.clone())
+        columns
+            .indexes()
+            .fold(query, |q, i| self.after[i].bind(q))
+            .bind(self.body.clone())
             .bind(after.keeps_lease_of(&self.before))
             .bind(self.before.id)
             .bind(self.before.version)
     }
 }
 
+/// The projected columns an UPDATE sets besides the body: bit `i` for
+/// `PROJECTION_COLUMNS[i]`.
+///
+/// SQLite rewrites the entries of every index that names a column of an UPDATE's SET
+/// list (as a key or in a partial index's condition), even when the value stays the
+/// same. So on SQLite a transition sets the [`INDEXED`] columns only when it changed
+/// them: a step that changes the state alone (handle, say) leaves the deadline indexes
+/// untouched. The other columns are always set, which costs no index and keeps the
+/// statement shapes few (a pull's four steps make two). PostgreSQL decides by value (a
+/// changed indexed column means a new entry in every index either way), so there every
+/// transition sets every column, in one statement shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Columns(u32);
+
+/// The projected columns some index of `tickets` names, on both backends (a test reads
+/// SQLite's schema to keep this list true). A column left out of it costs index writes
+/// on SQLite, never a wrong row.
+const INDEXED: [&str; 12] = [
+    "state",
+    "category",
+    "region",
+    "assigned_unit",
+    "merged_into",
+    "supervised",
+    "reply_due_at",
+    "next_due_at",
+    "yellow_at",
+    "red_at",
+    "next_alert_at",
+    "chase_up_count",
+];
+
+const fn bit(name: &str) -> u32 {
+    1 << column_index(name)
+}
+
+const INDEXED_BITS: u32 = {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < INDEXED.len() {
+        bits |= bit(INDEXED[i]);
+        i += 1;
+    }
+    bits
+};
+
+impl Columns {
+    const ALL: Columns = Columns((1 << PROJECTED) - 1);
+
+    /// The indexed columns whose projection differs, every other column, and always the
+    /// scanner's cursor: every save puts it back at the first warning instant (the
+    /// scanner moves it on without a new version, and which warnings are left depends on
+    /// every running deadline, not only on the projected one).
+    fn changed(before: &[Projected], after: &[Projected]) -> Columns {
+        let bits = before
+            .iter()
+            .zip(after)
+            .enumerate()
+            .filter(|(_, (was, is))| was != is)
+            .fold(bit("next_alert_at"), |bits, (i, _)| bits | 1 << i);
+        Columns(bits | (Self::ALL.0 & !INDEXED_BITS))
+    }
+
+    fn indexes(self) -> impl Iterator<Item = usize> {
+        (0..PROJECTED).filter(move |i| self.0 & (1 << i) != 0)
+    }
+
+    fn names(self) -> impl Iterator<Item = &'static str> {
+        self.indexes()
+            .map(|i| PROJECTION_COLUMNS[i])
+            .chain(std::iter::once(PROJECTION_COLUMNS[PROJECTED]))
+    }
+}
+
 /// Updates tickets, each only if still at the version its transition was decided on;
-/// answers the ids it updated. Each `VALUES` row is the projection
-/// ([`PROJECTION_COLUMNS`]), whether the lease stays (only while the ticket stays on the
-/// same unit's desk), the ticket's id and the version decided on. A CTE names the
-/// `VALUES` columns: SQLite cannot alias them in FROM.
-static UPDATE_TICKETS: Shapes = Shapes::new(|style, rows| {
-    let set: Vec<String> = PROJECTION_COLUMNS
-        .iter()
-        .map(|c| format!("{c} = v.{c}"))
-        .collect();
-    format!(
-        "WITH v ({}, keep_lease, ticket_id, decided_on) AS (VALUES {}) UPDATE tickets SET {}, \
-         lease_owner = CASE WHEN v.keep_lease THEN tickets.lease_owner ELSE NULL END, \
-         lease_until = CASE WHEN v.keep_lease THEN tickets.lease_until ELSE NULL END \
-         FROM v WHERE tickets.id = v.ticket_id AND tickets.version = v.decided_on RETURNING id",
-        PROJECTION_COLUMNS.join(", "),
-        multi_row::placeholders(style, rows, PROJECTION_COLUMNS.len() + 3),
-        set.join(", ")
-    )
-});
+/// answers the ids it updated. Each `VALUES` row is the columns set (`columns`, then the
+/// body), whether the lease stays (only while the ticket stays on the same unit's desk),
+/// the ticket's id and the version decided on. A CTE names the `VALUES` columns: SQLite
+/// cannot alias them in FROM. Built once per shape and kept: the shapes are the column
+/// sets transitions change (a few per kind of step) times the chunk sizes.
+fn update_sql(style: Style, columns: Columns, rows: usize) -> Arc<str> {
+    type Shape = (Style, Columns, usize);
+    static BUILT: LazyLock<Mutex<HashMap<Shape, Arc<str>>>> = LazyLock::new(Mutex::default);
+    let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
+    built
+        .entry((style, columns, rows))
+        .or_insert_with(|| {
+            let names: Vec<&str> = columns.names().collect();
+            let set: Vec<String> = names.iter().map(|c| format!("{c} = v.{c}")).collect();
+            format!(
+                "WITH v ({}, keep_lease, ticket_id, decided_on) AS (VALUES {}) UPDATE tickets \
+                 SET {}, \
+                 lease_owner = CASE WHEN v.keep_lease THEN tickets.lease_owner ELSE NULL END, \
+                 lease_until = CASE WHEN v.keep_lease THEN tickets.lease_until ELSE NULL END \
+                 FROM v WHERE tickets.id = v.ticket_id AND tickets.version = v.decided_on \
+                 RETURNING id",
+                names.join(", "),
+                multi_row::placeholders(style, rows, names.len() + 3),
+                set.join(", ")
+            )
+            .into()
+        })
+        .clone()
+}
 
 /// Writes batches of transitions through the store's write connection.
 pub(super) struct TransitionWriter {
     pub writer: WriteConnection,
+    pub sql: Statements,
+}
+
+/// How the writer's statements are written for its backend.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Statements {
     pub style: Style,
+    /// Whether an UPDATE sets only the columns a transition changed (see [`Columns`]).
+    pub set_changed_only: bool,
 }
 
 impl BatchWriter for TransitionWriter {
@@ -99,7 +202,7 @@ impl BatchWriter for TransitionWriter {
             Ok(conn) => conn,
             Err(error) => return Written::failed(error, changes.len()),
         };
-        let outcome = write_batch(&mut conn, self.style, &changes).await;
+        let outcome = write_batch(&mut conn, self.sql, &changes).await;
         Written::new(outcome, conn.finish().await, changes.len())
     }
 }
@@ -107,7 +210,7 @@ impl BatchWriter for TransitionWriter {
 /// Writes the batch; answers in the changes' order, and whether it went one by one.
 async fn write_batch(
     conn: &mut AnyConnection,
-    style: Style,
+    sql: Statements,
     changes: &[Change],
 ) -> StoreResult<(Vec<StoreResult<()>>, bool)> {
     let mut order: Vec<usize> = (0..changes.len()).collect();
@@ -115,7 +218,7 @@ async fn write_batch(
     // version and is answered as stale, as it would be written alone.
     order.sort_by_key(|&i| changes[i].before.id);
     let mut tx = conn.begin().await?;
-    match write_together(&mut tx, style, changes, &order).await {
+    match write_together(&mut tx, sql, changes, &order).await {
         Ok(answers) => {
             tx.commit().await?;
             return Ok((answers, false));
@@ -127,7 +230,7 @@ async fn write_batch(
         }
     }
     let mut tx = conn.begin().await?;
-    let answers = write_one_by_one(&mut tx, style, changes, &order).await?;
+    let answers = write_one_by_one(&mut tx, sql, changes, &order).await?;
     tx.commit().await?;
     Ok((answers, true))
 }
@@ -136,7 +239,7 @@ async fn write_batch(
 /// fails it all.
 async fn write_together(
     conn: &mut AnyConnection,
-    style: Style,
+    sql: Statements,
     changes: &[Change],
     order: &[usize],
 ) -> StoreResult<Vec<StoreResult<()>>> {
@@ -145,7 +248,7 @@ async fn write_together(
     let mut events: Vec<(&Event, TicketId)> = Vec::new();
     let mut opened: Vec<(TicketId, i64)> = Vec::new();
     for round in rounds(changes, order) {
-        let updated = update_tickets(conn, style, changes, &round).await?;
+        let updated = update_tickets(conn, sql, changes, &round).await?;
         for &i in &round {
             let change = &changes[i];
             let (before, after) = (&change.before, &change.transition.ticket);
@@ -169,9 +272,9 @@ async fn write_together(
             }
         }
     }
-    insert_events(conn, style, &events).await?;
-    callback_tasks::open(conn, style, &opened).await?;
-    additions.write(conn, style).await?;
+    insert_events(conn, sql.style, &events).await?;
+    callback_tasks::open(conn, sql.style, &opened).await?;
+    additions.write(conn, sql.style).await?;
     Ok(answers)
 }
 
@@ -193,21 +296,38 @@ fn rounds(changes: &[Change], order: &[usize]) -> Vec<Vec<usize>> {
     rounds
 }
 
-/// Runs [`UPDATE_TICKETS`] over the round; answers the ids it updated.
+/// Updates the round's tickets; answers the ids it updated. Changes that set the same
+/// columns share statements, in ticket-id order within each.
 async fn update_tickets(
     conn: &mut AnyConnection,
-    style: Style,
+    sql: Statements,
     changes: &[Change],
     round: &[usize],
 ) -> StoreResult<HashSet<TicketId>> {
     let mut updated = HashSet::with_capacity(round.len());
-    for chunk in multi_row::split(round, multi_row::MAX_ROWS) {
-        let query = chunk.iter().fold(
-            sqlx::query(UPDATE_TICKETS.sql(style, chunk.len())),
-            |q, &i| changes[i].bind(q),
-        );
-        for row in query.fetch_all(&mut *conn).await? {
-            updated.insert(row.try_get("id")?);
+    let mut shapes: Vec<(Columns, Vec<usize>)> = Vec::new();
+    for &i in round {
+        let columns = if sql.set_changed_only {
+            changes[i].changed
+        } else {
+            Columns::ALL
+        };
+        match shapes.iter_mut().find(|(c, _)| *c == columns) {
+            Some((_, rows)) => rows.push(i),
+            None => shapes.push((columns, vec![i])),
+        }
+    }
+    for (columns, rows) in &shapes {
+        for chunk in multi_row::split(rows, multi_row::MAX_ROWS) {
+            let statement = update_sql(sql.style, *columns, chunk.len());
+            let query = chunk
+                .iter()
+                .fold(sqlx::query(AssertSqlSafe(statement)), |q, &i| {
+                    changes[i].bind(q, *columns)
+                });
+            for row in query.fetch_all(&mut *conn).await? {
+                updated.insert(row.try_get("id")?);
+            }
         }
     }
     Ok(updated)
@@ -216,7 +336,7 @@ async fn update_tickets(
 /// The careful path: each transition in a savepoint, so a failing one rolls back alone.
 async fn write_one_by_one(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    style: Style,
+    sql: Statements,
     changes: &[Change],
     order: &[usize],
 ) -> StoreResult<Vec<StoreResult<()>>> {
@@ -225,7 +345,7 @@ async fn write_one_by_one(
     for &i in order {
         let change = &changes[i];
         let mut savepoint = (&mut *tx).begin().await?;
-        match apply(&mut savepoint, style, change).await {
+        match apply(&mut savepoint, sql, change).await {
             Ok(Ok(entries)) => {
                 savepoint.commit().await?;
                 add(&mut additions, &change.before, &entries);
@@ -236,7 +356,7 @@ async fn write_one_by_one(
             }
         }
     }
-    additions.write(tx, style).await?;
+    additions.write(tx, sql.style).await?;
     Ok(answers)
 }
 
@@ -250,20 +370,20 @@ fn add(additions: &mut Additions, before: &Ticket, entries: &[Entry]) {
 /// (stale version, ticket gone).
 async fn apply(
     conn: &mut AnyConnection,
-    style: Style,
+    sql: Statements,
     change: &Change,
 ) -> StoreResult<StoreResult<Vec<Entry>>> {
     let Change {
         before, transition, ..
     } = change;
-    if update_tickets(conn, style, std::slice::from_ref(change), &[0])
+    if update_tickets(conn, sql, std::slice::from_ref(change), &[0])
         .await?
         .is_empty()
     {
         return Ok(Err(refusal(conn, before).await?));
     }
     let entries = rate_counts::for_transition(conn, before, &transition.event).await?;
-    insert_events(conn, style, &[(&transition.event, before.id)]).await?;
+    insert_events(conn, sql.style, &[(&transition.event, before.id)]).await?;
     callback_tasks::follow(conn, before, &transition.ticket).await?;
     Ok(Ok(entries))
 }
@@ -282,4 +402,76 @@ async fn refusal(conn: &mut AnyConnection, before: &Ticket) -> StoreResult<Store
             current: row.try_get("version")?,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Connection;
+
+    /// Every projected column SQLite's indexes on `tickets` name (keys and conditions) is
+    /// in [`INDEXED`], and every column there is named by some index.
+    #[tokio::test]
+    async fn indexed_lists_the_columns_the_schema_indexes() {
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("in-memory SQLite");
+        super::super::sqlite::MIGRATOR
+            .run(&mut conn)
+            .await
+            .expect("migrations");
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tickets' \
+             AND sql IS NOT NULL",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .expect("the schema");
+        assert!(indexes.len() >= 10, "{indexes:?}");
+        let named: HashSet<&str> = indexes
+            .iter()
+            .flat_map(|sql| sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+            .collect();
+        let projected = &PROJECTION_COLUMNS[..PROJECTED];
+        let indexed: Vec<&str> = projected
+            .iter()
+            .copied()
+            .filter(|c| named.contains(c))
+            .collect();
+        let mut listed = INDEXED.to_vec();
+        listed.sort_by_key(|c| column_index(c));
+        assert_eq!(indexed, listed);
+    }
+
+    #[test]
+    fn a_change_sets_the_indexed_columns_it_changed_and_every_other() {
+        let projected = |state: &str, region: &str| {
+            let mut columns: Vec<Projected> = (0..PROJECTED)
+                .map(|i| Projected::Int(Some(i as i64)))
+                .collect();
+            columns[column_index("state")] = Projected::Text(Some(state.into()));
+            columns[column_index("region")] = Projected::Text(Some(region.into()));
+            columns
+        };
+        let before = projected("signed", "320102");
+        let set: Vec<&str> = Columns::changed(&before, &projected("responded", "320102"))
+            .names()
+            .collect();
+        assert!(
+            set.contains(&"state") && set.contains(&"next_alert_at"),
+            "{set:?}"
+        );
+        assert!(
+            set.contains(&"version") && set.contains(&"closed_at"),
+            "{set:?}"
+        );
+        assert!(
+            !set.contains(&"region") && !set.contains(&"next_due_at"),
+            "{set:?}"
+        );
+        assert_eq!(set.last(), Some(&"body"));
+        let moved = Columns::changed(&before, &projected("signed", "320104"));
+        assert!(moved.names().any(|c| c == "region"));
+        assert!(!moved.names().any(|c| c == "state"));
+    }
 }

@@ -127,6 +127,7 @@ macro_rules! conformance_tests {
             a_bad_transition_fails_alone_in_its_batch,
             one_batch_writes_a_tickets_transitions_in_turn,
             pulls_queued_together_share_a_transaction_not_tickets,
+            stored_columns_follow_every_step,
         );
     };
     (@store $run:path; $($case:ident),+ $(,)?) => {

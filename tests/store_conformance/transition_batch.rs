@@ -284,3 +284,121 @@ pub async fn a_bad_transition_fails_alone_in_its_batch(_store: Arc<dyn Store>, u
     assert_eq!(s.rebuild_rate_counts().await.unwrap().rows_changed, 0);
     store.close().await;
 }
+
+/// What queries filter on, as `tickets` stores it: the state, the desk, the supervision
+/// counts and the instants (epoch milliseconds).
+#[derive(Debug, PartialEq, Eq)]
+struct StoredColumns {
+    state: String,
+    assigned_unit: Option<String>,
+    supervised: i64,
+    chase_up_count: i64,
+    instants: Vec<Option<i64>>,
+}
+
+const INSTANT_COLUMNS: &str = "reply_due_at, responded_at, closed_at, callback_at, \
+     next_due_at, yellow_at, red_at, next_alert_at";
+
+async fn stored_columns(conn: &mut sqlx::AnyConnection, id: TicketId) -> StoredColumns {
+    use sqlx::Row;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT state, assigned_unit, CAST(CASE WHEN supervised THEN 1 ELSE 0 END AS BIGINT) \
+         AS supervised, chase_up_count, {INSTANT_COLUMNS} FROM tickets WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap_or_else(|e| panic!("reading ticket {id}'s columns: {e}"));
+    let column = |name: &str| -> Option<i64> { row.get(name) };
+    StoredColumns {
+        state: row.get("state"),
+        assigned_unit: row.get("assigned_unit"),
+        supervised: row.get("supervised"),
+        chase_up_count: row.get("chase_up_count"),
+        instants: INSTANT_COLUMNS.split(", ").map(column).collect(),
+    }
+}
+
+/// The columns a save of `ticket` projects, the scanner's cursor at the first warning.
+fn projected(ticket: &Ticket) -> StoredColumns {
+    let ms = |at: Option<Timestamp>| at.map(|at| at.timestamp_millis());
+    let watch = ticket.watch.as_ref();
+    StoredColumns {
+        state: ticket.state.code().to_string(),
+        assigned_unit: ticket.assigned_unit.clone(),
+        supervised: i64::from(ticket.supervised),
+        chase_up_count: i64::from(ticket.chase_up_count),
+        instants: vec![
+            ms(ticket.due.reply),
+            ms(ticket.responded_at),
+            ms(ticket.closed_at),
+            ms(ticket.callback.as_ref().map(|c| c.at)),
+            ms(watch.map(|w| w.due_at)),
+            ms(watch.map(|w| w.yellow_at)),
+            ms(watch.map(|w| w.red_at)),
+            ms(watch.map(|w| w.yellow_at)),
+        ],
+    }
+}
+
+/// Whichever columns a backend's UPDATE names (SQLite's sets only those a transition
+/// changed), the stored columns equal a full save's after every step of the loop, and a
+/// save puts the scanner's cursor back at the first warning even when the running
+/// deadline stays the same.
+pub async fn stored_columns_follow_every_step(store: Arc<dyn Store>, url: String) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("a raw connection to {url}: {e}"));
+    let s = &*store;
+    let mut ticket = dispatched(s, STREET, general(), t0()).await;
+    assert_eq!(
+        stored_columns(&mut conn, ticket.id).await,
+        projected(&ticket)
+    );
+    let steps = [
+        (STREET, Command::Sign),
+        (
+            CENTRE,
+            Command::Supervise {
+                on: true,
+                note: "列入督办".into(),
+            },
+        ),
+        (
+            CENTRE,
+            Command::ChaseUp {
+                note: "请尽快办理".into(),
+            },
+        ),
+        (STREET, respond_cmd()),
+        (STREET, handle_cmd()),
+        (STREET, reply_cmd()),
+        (CENTRE, review_reply(true)),
+        (CENTRE, callback_cmd(true, Satisfaction::Satisfied)),
+    ];
+    for (i, (by, command)) in steps.into_iter().enumerate() {
+        let name = command.name();
+        let now = t0() + mins(10 * (i as i64 + 1));
+        // The scanner moves the cursor on, as after a warning it recorded.
+        let moved_to = now + days(400);
+        if ticket.watch.is_some() {
+            let moved = s
+                .record_alerts(&ticket, &[], Some(moved_to), now)
+                .await
+                .expect("moving the cursor");
+            assert!(moved.is_some(), "the cursor of ticket {} moves", ticket.id);
+            let stored = stored_columns(&mut conn, ticket.id).await;
+            assert_eq!(stored.instants[7], Some(moved_to.timestamp_millis()));
+        }
+        ticket = step(s, &ticket, by, command, now).await;
+        assert_eq!(
+            stored_columns(&mut conn, ticket.id).await,
+            projected(&ticket),
+            "ticket {}'s columns after {name}",
+            ticket.id
+        );
+    }
+    assert_eq!(ticket.state, State::Closed, "the loop ends closed");
+}
