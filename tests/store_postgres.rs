@@ -79,3 +79,36 @@ async fn a_lease_leaves_its_ticket_on_its_page() {
     })
     .await;
 }
+
+/// PostgreSQL only. A ticket whose row is past 2 KB but under 4 KB keeps its body
+/// uncompressed through a transition (migration 0013): compressing it again on every save
+/// cost the transition writer more CPU than the bytes it saved.
+#[tokio::test]
+async fn a_ticket_under_4_kb_is_stored_uncompressed() {
+    use sqlx::Connection;
+    use store_conformance::fixtures::*;
+
+    const STORED: &str = "SELECT pg_column_compression(body), octet_length(body) \
+         FROM tickets WHERE id = $1";
+    run(|store, url| async move {
+        let store = &*store;
+        let mut db = sqlx::PgConnection::connect(&url).await.expect("connect");
+        let mut long = intake(REGION_STREET, "urban_rural_construction", Urgency::General);
+        // Repetitive enough that pglz would keep its compressed form.
+        long.description = "小区东门路灯连续多日不亮，夜间出行不便。".repeat(30);
+        let ticket = dispatched(store, STREET, long, t0()).await;
+        let ticket = step(store, &ticket, STREET, Command::Sign, t0() + mins(5)).await;
+        let (compression, bytes): (Option<String>, i32) = sqlx::query_as(STORED)
+            .bind(ticket.id)
+            .fetch_one(&mut db)
+            .await
+            .expect("the stored body");
+        assert!(
+            (2_100..3_800).contains(&bytes),
+            "the body must make a row between 2 and 4 KB, not {bytes} bytes"
+        );
+        assert_eq!(compression, None, "a {bytes}-byte body was compressed");
+        db.close().await.expect("close");
+    })
+    .await;
+}
