@@ -118,6 +118,9 @@ const INDEXED_BITS: u32 = {
     bits
 };
 
+/// The running deadline and its warning instants, as projected.
+const WATCH_BITS: u32 = bit("next_due_at") | bit("yellow_at") | bit("red_at");
+
 impl Columns {
     const ALL: Columns = Columns((1 << PROJECTED) - 1);
 
@@ -125,13 +128,21 @@ impl Columns {
     /// scanner's cursor: every save puts it back at the first warning instant (the
     /// scanner moves it on without a new version, and which warnings are left depends on
     /// every running deadline, not only on the projected one).
+    ///
+    /// A ticket whose body has no running deadline also gets its deadline columns set:
+    /// tickets saved before migration 0002 have no deadline in their body, but that
+    /// migration filled their columns in from the due instants, so their stored columns
+    /// are not what the body projects until a save writes them.
     fn changed(before: &[Projected], after: &[Projected]) -> Columns {
-        let bits = before
+        let mut bits = before
             .iter()
             .zip(after)
             .enumerate()
             .filter(|(_, (was, is))| was != is)
             .fold(bit("next_alert_at"), |bits, (i, _)| bits | 1 << i);
+        if before[column_index("next_due_at")] == Projected::Int(None) {
+            bits |= WATCH_BITS;
+        }
         Columns(bits | (Self::ALL.0 & !INDEXED_BITS))
     }
 

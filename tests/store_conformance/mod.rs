@@ -128,6 +128,7 @@ macro_rules! conformance_tests {
             one_batch_writes_a_tickets_transitions_in_turn,
             pulls_queued_together_share_a_transaction_not_tickets,
             stored_columns_follow_every_step,
+            a_ticket_saved_before_the_deadline_columns_gets_them_on_its_next_save,
         );
     };
     (@store $run:path; $($case:ident),+ $(,)?) => {

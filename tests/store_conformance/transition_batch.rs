@@ -402,3 +402,55 @@ pub async fn stored_columns_follow_every_step(store: Arc<dyn Store>, url: String
     }
     assert_eq!(ticket.state, State::Closed, "the loop ends closed");
 }
+
+/// A ticket saved before migration 0002 has no running deadline in its body, but that
+/// migration filled its deadline columns in from the due instants. Its next save writes
+/// what its body projects, on both backends: a reply clears them, so the replied ticket
+/// leaves the overdue lists.
+pub async fn a_ticket_saved_before_the_deadline_columns_gets_them_on_its_next_save(
+    store: Arc<dyn Store>,
+    url: String,
+) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("a raw connection to {url}: {e}"));
+    let s = &*store;
+    let ticket = dispatched(s, STREET, general(), t0()).await;
+    let ticket = sign_and_respond(s, &ticket, t0() + mins(5), t0() + mins(10)).await;
+    let reply_due = ticket.due.reply.expect("a reply deadline runs");
+    // As 0002 left it: a body without the deadline, columns filled in.
+    let mut old = ticket.clone();
+    old.watch = None;
+    let body = serde_json::to_string(&old).expect("the body");
+    sqlx::query(
+        "UPDATE tickets SET body = $1, next_due_at = $2, yellow_at = $3, red_at = $3 \
+         WHERE id = $4",
+    )
+    .bind(body)
+    .bind(reply_due.timestamp_millis())
+    .bind(t0().timestamp_millis())
+    .bind(ticket.id)
+    .execute(&mut conn)
+    .await
+    .expect("the ticket as 0002 left it");
+    let old = get(s, ticket.id).await;
+    assert_eq!(old.watch, None);
+    let listed = |at| async move {
+        let overdue = s
+            .list_overdue(Some(STREET), WarningLevel::Yellow, at, 10)
+            .await
+            .expect("list_overdue");
+        overdue.iter().map(|o| o.ticket.id).collect::<Vec<_>>()
+    };
+    assert_eq!(listed(t0() + mins(20)).await, [ticket.id]);
+    let replied = step(s, &old, STREET, reply_cmd(), t0() + mins(20)).await;
+    assert_eq!(replied.watch, None, "no deadline runs once replied");
+    assert_eq!(
+        stored_columns(&mut conn, replied.id).await,
+        projected(&replied),
+        "the replied ticket's columns"
+    );
+    assert!(listed(t0() + mins(30)).await.is_empty());
+}
