@@ -1,6 +1,5 @@
 //! The columns of `tickets` projected from a ticket's body for filtering, leases,
-//! deadlines and the rates: what a save writes besides the body, and which of them a
-//! transition changed.
+//! deadlines and the rates: what a save writes besides the body.
 
 use super::StoreResult;
 use super::sql::{AnyQuery, millis, opt_millis, ticket_body};

@@ -120,6 +120,7 @@ const INDEXED_BITS: u32 = {
 
 /// The running deadline and its warning instants, as projected.
 const WATCH_BITS: u32 = bit("next_due_at") | bit("yellow_at") | bit("red_at");
+const NEXT_DUE: usize = column_index("next_due_at");
 
 impl Columns {
     const ALL: Columns = Columns((1 << PROJECTED) - 1);
@@ -140,7 +141,7 @@ impl Columns {
             .enumerate()
             .filter(|(_, (was, is))| was != is)
             .fold(bit("next_alert_at"), |bits, (i, _)| bits | 1 << i);
-        if before[column_index("next_due_at")] == Projected::Int(None) {
+        if before[NEXT_DUE] == Projected::Int(None) {
             bits |= WATCH_BITS;
         }
         Columns(bits | (Self::ALL.0 & !INDEXED_BITS))
@@ -484,5 +485,16 @@ mod tests {
         let moved = Columns::changed(&before, &projected("signed", "320104"));
         assert!(moved.names().any(|c| c == "region"));
         assert!(!moved.names().any(|c| c == "state"));
+        // A body without a running deadline: its deadline columns are written whatever
+        // the comparison says (rows that migration 0002 filled in).
+        let mut no_deadline = projected("replied", "320102");
+        no_deadline[NEXT_DUE] = Projected::Int(None);
+        let set: Vec<&str> = Columns::changed(&no_deadline, &no_deadline.clone())
+            .names()
+            .collect();
+        for column in ["next_due_at", "yellow_at", "red_at"] {
+            assert!(set.contains(&column), "{set:?}");
+        }
+        assert!(!set.contains(&"state"), "{set:?}");
     }
 }
