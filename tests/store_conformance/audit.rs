@@ -7,14 +7,8 @@ use sqlx::{AnyConnection, Connection};
 
 use super::fixtures::*;
 
-/// A second connection to the store's database, as an operator or another program would
-/// have: the refusals below come from the database itself, not from the daemon's code.
-async fn raw_connection(url: &str) -> AnyConnection {
-    sqlx::any::install_default_drivers();
-    AnyConnection::connect(url)
-        .await
-        .unwrap_or_else(|e| panic!("a raw connection to {url}: {e}"))
-}
+// The refusals below come from the database itself, through a connection of the test's
+// own (`raw_connection`), not from the daemon's code.
 
 /// Runs `sql` (binding the ticket id as $1 where it has one), which the database must
 /// refuse with a message containing `why`.

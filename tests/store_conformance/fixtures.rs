@@ -400,3 +400,13 @@ pub async fn pull(
         .await
         .unwrap_or_else(|e| panic!("pull_assigned({unit}, {worker}, {max}): {e}"))
 }
+
+/// A connection of the test's own to the store's database, as an operator or another
+/// program would have.
+pub async fn raw_connection(url: &str) -> sqlx::AnyConnection {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("a raw connection to {url}: {e}"))
+}

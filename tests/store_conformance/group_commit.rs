@@ -125,11 +125,8 @@ pub struct WriteLock(sqlx::AnyConnection);
 
 impl WriteLock {
     pub async fn take(url: &str) -> Self {
-        use sqlx::{Connection, Executor};
-        sqlx::any::install_default_drivers();
-        let mut conn = sqlx::AnyConnection::connect(url)
-            .await
-            .expect("a connection of the test's own");
+        use sqlx::Executor;
+        let mut conn = raw_connection(url).await;
         let lock = if url.starts_with("sqlite") {
             "BEGIN IMMEDIATE"
         } else {

@@ -346,11 +346,7 @@ fn projected(ticket: &Ticket) -> StoredColumns {
 /// save puts the scanner's cursor back at the first warning even when the running
 /// deadline stays the same.
 pub async fn stored_columns_follow_every_step(store: Arc<dyn Store>, url: String) {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(&url)
-        .await
-        .unwrap_or_else(|e| panic!("a raw connection to {url}: {e}"));
+    let mut conn = raw_connection(&url).await;
     let s = &*store;
     let mut ticket = dispatched(s, STREET, general(), t0()).await;
     assert_eq!(
@@ -411,11 +407,7 @@ pub async fn a_ticket_saved_before_the_deadline_columns_gets_them_on_its_next_sa
     store: Arc<dyn Store>,
     url: String,
 ) {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(&url)
-        .await
-        .unwrap_or_else(|e| panic!("a raw connection to {url}: {e}"));
+    let mut conn = raw_connection(&url).await;
     let s = &*store;
     let ticket = dispatched(s, STREET, general(), t0()).await;
     let ticket = sign_and_respond(s, &ticket, t0() + mins(5), t0() + mins(10)).await;
