@@ -16,7 +16,7 @@ use super::lease_batch::{LeaseWriter, Pull};
 use super::log_sync::WriteConnection;
 use super::multi_row::{self, Shapes, Style};
 use super::rate_counts;
-use super::transition_batch::{Change, Statements, TransitionWriter};
+use super::transition_batch::{Change, TransitionWriter};
 use super::wal_checkpoint::Checkpointer;
 use super::{
     BatchStats, Created, EntryFilter, ImportedTicket, JobLock, NewTicket, Overdue, RateQuery,
@@ -78,10 +78,7 @@ impl SqlStore {
         let transitions = GroupCommit::start(
             TransitionWriter {
                 writer: batches.clone(),
-                sql: Statements {
-                    style,
-                    set_changed_only: dialect == Dialect::Sqlite,
-                },
+                style,
             },
             batching,
         );
@@ -317,7 +314,7 @@ impl Store for SqlStore {
 
     async fn save_transition(&self, before: &Ticket, transition: &Transition) -> StoreResult<()> {
         self.transitions
-            .submit(Change::prepare(before, transition)?)
+            .submit(Change::prepare(self.dialect, before, transition)?)
             .await
     }
 

@@ -30,14 +30,14 @@ use super::log_sync::WriteConnection;
 use super::multi_row::{self, Style};
 use super::projection::{PROJECTED, PROJECTION_COLUMNS, Projected, column_index, projection};
 use super::rate_counts::{self, Additions};
-use super::sql::{AnyQuery, insert_events, ticket_body};
+use super::sql::{AnyQuery, Dialect, insert_events, ticket_body};
 use super::{StoreError, StoreResult};
 use crate::domain::rates_ledger::Entry;
 use crate::domain::{Event, Ticket, TicketId, Transition};
 
 /// A transition waiting for its batch: owned (the caller's borrows end at the queue),
-/// with the ticket's JSON body serialised and its columns projected on the caller's task,
-/// so the one writer task only writes.
+/// with the ticket's JSON body serialised, its columns projected and those to set chosen
+/// (see [`Columns`]) on the caller's task, so the one writer task only writes.
 pub(super) struct Change {
     pub before: Ticket,
     pub transition: Transition,
@@ -47,22 +47,30 @@ pub(super) struct Change {
 }
 
 impl Change {
-    pub fn prepare(before: &Ticket, transition: &Transition) -> StoreResult<Self> {
+    pub fn prepare(
+        dialect: Dialect,
+        before: &Ticket,
+        transition: &Transition,
+    ) -> StoreResult<Self> {
         let after = projection(&transition.ticket);
+        let changed = match dialect {
+            Dialect::Sqlite => Columns::changed(&projection(before), &after),
+            Dialect::Postgres => Columns::ALL,
+        };
         Ok(Change {
             before: before.clone(),
             transition: transition.clone(),
             body: ticket_body(&transition.ticket)?,
-            changed: Columns::changed(&projection(before), &after),
             after,
+            changed,
         })
     }
 
-    /// Binds one row of [`update_sql`] setting `columns`: those columns, the body,
+    /// Binds one row of [`update_sql`] for the columns it sets: those columns, the body,
     /// whether the lease stays, the ticket and the version the transition was decided on.
-    fn bind<'q>(&self, query: AnyQuery<'q>, columns: Columns) -> AnyQuery<'q> {
+    fn bind<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
         let after = &self.transition.ticket;
-        columns
+        self.changed
             .indexes()
             .fold(query, |q, i| self.after[i].bind(q))
             .bind(self.body.clone())
@@ -192,15 +200,7 @@ fn update_sql(style: Style, columns: Columns, rows: usize) -> Arc<str> {
 /// Writes batches of transitions through the store's write connection.
 pub(super) struct TransitionWriter {
     pub writer: WriteConnection,
-    pub sql: Statements,
-}
-
-/// How the writer's statements are written for its backend.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Statements {
     pub style: Style,
-    /// Whether an UPDATE sets only the columns a transition changed (see [`Columns`]).
-    pub set_changed_only: bool,
 }
 
 impl BatchWriter for TransitionWriter {
@@ -214,7 +214,7 @@ impl BatchWriter for TransitionWriter {
             Ok(conn) => conn,
             Err(error) => return Written::failed(error, changes.len()),
         };
-        let outcome = write_batch(&mut conn, self.sql, &changes).await;
+        let outcome = write_batch(&mut conn, self.style, &changes).await;
         Written::new(outcome, conn.finish().await, changes.len())
     }
 }
@@ -222,7 +222,7 @@ impl BatchWriter for TransitionWriter {
 /// Writes the batch; answers in the changes' order, and whether it went one by one.
 async fn write_batch(
     conn: &mut AnyConnection,
-    sql: Statements,
+    style: Style,
     changes: &[Change],
 ) -> StoreResult<(Vec<StoreResult<()>>, bool)> {
     let mut order: Vec<usize> = (0..changes.len()).collect();
@@ -230,7 +230,7 @@ async fn write_batch(
     // version and is answered as stale, as it would be written alone.
     order.sort_by_key(|&i| changes[i].before.id);
     let mut tx = conn.begin().await?;
-    match write_together(&mut tx, sql, changes, &order).await {
+    match write_together(&mut tx, style, changes, &order).await {
         Ok(answers) => {
             tx.commit().await?;
             return Ok((answers, false));
@@ -242,7 +242,7 @@ async fn write_batch(
         }
     }
     let mut tx = conn.begin().await?;
-    let answers = write_one_by_one(&mut tx, sql, changes, &order).await?;
+    let answers = write_one_by_one(&mut tx, style, changes, &order).await?;
     tx.commit().await?;
     Ok((answers, true))
 }
@@ -251,7 +251,7 @@ async fn write_batch(
 /// fails it all.
 async fn write_together(
     conn: &mut AnyConnection,
-    sql: Statements,
+    style: Style,
     changes: &[Change],
     order: &[usize],
 ) -> StoreResult<Vec<StoreResult<()>>> {
@@ -260,7 +260,7 @@ async fn write_together(
     let mut events: Vec<(&Event, TicketId)> = Vec::new();
     let mut opened: Vec<(TicketId, i64)> = Vec::new();
     for round in rounds(changes, order) {
-        let updated = update_tickets(conn, sql, changes, &round).await?;
+        let updated = update_tickets(conn, style, changes, &round).await?;
         for &i in &round {
             let change = &changes[i];
             let (before, after) = (&change.before, &change.transition.ticket);
@@ -284,9 +284,9 @@ async fn write_together(
             }
         }
     }
-    insert_events(conn, sql.style, &events).await?;
-    callback_tasks::open(conn, sql.style, &opened).await?;
-    additions.write(conn, sql.style).await?;
+    insert_events(conn, style, &events).await?;
+    callback_tasks::open(conn, style, &opened).await?;
+    additions.write(conn, style).await?;
     Ok(answers)
 }
 
@@ -312,18 +312,14 @@ fn rounds(changes: &[Change], order: &[usize]) -> Vec<Vec<usize>> {
 /// columns share statements, in ticket-id order within each.
 async fn update_tickets(
     conn: &mut AnyConnection,
-    sql: Statements,
+    style: Style,
     changes: &[Change],
     round: &[usize],
 ) -> StoreResult<HashSet<TicketId>> {
     let mut updated = HashSet::with_capacity(round.len());
     let mut shapes: Vec<(Columns, Vec<usize>)> = Vec::new();
     for &i in round {
-        let columns = if sql.set_changed_only {
-            changes[i].changed
-        } else {
-            Columns::ALL
-        };
+        let columns = changes[i].changed;
         match shapes.iter_mut().find(|(c, _)| *c == columns) {
             Some((_, rows)) => rows.push(i),
             None => shapes.push((columns, vec![i])),
@@ -331,11 +327,11 @@ async fn update_tickets(
     }
     for (columns, rows) in &shapes {
         for chunk in multi_row::split(rows, multi_row::MAX_ROWS) {
-            let statement = update_sql(sql.style, *columns, chunk.len());
+            let statement = update_sql(style, *columns, chunk.len());
             let query = chunk
                 .iter()
                 .fold(sqlx::query(AssertSqlSafe(statement)), |q, &i| {
-                    changes[i].bind(q, *columns)
+                    changes[i].bind(q)
                 });
             for row in query.fetch_all(&mut *conn).await? {
                 updated.insert(row.try_get("id")?);
@@ -348,7 +344,7 @@ async fn update_tickets(
 /// The careful path: each transition in a savepoint, so a failing one rolls back alone.
 async fn write_one_by_one(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    sql: Statements,
+    style: Style,
     changes: &[Change],
     order: &[usize],
 ) -> StoreResult<Vec<StoreResult<()>>> {
@@ -357,7 +353,7 @@ async fn write_one_by_one(
     for &i in order {
         let change = &changes[i];
         let mut savepoint = (&mut *tx).begin().await?;
-        match apply(&mut savepoint, sql, change).await {
+        match apply(&mut savepoint, style, change).await {
             Ok(Ok(entries)) => {
                 savepoint.commit().await?;
                 add(&mut additions, &change.before, &entries);
@@ -368,7 +364,7 @@ async fn write_one_by_one(
             }
         }
     }
-    additions.write(tx, sql.style).await?;
+    additions.write(tx, style).await?;
     Ok(answers)
 }
 
@@ -382,20 +378,20 @@ fn add(additions: &mut Additions, before: &Ticket, entries: &[Entry]) {
 /// (stale version, ticket gone).
 async fn apply(
     conn: &mut AnyConnection,
-    sql: Statements,
+    style: Style,
     change: &Change,
 ) -> StoreResult<StoreResult<Vec<Entry>>> {
     let Change {
         before, transition, ..
     } = change;
-    if update_tickets(conn, sql, std::slice::from_ref(change), &[0])
+    if update_tickets(conn, style, std::slice::from_ref(change), &[0])
         .await?
         .is_empty()
     {
         return Ok(Err(refusal(conn, before).await?));
     }
     let entries = rate_counts::for_transition(conn, before, &transition.event).await?;
-    insert_events(conn, sql.style, &[(&transition.event, before.id)]).await?;
+    insert_events(conn, style, &[(&transition.event, before.id)]).await?;
     callback_tasks::follow(conn, before, &transition.ticket).await?;
     Ok(Ok(entries))
 }
