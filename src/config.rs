@@ -65,6 +65,7 @@ pub struct FileConfig {
     pub tls_client_ca: Option<PathBuf>,
     pub knowledge_review_days: Option<u32>,
     pub knowledge_refresh_seconds: Option<u64>,
+    pub remembered_tickets: Option<u64>,
 }
 
 impl FileConfig {

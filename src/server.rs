@@ -69,6 +69,9 @@ pub struct ServerConfig {
     pub knowledge_refresh: Duration,
     /// Who may call: bearer tokens (the default) or, for experiments, nobody checked.
     pub auth: AuthConfig,
+    /// Tickets remembered from the last reads and writes, so that a command on the
+    /// version its caller saw skips reading the ticket again; 0 remembers none.
+    pub remembered_tickets: usize,
 }
 
 /// Default for [`ServerConfig::shutdown_grace`].
@@ -96,6 +99,7 @@ impl ServerConfig {
             intake_batching: Batching::default(),
             knowledge_review_days: crate::service::knowledge::DEFAULT_REVIEW_EVERY_DAYS,
             knowledge_refresh: crate::service::knowledge::DEFAULT_REFRESH_INTERVAL,
+            remembered_tickets: crate::service::recent_tickets::DEFAULT_CAPACITY,
             auth: AuthConfig::default(),
         }
     }
@@ -176,7 +180,13 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             )
         })?;
     let stop = CancellationToken::new();
-    let app = App::new(store.clone(), rules, rule_paths, stop.clone());
+    let app = App::new(
+        store.clone(),
+        rules,
+        rule_paths,
+        stop.clone(),
+        config.remembered_tickets,
+    );
     crate::service::spawn_reloaders(app.clone(), config.watch_rules)?;
     app.knowledge
         .set_review_every_days(config.knowledge_review_days);

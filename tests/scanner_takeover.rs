@@ -26,7 +26,13 @@ async fn replica(url: &str) -> (Arc<dyn Store>, DeadlineScanner) {
     let store = hotline::store::open(url).await.expect("store opens");
     let paths = RulePaths::default();
     let rules = load_rule_set(&paths).expect("shipped rules");
-    let app = App::new(store.clone(), rules, paths, CancellationToken::new());
+    let app = App::new(
+        store.clone(),
+        rules,
+        paths,
+        CancellationToken::new(),
+        hotline::service::recent_tickets::DEFAULT_CAPACITY,
+    );
     (store, DeadlineScanner::new(app))
 }
 

@@ -16,7 +16,7 @@ pub struct ServeArgs {
     /// units, rules, routing, deadlines, assessment, calls, partners, shutdown_grace_seconds,
     /// scan_interval_seconds, rate_gauges_seconds, health_interval_seconds, intake_batch_max,
     /// intake_linger_micros, intake_writers, knowledge_review_days,
-    /// knowledge_refresh_seconds, tls_cert, tls_key, tls_client_ca).
+    /// knowledge_refresh_seconds, remembered_tickets, tls_cert, tls_key, tls_client_ca).
     #[arg(long, env = "HOTLINE_CONFIG")]
     config: Option<PathBuf>,
     /// gRPC listen address [default: 127.0.0.1:50051].
@@ -59,6 +59,11 @@ pub struct ServeArgs {
     /// replicas; the search index is rebuilt when they did [default: 30].
     #[arg(long, env = "HOTLINE_KNOWLEDGE_REFRESH_SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     knowledge_refresh_seconds: Option<u64>,
+    /// Tickets this daemon remembers from its last reads and writes (a few KB each), so
+    /// that a command on the version its caller saw skips reading the ticket again; 0
+    /// remembers none [default: 8192].
+    #[arg(long, env = "HOTLINE_REMEMBERED_TICKETS", value_parser = clap::value_parser!(u64).range(0..=MAX_REMEMBERED_TICKETS))]
+    remembered_tickets: Option<u64>,
     #[command(flatten)]
     tls: TlsArgs,
     #[command(flatten)]
@@ -290,6 +295,21 @@ pub enum RatesCommand {
     },
 }
 
+/// At a few KB a ticket, a few GB: more is a typo, not a plan.
+const MAX_REMEMBERED_TICKETS: u64 = 1_000_000;
+
+/// The flag wins over the `--config` file's key, which gets the flag's bounds.
+fn remembered_tickets(flag: Option<u64>, file: &FileConfig) -> anyhow::Result<usize> {
+    let Some(count) = flag.or(file.remembered_tickets) else {
+        return Ok(crate::service::recent_tickets::DEFAULT_CAPACITY);
+    };
+    anyhow::ensure!(
+        count <= MAX_REMEMBERED_TICKETS,
+        "remembered_tickets = {count} is more than {MAX_REMEMBERED_TICKETS} tickets"
+    );
+    Ok(usize::try_from(count)?)
+}
+
 fn parse_addr(value: &str) -> SocketAddr {
     value.parse().expect("default addresses are valid")
 }
@@ -303,6 +323,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let rule_paths = args.rule_files.paths(&file);
     let intake_batching = args.intake.batching(&file);
     let tls = args.tls.files(&file)?;
+    let remembered_tickets = remembered_tickets(args.remembered_tickets, &file)?;
     let config = ServerConfig {
         grpc_addr: args
             .listen
@@ -352,6 +373,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .map(std::time::Duration::from_secs)
             .unwrap_or(crate::service::knowledge::DEFAULT_REFRESH_INTERVAL),
         auth: args.auth.config(),
+        remembered_tickets,
     };
     let running = server::start(config).await?;
     // A banner for people and scripts; ignore a closed stderr rather than panic.
@@ -530,5 +552,27 @@ pub fn units(command: UnitsCommand) -> anyhow::Result<()> {
             say!("{table}");
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(remembered: Option<u64>) -> FileConfig {
+        FileConfig {
+            remembered_tickets: remembered,
+            ..FileConfig::default()
+        }
+    }
+
+    #[test]
+    fn remembered_tickets_come_from_the_flag_then_the_file_then_the_default() {
+        let default = crate::service::recent_tickets::DEFAULT_CAPACITY;
+        assert_eq!(remembered_tickets(None, &file(None)).unwrap(), default);
+        assert_eq!(remembered_tickets(None, &file(Some(0))).unwrap(), 0);
+        assert_eq!(remembered_tickets(Some(100), &file(Some(0))).unwrap(), 100);
+        let error = remembered_tickets(None, &file(Some(5_000_000))).unwrap_err();
+        assert!(error.to_string().contains("5000000"), "{error}");
     }
 }

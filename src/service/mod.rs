@@ -84,11 +84,13 @@ pub struct App {
 }
 
 impl App {
+    /// `remembered_tickets`: how many tickets to remember (see [`RecentTickets`]).
     pub fn new(
         store: Arc<dyn Store>,
         rules: RuleSet,
         rule_paths: RulePaths,
         shutdown: CancellationToken,
+        remembered_tickets: usize,
     ) -> Arc<Self> {
         let (assignments, _) = broadcast::channel(1024);
         Arc::new(App {
@@ -98,7 +100,7 @@ impl App {
             assignments,
             shutdown,
             leases: LeaseBook::default(),
-            recent: RecentTickets::default(),
+            recent: RecentTickets::new(remembered_tickets),
             knowledge: KnowledgeState::default(),
             tokens: arc_swap::ArcSwapOption::empty(),
         })

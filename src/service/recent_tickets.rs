@@ -18,7 +18,7 @@ use quick_cache::{DefaultHashBuilder, OptionsBuilder, UnitWeighter};
 use crate::domain::{Ticket, TicketId};
 
 /// Tickets remembered by default: more than a centre's back offices hold on their desks at
-/// once (a few KB each).
+/// once (a few KB each). `hotline serve --remembered-tickets` changes it.
 pub const DEFAULT_CAPACITY: usize = 8_192;
 
 /// Lookups of a remembered ticket, by outcome: `hit` (the version the caller sent),
@@ -27,12 +27,16 @@ pub const DEFAULT_CAPACITY: usize = 8_192;
 pub const LOOKUPS: &str = "hotline_ticket_cache_lookups_total";
 
 pub struct RecentTickets {
-    tickets: Cache<TicketId, Arc<Ticket>>,
+    /// `None` when the daemon was told to remember none.
+    tickets: Option<Cache<TicketId, Arc<Ticket>>>,
 }
 
 impl RecentTickets {
+    /// Remembers up to `capacity` tickets; none at 0, when every command reads its ticket.
     pub fn new(capacity: usize) -> Self {
-        let capacity = capacity.max(1);
+        if capacity == 0 {
+            return RecentTickets { tickets: None };
+        }
         // Recency, not frequency: a ticket is acted on soon after it was pulled or read,
         // often once. The default keeps 3% of the room for newcomers, and a ticket that
         // waited a second in a worker's hands was gone before its first command.
@@ -43,29 +47,33 @@ impl RecentTickets {
             .build()
             .expect("valid cache options");
         RecentTickets {
-            tickets: Cache::with_options(
+            tickets: Some(Cache::with_options(
                 options,
                 UnitWeighter,
                 DefaultHashBuilder::default(),
                 DefaultLifecycle::default(),
-            ),
+            )),
         }
     }
 
     /// Remembers the ticket as read or written, unless a later version is remembered.
     pub fn remember(&self, ticket: &Ticket) {
-        let newer_known = self
-            .tickets
+        let Some(tickets) = &self.tickets else {
+            return;
+        };
+        let newer_known = tickets
             .get(&ticket.id)
             .is_some_and(|known| known.version >= ticket.version);
         if !newer_known {
-            self.tickets.insert(ticket.id, Arc::new(ticket.clone()));
+            tickets.insert(ticket.id, Arc::new(ticket.clone()));
         }
     }
 
-    /// The ticket at exactly `version`, if remembered; counts the lookup.
+    /// The ticket at exactly `version`, if remembered; counts the lookup (not when the
+    /// daemon remembers none: those would all be misses by choice).
     pub fn at_version(&self, id: TicketId, version: i64) -> Option<Arc<Ticket>> {
-        let found = self.tickets.get(&id).filter(|t| t.version == version);
+        let tickets = self.tickets.as_ref()?;
+        let found = tickets.get(&id).filter(|t| t.version == version);
         let outcome = if found.is_some() { "hit" } else { "miss" };
         metrics::counter!(LOOKUPS, "outcome" => outcome).increment(1);
         found
@@ -135,6 +143,13 @@ mod tests {
         recent.remember(&ticket(10_000, 5));
         busy(5_000..5_300);
         assert!(recent.at_version(10_000, 5).is_some());
+    }
+
+    #[test]
+    fn remembers_nothing_at_capacity_zero() {
+        let recent = RecentTickets::new(0);
+        recent.remember(&ticket(7, 3));
+        assert!(recent.at_version(7, 3).is_none());
     }
 
     #[test]
