@@ -75,11 +75,13 @@ pub(super) enum Projected {
 }
 
 impl Projected {
-    pub(super) fn bind<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+    /// Binds the value, moving its text into the query (sqlx keeps an owned copy of
+    /// every text it binds, so a borrowed one would be copied there anyway).
+    pub(super) fn bind<'q>(self, query: AnyQuery<'q>) -> AnyQuery<'q> {
         match self {
-            Projected::Int(v) => query.bind(*v),
-            Projected::Text(v) => query.bind(v.clone()),
-            Projected::Bool(v) => query.bind(*v),
+            Projected::Int(v) => query.bind(v),
+            Projected::Text(v) => query.bind(v),
+            Projected::Bool(v) => query.bind(v),
         }
     }
 }
@@ -140,7 +142,7 @@ pub(super) fn bind_projection_with_body<'q>(
     body: String,
 ) -> AnyQuery<'q> {
     projection(ticket)
-        .iter()
+        .into_iter()
         .fold(query, |q, value| value.bind(q))
         .bind(body)
 }

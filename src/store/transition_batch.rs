@@ -72,7 +72,8 @@ impl Change {
         let after = &self.transition.ticket;
         self.changed
             .indexes()
-            .fold(query, |q, i| self.after[i].bind(q))
+            // Cloned: a batch that fails is bound again, one change at a time.
+            .fold(query, |q, i| self.after[i].clone().bind(q))
             .bind(self.body.clone())
             .bind(after.keeps_lease_of(&self.before))
             .bind(self.before.id)
