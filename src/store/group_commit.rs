@@ -84,9 +84,9 @@ impl<D> Written<D> {
 /// How writes are grouped. The default (measured with `examples/intake_store.rs`, see
 /// BENCHMARKS.md): up to [`DEFAULT_MAX_BATCH`] per transaction, no lingering, one writer.
 /// Lingering gathered bigger batches without a clear gain and costs a lone caller its
-/// wait; a second writer did not raise PostgreSQL's throughput on loopback and cannot
-/// help SQLite, which has one write connection, though on PostgreSQL it lowered paced
-/// intake's p99 for more CPU per create (stop 24). A remote database, with its longer
+/// wait. A second writer cannot help SQLite, which has one write connection; on
+/// PostgreSQL it did not raise throughput on loopback but lowered paced intake's p99,
+/// for more CPU per create (BENCHMARKS.md, stop 24). A remote database, with its longer
 /// round trips, may want either; hence `hotline serve --intake-linger-micros` and
 /// `--intake-writers`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
