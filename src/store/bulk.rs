@@ -6,6 +6,7 @@
 
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
+use super::log_sync::WriteConnection;
 use super::multi_row;
 use super::projection::{CREATION_WIDTH, bind_projection, creation_columns};
 use super::rate_counts::{self, Totals};
@@ -96,7 +97,7 @@ fn events_of(tickets: &[ImportedTicket]) -> Vec<(&Event, TicketId)> {
 }
 
 pub async fn import(
-    writer: &AnyPool,
+    writer: &WriteConnection,
     dialect: Dialect,
     tickets: &[ImportedTicket],
 ) -> StoreResult<()> {
@@ -111,7 +112,7 @@ pub async fn import(
             &rate_counts::for_new_ticket(&imported.events)?,
         );
     }
-    let mut conn = writer.acquire().await?;
+    let mut conn = writer.acquire_unbatched().await?;
     match dialect {
         Dialect::Sqlite => {
             sqlx::query(AssertSqlSafe(format!(

@@ -50,6 +50,9 @@ pub struct SqlStore {
     pub(super) dialect: Dialect,
     pub(super) writer: AnyPool,
     pub(super) reader: AnyPool,
+    /// The batch writers' connection; bulk imports take it the same way, so that on
+    /// SQLite they keep the log within its bound too.
+    batches: WriteConnection,
     intake: GroupCommit<CreateWriter>,
     transitions: GroupCommit<TransitionWriter>,
     leases: GroupCommit<LeaseWriter>,
@@ -94,6 +97,7 @@ impl SqlStore {
             dialect,
             writer,
             reader,
+            batches,
             intake,
             transitions,
             leases,
@@ -487,7 +491,7 @@ impl Store for SqlStore {
     }
 
     async fn import_tickets(&self, tickets: &[ImportedTicket]) -> StoreResult<()> {
-        bulk::import(&self.writer, self.dialect, tickets).await
+        bulk::import(&self.batches, self.dialect, tickets).await
     }
 
     async fn refresh_statistics(&self) -> StoreResult<()> {

@@ -205,27 +205,40 @@ mod tests {
     use crate::store::log_sync::{Durable, WriteConnection};
     use sqlx::Acquire;
 
-    /// One batch of `rows` rows of 2 KiB through the write connection, as a batch writer
-    /// writes it (a row is about half a page, so a frame of the log per two rows).
-    async fn batch(writer: &WriteConnection, rows: i64) {
-        let mut conn = writer.acquire().await.expect("batch connection");
+    /// `rows` rows of 2 KiB (a row is about half a page, so a frame of the log per two rows).
+    async fn insert(conn: &mut AnyConnection, rows: i64) {
         sqlx::query(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
              INSERT INTO t SELECT randomblob(2048) FROM n",
         )
         .bind(rows)
-        .execute(&mut *conn)
+        .execute(conn)
         .await
         .expect("insert");
+    }
+
+    /// One batch of `rows` rows through the write connection, as a batch writer writes it.
+    async fn batch(writer: &WriteConnection, rows: i64) {
+        let mut conn = writer.acquire().await.expect("batch connection");
+        insert(&mut conn, rows).await;
         if let Durable::Syncing(synced) = conn.finish().await {
             synced.await.expect("the log syncs");
         }
     }
 
+    /// How the write after the checkpointer fell behind reaches the write connection.
+    #[derive(Clone, Copy)]
+    enum Then {
+        /// A batch writer's batch.
+        Batch,
+        /// A bulk import's transaction (`hotline seed`), durable at its commit.
+        Import,
+    }
+
     /// The frames the log holds after a few batches that the checkpointer could not keep
     /// up with (a reader held it back, as new batches do under load), with the log bound
-    /// at `bound` frames.
-    async fn log_after_a_checkpointer_fell_behind(bound: i64) -> i64 {
+    /// at `bound` frames; then one more row is written as `then` says.
+    async fn log_after_a_checkpointer_fell_behind(bound: i64, then: Then) -> i64 {
         let dir = tempfile::TempDir::new().expect("temporary directory");
         let (writes, reads, checkpoints) = (
             wal_pool(&dir).await,
@@ -250,7 +263,13 @@ mod tests {
         catch_up(&checkpoints, &bound).await;
         snapshot.rollback().await.expect("end the read");
         drop(reader);
-        batch(&writer, 1).await;
+        match then {
+            Then::Batch => batch(&writer, 1).await,
+            Then::Import => {
+                let mut conn = writer.acquire_unbatched().await.expect("import connection");
+                insert(&mut conn, 1).await;
+            }
+        }
 
         let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
             .fetch_one(&reads)
@@ -265,15 +284,31 @@ mod tests {
     /// that batch starts the log over from its beginning.
     #[tokio::test]
     async fn the_writer_starts_an_outgrown_log_over_between_batches() {
-        let unbounded = log_after_a_checkpointer_fell_behind(i64::MAX).await;
+        let unbounded = log_after_a_checkpointer_fell_behind(i64::MAX, Then::Batch).await;
         assert!(
             unbounded > 200,
             "the log kept every batch: {unbounded} frames"
         );
-        let bounded = log_after_a_checkpointer_fell_behind(50).await;
+        let bounded = log_after_a_checkpointer_fell_behind(50, Then::Batch).await;
         assert!(
             bounded < 10,
             "the log holds only the last batch: {bounded} frames"
+        );
+    }
+
+    /// A bulk import writes outside the batches, one large transaction after another; it
+    /// starts an outgrown log over the same way, or a long `hotline seed` fills the disk.
+    #[tokio::test]
+    async fn an_import_starts_an_outgrown_log_over_too() {
+        let unbounded = log_after_a_checkpointer_fell_behind(i64::MAX, Then::Import).await;
+        assert!(
+            unbounded > 200,
+            "the log kept every write: {unbounded} frames"
+        );
+        let bounded = log_after_a_checkpointer_fell_behind(50, Then::Import).await;
+        assert!(
+            bounded < 10,
+            "the log holds only the import's transaction: {bounded} frames"
         );
     }
 }
