@@ -279,36 +279,31 @@ mod tests {
         checkpoint(&checkpoints).await.expect("checkpoint").log
     }
 
-    /// Without the writer's help the log only grows while batches keep coming; with it,
-    /// the first batch after an outgrown pass copies the rest back before it writes, so
-    /// that batch starts the log over from its beginning.
-    #[tokio::test]
-    async fn the_writer_starts_an_outgrown_log_over_between_batches() {
-        let unbounded = log_after_a_checkpointer_fell_behind(i64::MAX, Then::Batch).await;
+    /// Without the writer's help the log only grows while writes keep coming; with it,
+    /// the first write after an outgrown pass copies the rest back before it writes, so
+    /// that write starts the log over from its beginning.
+    async fn an_outgrown_log_starts_over_at(then: Then) {
+        let unbounded = log_after_a_checkpointer_fell_behind(i64::MAX, then).await;
         assert!(
             unbounded > 200,
-            "the log kept every batch: {unbounded} frames"
+            "the log kept every write: {unbounded} frames"
         );
-        let bounded = log_after_a_checkpointer_fell_behind(50, Then::Batch).await;
+        let bounded = log_after_a_checkpointer_fell_behind(50, then).await;
         assert!(
             bounded < 10,
-            "the log holds only the last batch: {bounded} frames"
+            "the log holds only the last write: {bounded} frames"
         );
+    }
+
+    #[tokio::test]
+    async fn the_writer_starts_an_outgrown_log_over_between_batches() {
+        an_outgrown_log_starts_over_at(Then::Batch).await;
     }
 
     /// A bulk import writes outside the batches, one large transaction after another; it
     /// starts an outgrown log over the same way, or a long `hotline seed` fills the disk.
     #[tokio::test]
     async fn an_import_starts_an_outgrown_log_over_too() {
-        let unbounded = log_after_a_checkpointer_fell_behind(i64::MAX, Then::Import).await;
-        assert!(
-            unbounded > 200,
-            "the log kept every write: {unbounded} frames"
-        );
-        let bounded = log_after_a_checkpointer_fell_behind(50, Then::Import).await;
-        assert!(
-            bounded < 10,
-            "the log holds only the import's transaction: {bounded} frames"
-        );
+        an_outgrown_log_starts_over_at(Then::Import).await;
     }
 }
